@@ -1,0 +1,77 @@
+"""Commands that bring transcripts in and look at them: import, sources, participants, show."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import click
+
+from ..export.tables import render_json
+from . import cli, pass_state
+from .output import emit, format_option
+
+
+@cli.command("import")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path),
+              help="Interview list (.csv/.xlsx): source, speaker, participant, attributes.")
+@click.option("--replace", is_flag=True, help="Replace changed files of the same name, keeping codings where their text is found.")
+@pass_state
+def import_command(state, paths, manifest, replace):
+    """Import transcripts (.docx .txt .md .vtt .srt .qdpx; folders recursively).
+
+    Example: coding import transcripts_sample/ --manifest transcripts_sample/participants.csv
+    """
+    if not paths and manifest is None:
+        raise click.UsageError("name files or folders to import, or --manifest to apply")
+    report = state.project.import_paths(paths, manifest=manifest, replace=replace, progress=state.progress)
+    for line in report.lines():
+        click.echo(line)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
+@cli.command("sources")
+@format_option()
+@pass_state
+def sources_command(state, fmt, output):
+    """List the imported sources with format, language, turns and attributes.
+
+    Example: coding sources --format csv
+    """
+    emit(state.project.sources(), fmt, output)
+
+
+@cli.command("participants")
+@format_option()
+@pass_state
+def participants_command(state, fmt, output):
+    """List participants with their attributes and where they speak.
+
+    Example: coding participants --format json
+    """
+    emit(state.project.participants(), fmt, output)
+
+
+@cli.command("show")
+@click.argument("source")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_state
+def show_command(state, source, fmt):
+    """Show one source (by file name) as numbered turns with speakers, roles and codes.
+
+    Example: coding show nordby_leder_interview.docx --format json
+    """
+    data = state.project.show(source)
+    if fmt == "json":
+        click.echo(render_json(data), nl=False)
+        return
+    attrs = ", ".join(f"{k}={v}" for k, v in data["attributes"].items())
+    click.echo(f"{data['source']} ({data['format']}, {data['language']}){' — ' + attrs if attrs else ''}")
+    for turn in data["turns"]:
+        who = turn["speaker"] + (f" [{turn['role']}]" if turn["role"] else "")
+        stamp = f" {turn['timestamp']}" if turn["timestamp"] else ""
+        codes = f"  {{{', '.join(turn['codes'])}}}" if turn["codes"] else ""
+        click.echo(f"\n{turn['index']:>4}{stamp} {who}:{codes}")
+        click.echo(textwrap.indent(textwrap.fill(turn["text"], 96), "      "))

@@ -1,0 +1,1 @@
+"""Writers for the documents and tables a report is made of."""

@@ -1,0 +1,108 @@
+"""Tables (lists of records) as text table, CSV, JSON, Markdown or Excel.
+
+One function serves every listing command so that ``--format`` means the same everywhere."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any, Sequence
+
+TABLE_FORMATS = ("table", "csv", "json", "md", "xlsx")
+
+
+def _columns(rows: Sequence[dict], columns: Sequence[str] | None) -> list[str]:
+    if columns:
+        return list(columns)
+    seen: dict[str, None] = {}
+    for row in rows:
+        for key in row:
+            seen.setdefault(key, None)
+    return list(seen)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.3f}".rstrip("0").rstrip(".") if value == value else ""
+    if isinstance(value, (list, tuple)):
+        return "; ".join(_text(v) for v in value)
+    return str(value)
+
+
+def render_table(rows: Sequence[dict], columns: Sequence[str] | None = None, *, width: int = 60) -> str:
+    cols = _columns(rows, columns)
+    if not cols:
+        return "(nothing)"
+    cells = [[_text(r.get(c)).replace("\n", " ") for c in cols] for r in rows]
+    cells = [[v if len(v) <= width else v[: width - 1] + "…" for v in row] for row in cells]
+    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(cols)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
+    return "\n".join(lines)
+
+
+def render_csv(rows: Sequence[dict], columns: Sequence[str] | None = None) -> str:
+    cols = _columns(rows, columns)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(cols)
+    for row in rows:
+        writer.writerow([_text(row.get(c)) for c in cols])
+    return buffer.getvalue()
+
+
+def render_md(rows: Sequence[dict], columns: Sequence[str] | None = None) -> str:
+    cols = _columns(rows, columns)
+
+    def cell(v: Any) -> str:
+        return _text(v).replace("|", "\\|").replace("\n", " ")
+    lines = ["| " + " | ".join(cell(c) for c in cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    lines += ["| " + " | ".join(cell(r.get(c)) for c in cols) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def render_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n"
+
+
+def write_xlsx(rows: Sequence[dict], path: str | Path, columns: Sequence[str] | None = None,
+               sheet: str = "data") -> None:
+    import openpyxl
+    from openpyxl.styles import Font
+
+    cols = _columns(rows, columns)
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = sheet[:31]
+    ws.append(cols)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        ws.append([row.get(c) if isinstance(row.get(c), (int, float)) and not isinstance(row.get(c), bool)
+                   else _text(row.get(c)) for c in cols])
+    ws.freeze_panes = "A2"
+    for i, col in enumerate(cols, start=1):
+        longest = max([len(col)] + [min(60, len(_text(r.get(col)))) for r in rows[:500]])
+        ws.column_dimensions[openpyxl.utils.get_column_letter(i)].width = max(8, longest + 2)
+    book.save(path)
+
+
+def render(rows: Sequence[dict], fmt: str, columns: Sequence[str] | None = None) -> str:
+    """Text of a table in one of the text formats."""
+    if fmt == "table":
+        return render_table(rows, columns) + "\n"
+    if fmt == "csv":
+        return render_csv(rows, columns)
+    if fmt == "md":
+        return render_md(rows, columns)
+    if fmt == "json":
+        cols = _columns(rows, columns)
+        return render_json([{c: r.get(c) for c in cols} for r in rows])
+    raise ValueError(f"unknown text format {fmt}")

@@ -1,0 +1,252 @@
+"""Bringing transcripts and manifests into a project.
+
+Import is all or nothing: the caller runs it inside one store transaction, and any
+:class:`~coding.errors.CodingError` leaves the project as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .errors import InputError, Refused
+from .ingest import TRANSCRIPT_EXTENSIONS, Transcript, read_transcript
+from .ingest.labels import looks_like_interviewer, role_from_label
+from .ingest.manifest import ManifestRow, read_manifest
+from .store import Store
+
+INTERVIEWER_ROLE = "Interviewer"
+IMPORTABLE = set(TRANSCRIPT_EXTENSIONS) | {".qdpx"}
+SKIPPED_IN_FOLDERS = re.compile(r"^(readme|license|changelog)(\..*)?$", re.IGNORECASE)
+
+
+@dataclass
+class ImportReport:
+    imported: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    replaced: dict[str, dict[str, int]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    manifest_rows: int = 0
+
+    def lines(self) -> list[str]:
+        out = [f"imported {name}" for name in self.imported]
+        out += [f"unchanged {name}: already imported, nothing to do" for name in self.unchanged]
+        for name, counts in self.replaced.items():
+            out.append(f"replaced {name}: codings kept {counts['kept']}, moved {counts['moved']}, "
+                       f"dropped {counts['dropped']}")
+        if self.manifest_rows:
+            out.append(f"manifest: {self.manifest_rows} rows applied")
+        return out
+
+
+def sha256(data: bytes | str) -> str:
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return hashlib.sha256(data).hexdigest()
+
+
+def collect_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Files named and files found in folders (recursively), in a stable order.
+
+    Inside folders only known transcript types are taken, and README/LICENSE files are passed
+    over; a file named explicitly must be of a known type."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for found in sorted(path.rglob("*")):
+                if (found.is_file() and found.suffix.lower() in IMPORTABLE
+                        and not SKIPPED_IN_FOLDERS.match(found.name)
+                        and not any(part.startswith(".") for part in found.relative_to(path).parts)):
+                    files.append(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise InputError(path, "no such file or folder")
+    by_name: dict[str, Path] = {}
+    for path in files:
+        other = by_name.get(path.name)
+        if other is not None and other.resolve() != path.resolve():
+            raise InputError(path, f"has the same file name as {other}; sources are named by file name")
+        by_name[path.name] = path
+    return list(dict.fromkeys(files))
+
+
+def import_paths(store: Store, paths: Iterable[str | Path], *, manifest: str | Path | None = None,
+                 replace: bool = False, progress: Callable[[str], None] | None = None) -> ImportReport:
+    report = ImportReport()
+    for path in collect_files(paths):
+        if progress:
+            progress(path.name)
+        if path.suffix.lower() == ".qdpx":
+            from .refi import import_qdpx  # REFI-QDA projects bring sources, codes and codings
+
+            import_qdpx(store, path, report)
+            continue
+        raw = path.read_bytes()
+        transcript = read_transcript(path, raw)
+        _store_transcript(store, path, raw, transcript, replace, report)
+    if manifest is not None:
+        apply_manifest(store, manifest, report)
+    return report
+
+
+def _store_transcript(store: Store, path: Path, raw: bytes, transcript: Transcript, replace: bool,
+                      report: ImportReport) -> None:
+    file_digest = sha256(raw)
+    existing = store.source_by_name(transcript.name)
+    report.warnings.extend(transcript.warnings)
+    if existing is not None and existing["file_sha256"] == file_digest:
+        report.unchanged.append(transcript.name)
+        return
+    if existing is not None and not replace:
+        raise Refused(f"{path}: a different file named {transcript.name} is already in the project; "
+                      "use --replace to replace it (codings are kept where their text is found)")
+    fields = dict(path=str(path), format=transcript.format, language=transcript.language,
+                  file_sha256=file_digest, text_sha256=sha256(transcript.text), text=transcript.text)
+    if existing is None:
+        source_id = store.insert_source(name=transcript.name, **fields)
+        report.imported.append(transcript.name)
+    else:
+        source_id = int(existing["id"])
+        report.replaced[transcript.name] = remap_codings(store, source_id, existing["text"], transcript.text)
+        store.update_source_content(source_id, **fields)
+    store.replace_turns(source_id, [t.as_dict() for t in transcript.turns])
+    for name, value in transcript.attributes.items():
+        store.set_source_attribute(source_id, name, value)
+    labels = {t.speaker for t in transcript.turns}
+    store.delete_speakers_not_in(source_id, labels)
+    mapped = {row["label"] for row in store.speakers(source_id)}
+    stem = Path(transcript.name).stem
+    for label in sorted(labels - mapped):
+        participant_id = store.ensure_participant(f"{stem}:{label}", auto=True)
+        role = INTERVIEWER_ROLE if looks_like_interviewer(label) else role_from_label(label)
+        if role:
+            store.set_participant_attribute(participant_id, "role", role)
+        store.map_speaker(source_id, label, participant_id)
+    store.delete_orphan_participants()
+
+
+def remap_codings(store: Store, source_id: int, old: str, new: str) -> dict[str, int]:
+    """Keep codings whose text stands at the same place, move those whose text is found
+    elsewhere (the nearest occurrence), drop the rest."""
+    counts = {"kept": 0, "moved": 0, "dropped": 0}
+    for coding in store.source_codings(source_id):
+        start, end = coding["start"], coding["end"]
+        piece = old[start:end]
+        if piece and new[start:end] == piece:
+            counts["kept"] += 1
+            continue
+        best = _nearest(new, piece, start) if piece.strip() else None
+        if best is None:
+            store.delete_coding(coding["id"])
+            counts["dropped"] += 1
+        else:
+            store.move_coding(coding["id"], best, best + len(piece))
+            counts["moved"] += 1
+    return counts
+
+
+def _nearest(text: str, piece: str, around: int) -> int | None:
+    best = None
+    position = text.find(piece)
+    while position >= 0:
+        if best is None or abs(position - around) < abs(best - around):
+            best = position
+        position = text.find(piece, position + 1)
+    return best
+
+
+# --------------------------------------------------------------------------- manifest
+
+
+def _norm(label: str) -> str:
+    return " ".join(label.split()).casefold()
+
+
+def apply_manifest(store: Store, path: str | Path, report: ImportReport) -> None:
+    """Map speakers to participants and set attributes; every problem names its row.
+
+    A participant's attributes must agree across their rows. The one exception is a column that
+    describes the interview rather than the person (``interview_type`` in a focus group and in an
+    individual interview): where the values differ but each equals its source's own value, the
+    column stays an attribute of the sources and is not set on the participant."""
+    rows = read_manifest(path)
+    name = str(path)
+    seen_speakers: dict[tuple[str, str], int] = {}
+    source_values: dict[int, dict[str, tuple[str, int]]] = {}
+    speaker_rows: list[tuple[ManifestRow, int, str]] = []
+    for row in rows:
+        source = store.source_by_name(row.source) or store.source_by_name(Path(row.source).name)
+        if source is None:
+            raise InputError(name, f"source '{row.source}' was not imported", f"row {row.row}")
+        source_id = int(source["id"])
+        if not row.speaker:
+            _check_consistent(name, source_values.setdefault(source_id, {}), row.attributes, row.row,
+                              f"source {source['name']}")
+            continue
+        labels = sorted({t["speaker"] for t in store.turns(source_id)})
+        label = row.speaker if row.speaker in labels else next(
+            (lab for lab in labels if _norm(lab) == _norm(row.speaker)), None)
+        if label is None:
+            raise InputError(name, f"speaker '{row.speaker}' never speaks in {source['name']} "
+                                   f"(speakers there: {', '.join(labels)})", f"row {row.row}")
+        key = (source["name"], label)
+        if key in seen_speakers:
+            raise InputError(name, f"speaker '{row.speaker}' of {source['name']} is mapped twice "
+                                   f"(rows {seen_speakers[key]} and {row.row})", f"row {row.row}")
+        seen_speakers[key] = row.row
+        speaker_rows.append((row, source_id, label))
+
+    def source_value(source_id: int, attr: str) -> str | None:
+        given = source_values.get(source_id, {}).get(attr)
+        return given[0] if given else store.source_attributes(source_id).get(attr)
+
+    by_participant: dict[str, list[tuple[ManifestRow, int]]] = {}
+    for row, source_id, _ in speaker_rows:
+        by_participant.setdefault(row.participant, []).append((row, source_id))
+    participant_attributes: dict[str, dict[str, str]] = {}
+    for pid, appearances in by_participant.items():
+        attributes: dict[str, str] = {}
+        for attr in sorted({a for row, _ in appearances for a in row.attributes}):
+            values = [(row.attributes[attr], row.row, sid) for row, sid in appearances if attr in row.attributes]
+            if len({v for v, _, _ in values}) == 1:
+                attributes[attr] = values[0][0]
+            elif all(source_value(sid, attr) == v for v, _, sid in values):
+                continue  # describes each interview, not the person
+            else:
+                first = values[0]
+                other = next(v for v in values if v[0] != first[0])
+                raise InputError(name, f"participant {pid} has {attr} '{first[0]}' in row {first[1]} "
+                                       f"but '{other[0]}' here", f"row {other[1]}")
+        participant_attributes[pid] = attributes
+
+    for source_id, values in source_values.items():
+        for attr, (value, _) in values.items():
+            store.set_source_attribute(source_id, attr, value)
+    for row, source_id, label in speaker_rows:
+        participant_id = store.ensure_participant(row.participant)
+        for attr, value in participant_attributes[row.participant].items():
+            store.set_participant_attribute(participant_id, attr, value)
+        store.map_speaker(source_id, label, participant_id)
+    store.delete_orphan_participants()
+    named_sources = {sid for sid in source_values} | {sid for _, sid, _ in speaker_rows}
+    for source_id in sorted(named_sources):
+        for speaker in store.speakers(source_id):
+            if speaker["auto"]:
+                source_name = store.source_by_id(source_id)["name"]
+                report.warnings.append(f"{name}: speaker '{speaker['label']}' of {source_name} "
+                                       "has no row in the manifest")
+    report.manifest_rows += len(rows)
+
+
+def _check_consistent(file: str, known: dict[str, tuple[str, int]], attributes: dict[str, str], row: int,
+                      what: str) -> None:
+    for attr, value in attributes.items():
+        if attr in known and known[attr][0] != value:
+            raise InputError(file, f"{what} has {attr} '{known[attr][0]}' in row {known[attr][1]} "
+                                   f"but '{value}' here", f"row {row}")
+        known.setdefault(attr, (value, row))

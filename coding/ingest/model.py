@@ -1,0 +1,51 @@
+"""What every reader produces: the plain text of a transcript and its speaker turns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Block:
+    """A paragraph (Word, text) or a cue (subtitles) placed in the plain text at ``start``.
+
+    ``speaker`` is set when the format names the speaker outside the text (a WebVTT voice tag);
+    otherwise the turn parser looks for a label at the start of ``text``.
+    """
+
+    start: int
+    text: str
+    place: str
+    speaker: str | None = None
+    timestamp: str | None = None
+    end_timestamp: str | None = None
+    heading: bool = False
+    bold_prefix: str = ""
+
+
+@dataclass
+class Turn:
+    start: int
+    end: int
+    speaker: str
+    timestamp: str | None = None
+    end_timestamp: str | None = None
+    place: str = ""
+
+    def as_dict(self) -> dict:
+        return {"start": self.start, "end": self.end, "speaker": self.speaker,
+                "timestamp": self.timestamp, "end_timestamp": self.end_timestamp}
+
+
+@dataclass
+class Transcript:
+    """A read transcript: plain text (code points), turns, source attributes and warnings."""
+
+    name: str
+    format: str
+    text: str
+    turns: list[Turn]
+    attributes: dict[str, str] = field(default_factory=dict)
+    language: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    paragraph_starts: list[int] = field(default_factory=list)

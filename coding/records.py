@@ -1,0 +1,184 @@
+"""Codings as flat records: where they are, which code, who coded, and who spoke.
+
+Every listing and analysis starts here. A coding belongs to the participant(s) whose turns it
+overlaps; attributes come from the participant first, then from the source.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+from dataclasses import dataclass
+from typing import Iterable
+
+from .errors import NotFound
+from .store import Store
+
+INTERVIEWER_ROLE = "Interviewer"
+
+
+@dataclass
+class CodeTree:
+    """The codebook as stored: ids, parents, paths and labels."""
+
+    by_id: dict[int, dict]
+    by_code: dict[str, dict]
+
+    @classmethod
+    def load(cls, store: Store) -> "CodeTree":
+        by_id = {}
+        for row in store.codes():
+            by_id[row["id"]] = {
+                "id": row["id"], "code": row["code"], "parent_id": row["parent_id"], "guid": row["guid"],
+                "labels": json.loads(row["labels"] or "{}"), "definition": row["definition"],
+                "include": row["include"], "exclude": row["exclude"],
+                "examples": json.loads(row["examples"] or "[]"), "color": row["color"],
+                "rules": json.loads(row["rules"] or "{}"), "codable": bool(row["codable"]),
+                "position": row["position"],
+            }
+        for node in by_id.values():
+            chain, seen, cur = [], set(), node
+            while cur is not None and cur["id"] not in seen:
+                seen.add(cur["id"])
+                chain.append(cur["code"])
+                cur = by_id.get(cur["parent_id"])
+            node["path"] = "/".join(reversed(chain))
+            node["depth"] = len(chain)
+        return cls(by_id, {n["code"]: n for n in by_id.values()})
+
+    def get(self, code: str) -> dict:
+        node = self.by_code.get(code)
+        if node is None:
+            lowered = code.casefold()
+            node = next((n for n in self.by_id.values()
+                         if n["path"].casefold() == lowered
+                         or any(str(v).casefold() == lowered for v in n["labels"].values())), None)
+        if node is None:
+            raise NotFound(f"no code '{code}' in the project's codebook")
+        return node
+
+    def children(self, code_id: int | None) -> list[dict]:
+        return sorted((n for n in self.by_id.values() if n["parent_id"] == code_id),
+                      key=lambda n: (n["position"], n["id"]))
+
+    def descendants(self, code_id: int) -> list[int]:
+        """The code and every code below it."""
+        out, stack = [], [code_id]
+        while stack:
+            current = stack.pop()
+            out.append(current)
+            stack.extend(n["id"] for n in self.by_id.values() if n["parent_id"] == current)
+        return out
+
+    def ancestor_at(self, code_id: int, level: int) -> int:
+        """The code's ancestor at depth ``level`` (1 = top level), or the code itself if shallower."""
+        chain = []
+        cur = self.by_id.get(code_id)
+        while cur is not None:
+            chain.append(cur["id"])
+            cur = self.by_id.get(cur["parent_id"])
+        chain.reverse()
+        return chain[min(level, len(chain)) - 1]
+
+    def label(self, code_id: int, language: str = "da") -> str:
+        node = self.by_id[code_id]
+        return node["labels"].get(language) or next(iter(node["labels"].values()), node["code"])
+
+    def ordered(self) -> list[dict]:
+        """Depth-first in codebook order."""
+        out: list[dict] = []
+
+        def walk(parent):
+            for node in self.children(parent):
+                out.append(node)
+                walk(node["id"])
+        walk(None)
+        return out
+
+
+class TurnIndex:
+    """Turns per source with participant attributes, for attributing spans to speakers."""
+
+    def __init__(self, store: Store):
+        self.source_attrs = store.all_source_attributes()
+        self.participant_attrs = store.all_participant_attributes()
+        self.by_source: dict[int, list] = {}
+        for row in store.all_turns():
+            self.by_source.setdefault(row["source_id"], []).append(row)
+        self.starts = {sid: [t["start"] for t in turns] for sid, turns in self.by_source.items()}
+
+    def overlapping(self, source_id: int, start: int, end: int) -> list:
+        turns = self.by_source.get(source_id, [])
+        if not turns:
+            return []
+        i = max(0, bisect.bisect_right(self.starts[source_id], start) - 1)
+        out = []
+        while i < len(turns) and turns[i]["start"] < max(end, start + 1):
+            t = turns[i]
+            if t["end"] > start and t["start"] < max(end, start + 1):
+                out.append(t)
+            i += 1
+        return out
+
+    def attributes(self, source_id: int, participant_id: int | None) -> dict[str, str]:
+        merged = dict(self.source_attrs.get(source_id, {}))
+        if participant_id is not None:
+            merged.update(self.participant_attrs.get(participant_id, {}))
+        return merged
+
+
+def _join(values: Iterable) -> str:
+    return "; ".join(dict.fromkeys(str(v) for v in values if v not in (None, "")))
+
+
+def coding_records(store: Store, *, code: str | None = None, coder: str | None = None,
+                   origin: str | None = None, source: str | None = None,
+                   where: dict[str, str] | None = None, include_interviewer: bool = True,
+                   with_text: bool = True) -> list[dict]:
+    """One record per coding, with speaker, participant, role and every attribute.
+
+    ``code`` includes its descendants; ``where`` filters on attributes (participant or source);
+    interviewer-only codings are left out when ``include_interviewer`` is false."""
+    tree = CodeTree.load(store)
+    code_ids = tree.descendants(tree.get(code)["id"]) if code else None
+    source_id = None
+    if source is not None:
+        row = store.source_by_name(source)
+        if row is None:
+            raise NotFound(f"no source named '{source}' in the project")
+        source_id = row["id"]
+    turns = TurnIndex(store)
+    texts = store.source_texts() if with_text else {}
+    records = []
+    for c in store.codings(code_ids=code_ids, coder=coder, origin=origin, source_id=source_id):
+        overlapping = turns.overlapping(c["source_id"], c["start"], c["end"])
+        respondents = [t for t in overlapping if t["role"] != INTERVIEWER_ROLE]
+        if not include_interviewer:
+            if overlapping and not respondents:
+                continue
+            overlapping = respondents or overlapping
+        attrs: dict[str, str] = {}
+        for t in overlapping:
+            for k, v in turns.attributes(c["source_id"], t["participant_id"]).items():
+                attrs[k] = _join([attrs.get(k), v]) if k in attrs and attrs[k] != v else v
+        if not overlapping:
+            attrs = turns.attributes(c["source_id"], None)
+        if where and any(v not in attrs.get(k, "").split("; ") for k, v in where.items()):
+            continue
+        node = tree.by_id[c["code_id"]]
+        record = {
+            "id": c["id"], "source": c["source"], "start": c["start"], "end": c["end"],
+            "text": texts[c["source_id"]][c["start"]:c["end"]] if with_text else None,
+            "code": node["code"], "code_path": node["path"], "coder": c["coder"], "origin": c["origin"],
+            "rule": c["rule"], "matched": c["matched"], "memo": c["memo"],
+            "turn": _join(t["idx"] for t in overlapping),
+            "speaker": _join(t["speaker"] for t in overlapping),
+            "participant": _join(t["participant"] for t in overlapping),
+            "role": _join(t["role"] for t in overlapping),
+            "source_id": c["source_id"], "code_id": c["code_id"],
+            "participant_ids": [t["participant_id"] for t in overlapping if t["participant_id"] is not None],
+        }
+        for k, v in attrs.items():
+            record.setdefault(k, v)
+        records.append(record)
+    return records

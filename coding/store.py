@@ -1,0 +1,512 @@
+"""The project store: schema, migrations and every SQL statement of the toolkit.
+
+Nothing outside this module writes SQL. The store speaks SQLite through the standard
+library; the statements are plain SQL so that another backend (PostgreSQL for teams)
+can be added behind the same methods.
+
+Offsets are Python string indices (code points) into a source's plain text, end exclusive.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import json
+import sqlite3
+import uuid
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+SCHEMA_VERSION_KEY = "schema_version"
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def new_guid() -> str:
+    return str(uuid.uuid4())
+
+
+# --------------------------------------------------------------------------- migrations
+# Ordered functions; each one's name is recorded in `migrations` when it has run.
+# Append new ones at the end; never edit one that has shipped.
+
+
+def run_script(db: sqlite3.Connection, script: str) -> None:
+    """Run several statements inside the current transaction (executescript would commit)."""
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def m001_initial(db: sqlite3.Connection) -> None:
+    run_script(db, 
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+        CREATE TABLE sources (
+            id INTEGER PRIMARY KEY,
+            guid TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL UNIQUE,
+            path TEXT,
+            format TEXT NOT NULL,
+            language TEXT NOT NULL,
+            file_sha256 TEXT NOT NULL,
+            text_sha256 TEXT NOT NULL,
+            text TEXT NOT NULL,
+            imported_at TEXT NOT NULL
+        );
+        CREATE TABLE source_attributes (
+            source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (source_id, name)
+        );
+        CREATE TABLE participants (
+            id INTEGER PRIMARY KEY,
+            pid TEXT NOT NULL UNIQUE,
+            guid TEXT NOT NULL UNIQUE,
+            auto INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE participant_attributes (
+            participant_id INTEGER NOT NULL REFERENCES participants(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (participant_id, name)
+        );
+        CREATE TABLE speakers (
+            source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+            label TEXT NOT NULL,
+            participant_id INTEGER REFERENCES participants(id),
+            PRIMARY KEY (source_id, label)
+        );
+        CREATE TABLE turns (
+            id INTEGER PRIMARY KEY,
+            source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+            idx INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            speaker TEXT NOT NULL,
+            timestamp TEXT,
+            end_timestamp TEXT,
+            UNIQUE (source_id, idx)
+        );
+        CREATE INDEX turns_source ON turns(source_id, start);
+        CREATE TABLE codes (
+            id INTEGER PRIMARY KEY,
+            code TEXT NOT NULL UNIQUE,
+            parent_id INTEGER REFERENCES codes(id),
+            guid TEXT NOT NULL UNIQUE,
+            labels TEXT NOT NULL DEFAULT '{}',
+            definition TEXT NOT NULL DEFAULT '',
+            include TEXT NOT NULL DEFAULT '',
+            exclude TEXT NOT NULL DEFAULT '',
+            examples TEXT NOT NULL DEFAULT '[]',
+            color TEXT,
+            rules TEXT NOT NULL DEFAULT '{}',
+            codable INTEGER NOT NULL DEFAULT 1,
+            position INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE codings (
+            id INTEGER PRIMARY KEY,
+            source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            code_id INTEGER NOT NULL REFERENCES codes(id),
+            coder TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            rule TEXT,
+            matched TEXT,
+            memo TEXT,
+            guid TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX codings_source ON codings(source_id, start);
+        CREATE INDEX codings_code ON codings(code_id);
+        CREATE INDEX codings_origin ON codings(origin);
+        CREATE TABLE memos (
+            id INTEGER PRIMARY KEY,
+            source_id INTEGER REFERENCES sources(id) ON DELETE CASCADE,
+            start INTEGER,
+            "end" INTEGER,
+            author TEXT,
+            text TEXT NOT NULL,
+            origin TEXT NOT NULL DEFAULT 'manual',
+            guid TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE summaries (
+            case_by TEXT NOT NULL,
+            case_value TEXT NOT NULL,
+            code_id INTEGER NOT NULL REFERENCES codes(id) ON DELETE CASCADE,
+            text TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (case_by, case_value, code_id)
+        );
+        CREATE TABLE case_status (
+            case_value TEXT PRIMARY KEY,
+            status TEXT NOT NULL,
+            date TEXT,
+            updated_at TEXT NOT NULL
+        );
+        """
+    )
+
+
+MIGRATIONS = [m001_initial]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class Store:
+    """One open project database. Use :meth:`transaction` around every change."""
+
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        self.db = sqlite3.connect(self.path, isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self.db.execute("PRAGMA journal_mode = WAL")
+        self.db.execute("PRAGMA synchronous = NORMAL")
+        self._depth = 0
+        self._migrate()
+
+    # ------------------------------------------------------------------ plumbing
+    def close(self) -> None:
+        self.db.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator["Store"]:
+        """All or nothing; nested uses join the outermost transaction."""
+        if self._depth == 0:
+            self.db.execute("BEGIN IMMEDIATE")
+        self._depth += 1
+        try:
+            yield self
+        except BaseException:
+            self._depth -= 1
+            if self._depth == 0:
+                self.db.execute("ROLLBACK")
+            raise
+        else:
+            self._depth -= 1
+            if self._depth == 0:
+                self.db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+        )
+        done = {r[0] for r in self.db.execute("SELECT name FROM migrations")}
+        for fn in MIGRATIONS:
+            if fn.__name__ in done:
+                continue
+            with self.transaction():
+                fn(self.db)
+                self.db.execute(
+                    "INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (fn.__name__, _now())
+                )
+                self.db.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                    (SCHEMA_VERSION_KEY, str(MIGRATIONS.index(fn) + 1)),
+                )
+
+    def schema_version(self) -> int:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (SCHEMA_VERSION_KEY,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    # ------------------------------------------------------------------ sources
+    def source_by_name(self, name: str) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM sources WHERE name = ?", (name,)).fetchone()
+
+    def source_by_id(self, source_id: int) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM sources WHERE id = ?", (source_id,)).fetchone()
+
+    def source_by_guid(self, guid: str) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM sources WHERE guid = ?", (guid,)).fetchone()
+
+    def source_by_text_sha256(self, digest: str) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM sources WHERE text_sha256 = ?", (digest,)).fetchone()
+
+    def sources(self) -> list[sqlite3.Row]:
+        return self.db.execute(
+            """SELECT s.id, s.guid, s.name, s.path, s.format, s.language, s.file_sha256, s.text_sha256,
+                      s.imported_at, length(s.text) AS characters,
+                      (SELECT count(*) FROM turns t WHERE t.source_id = s.id) AS turns,
+                      (SELECT count(*) FROM speakers p WHERE p.source_id = s.id) AS speakers,
+                      (SELECT count(*) FROM codings c WHERE c.source_id = s.id) AS codings
+               FROM sources s ORDER BY s.name"""
+        ).fetchall()
+
+    def insert_source(self, *, name: str, path: str, format: str, language: str, file_sha256: str,
+                      text_sha256: str, text: str, guid: str | None = None) -> int:
+        cur = self.db.execute(
+            """INSERT INTO sources (guid, name, path, format, language, file_sha256, text_sha256, text, imported_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (guid or new_guid(), name, path, format, language, file_sha256, text_sha256, text, _now()),
+        )
+        return int(cur.lastrowid)
+
+    def update_source_content(self, source_id: int, *, path: str, format: str, language: str,
+                              file_sha256: str, text_sha256: str, text: str) -> None:
+        self.db.execute(
+            """UPDATE sources SET path = ?, format = ?, language = ?, file_sha256 = ?, text_sha256 = ?,
+                      text = ?, imported_at = ? WHERE id = ?""",
+            (path, format, language, file_sha256, text_sha256, text, _now(), source_id),
+        )
+
+    def set_source_language(self, source_id: int, language: str) -> None:
+        self.db.execute("UPDATE sources SET language = ? WHERE id = ?", (language, source_id))
+
+    def source_attributes(self, source_id: int) -> dict[str, str]:
+        return {r[0]: r[1] for r in self.db.execute(
+            "SELECT name, value FROM source_attributes WHERE source_id = ? ORDER BY name", (source_id,))}
+
+    def all_source_attributes(self) -> dict[int, dict[str, str]]:
+        out: dict[int, dict[str, str]] = {}
+        for sid, name, value in self.db.execute("SELECT source_id, name, value FROM source_attributes"):
+            out.setdefault(sid, {})[name] = value
+        return out
+
+    def set_source_attribute(self, source_id: int, name: str, value: str) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO source_attributes (source_id, name, value) VALUES (?, ?, ?)",
+            (source_id, name, value),
+        )
+
+    # ------------------------------------------------------------------ turns and speakers
+    def replace_turns(self, source_id: int, turns: Iterable[dict]) -> None:
+        self.db.execute("DELETE FROM turns WHERE source_id = ?", (source_id,))
+        self.db.executemany(
+            """INSERT INTO turns (source_id, idx, start, "end", speaker, timestamp, end_timestamp)
+               VALUES (?, ?, ?, ?, ?, ?, ?)""",
+            [(source_id, i, t["start"], t["end"], t["speaker"], t.get("timestamp"), t.get("end_timestamp"))
+             for i, t in enumerate(turns, start=1)],
+        )
+
+    def turns(self, source_id: int) -> list[sqlite3.Row]:
+        """Turns of one source with their participant and role (None when unmapped)."""
+        return self.db.execute(
+            """SELECT t.idx, t.start, t."end", t.speaker, t.timestamp, t.end_timestamp,
+                      p.pid AS participant, pa.value AS role
+               FROM turns t
+               LEFT JOIN speakers sp ON sp.source_id = t.source_id AND sp.label = t.speaker
+               LEFT JOIN participants p ON p.id = sp.participant_id
+               LEFT JOIN participant_attributes pa ON pa.participant_id = p.id AND pa.name = 'role'
+               WHERE t.source_id = ? ORDER BY t.idx""",
+            (source_id,),
+        ).fetchall()
+
+    def all_turns(self) -> list[sqlite3.Row]:
+        """Every turn of the project, with its participant id and role, ordered by source and start."""
+        return self.db.execute(
+            """SELECT t.source_id, t.idx, t.start, t."end", t.speaker, t.timestamp,
+                      p.id AS participant_id, p.pid AS participant, pa.value AS role
+               FROM turns t
+               LEFT JOIN speakers sp ON sp.source_id = t.source_id AND sp.label = t.speaker
+               LEFT JOIN participants p ON p.id = sp.participant_id
+               LEFT JOIN participant_attributes pa ON pa.participant_id = p.id AND pa.name = 'role'
+               ORDER BY t.source_id, t.start"""
+        ).fetchall()
+
+    def speakers(self, source_id: int) -> list[sqlite3.Row]:
+        return self.db.execute(
+            """SELECT sp.label, p.pid AS participant, p.auto
+               FROM speakers sp LEFT JOIN participants p ON p.id = sp.participant_id
+               WHERE sp.source_id = ? ORDER BY sp.label""",
+            (source_id,),
+        ).fetchall()
+
+    def map_speaker(self, source_id: int, label: str, participant_id: int | None) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO speakers (source_id, label, participant_id) VALUES (?, ?, ?)",
+            (source_id, label, participant_id),
+        )
+
+    def delete_speakers_not_in(self, source_id: int, labels: set[str]) -> None:
+        for row in self.speakers(source_id):
+            if row["label"] not in labels:
+                self.db.execute("DELETE FROM speakers WHERE source_id = ? AND label = ?", (source_id, row["label"]))
+
+    # ------------------------------------------------------------------ participants
+    def participant_by_pid(self, pid: str) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM participants WHERE pid = ?", (pid,)).fetchone()
+
+    def ensure_participant(self, pid: str, *, auto: bool = False, guid: str | None = None) -> int:
+        row = self.participant_by_pid(pid)
+        if row is not None:
+            if not auto and row["auto"]:
+                self.db.execute("UPDATE participants SET auto = 0 WHERE id = ?", (row["id"],))
+            return int(row["id"])
+        cur = self.db.execute(
+            "INSERT INTO participants (pid, guid, auto) VALUES (?, ?, ?)", (pid, guid or new_guid(), int(auto))
+        )
+        return int(cur.lastrowid)
+
+    def set_participant_attribute(self, participant_id: int, name: str, value: str) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO participant_attributes (participant_id, name, value) VALUES (?, ?, ?)",
+            (participant_id, name, value),
+        )
+
+    def participant_attributes(self, participant_id: int) -> dict[str, str]:
+        return {r[0]: r[1] for r in self.db.execute(
+            "SELECT name, value FROM participant_attributes WHERE participant_id = ? ORDER BY name",
+            (participant_id,))}
+
+    def all_participant_attributes(self) -> dict[int, dict[str, str]]:
+        out: dict[int, dict[str, str]] = {}
+        for pid, name, value in self.db.execute(
+                "SELECT participant_id, name, value FROM participant_attributes"):
+            out.setdefault(pid, {})[name] = value
+        return out
+
+    def participants(self) -> list[sqlite3.Row]:
+        return self.db.execute(
+            """SELECT p.id, p.pid, p.guid, p.auto,
+                      (SELECT group_concat(s.name || ' (' || sp.label || ')', '; ')
+                         FROM speakers sp JOIN sources s ON s.id = sp.source_id
+                        WHERE sp.participant_id = p.id) AS appears_in,
+                      (SELECT count(*) FROM turns t JOIN speakers sp
+                          ON sp.source_id = t.source_id AND sp.label = t.speaker
+                        WHERE sp.participant_id = p.id) AS turns
+               FROM participants p ORDER BY p.pid"""
+        ).fetchall()
+
+    def delete_orphan_participants(self) -> int:
+        cur = self.db.execute(
+            "DELETE FROM participants WHERE auto = 1 AND id NOT IN "
+            "(SELECT participant_id FROM speakers WHERE participant_id IS NOT NULL)"
+        )
+        return cur.rowcount
+
+    # ------------------------------------------------------------------ codes
+    def codes(self) -> list[sqlite3.Row]:
+        return self.db.execute("SELECT * FROM codes ORDER BY position, id").fetchall()
+
+    def code_by_code(self, code: str) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM codes WHERE code = ?", (code,)).fetchone()
+
+    def code_by_guid(self, guid: str) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM codes WHERE guid = ?", (guid,)).fetchone()
+
+    def upsert_code(self, *, code: str, parent_id: int | None, labels: dict, definition: str = "",
+                    include: str = "", exclude: str = "", examples: list | None = None,
+                    color: str | None = None, rules: dict | None = None, codable: bool = True,
+                    position: int = 0, guid: str | None = None) -> int:
+        row = self.code_by_code(code)
+        values = (parent_id, json.dumps(labels, ensure_ascii=False), definition, include, exclude,
+                  json.dumps(examples or [], ensure_ascii=False), color,
+                  json.dumps(rules or {}, ensure_ascii=False), int(codable), position)
+        if row is None:
+            cur = self.db.execute(
+                """INSERT INTO codes (parent_id, labels, definition, include, exclude, examples, color, rules,
+                                      codable, position, code, guid)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                values + (code, guid or new_guid()),
+            )
+            return int(cur.lastrowid)
+        self.db.execute(
+            """UPDATE codes SET parent_id = ?, labels = ?, definition = ?, include = ?, exclude = ?,
+                      examples = ?, color = ?, rules = ?, codable = ?, position = ? WHERE id = ?""",
+            values + (row["id"],),
+        )
+        return int(row["id"])
+
+    def delete_code(self, code_id: int) -> None:
+        self.db.execute("DELETE FROM codings WHERE code_id = ?", (code_id,))
+        self.db.execute("UPDATE codes SET parent_id = NULL WHERE parent_id = ?", (code_id,))
+        self.db.execute("DELETE FROM codes WHERE id = ?", (code_id,))
+
+    def coding_counts_by_code(self) -> dict[int, int]:
+        return {r[0]: r[1] for r in self.db.execute("SELECT code_id, count(*) FROM codings GROUP BY code_id")}
+
+    # ------------------------------------------------------------------ codings
+    def insert_codings(self, rows: Iterable[dict]) -> int:
+        now = _now()
+        data = [(r["source_id"], r["start"], r["end"], r["code_id"], r["coder"], r["origin"], r.get("rule"),
+                 r.get("matched"), r.get("memo"), r.get("guid") or new_guid(), r.get("created_at") or now)
+                for r in rows]
+        self.db.executemany(
+            """INSERT INTO codings (source_id, start, "end", code_id, coder, origin, rule, matched, memo,
+                                    guid, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            data,
+        )
+        return len(data)
+
+    def delete_codings(self, *, origin: str | None = None, coder: str | None = None,
+                       source_id: int | None = None) -> int:
+        clauses, params = [], []
+        for col, val in (("origin", origin), ("coder", coder), ("source_id", source_id)):
+            if val is not None:
+                clauses.append(f"{col} = ?")
+                params.append(val)
+        where = " WHERE " + " AND ".join(clauses) if clauses else ""
+        return self.db.execute(f"DELETE FROM codings{where}", params).rowcount
+
+    def source_codings(self, source_id: int) -> list[sqlite3.Row]:
+        return self.db.execute(
+            """SELECT c.id, c.start, c."end", c.coder, c.origin, c.rule, c.matched, c.memo, c.guid,
+                      k.code FROM codings c JOIN codes k ON k.id = c.code_id
+               WHERE c.source_id = ? ORDER BY c.start, c."end", k.code""",
+            (source_id,),
+        ).fetchall()
+
+    def move_coding(self, coding_id: int, start: int, end: int) -> None:
+        self.db.execute('UPDATE codings SET start = ?, "end" = ? WHERE id = ?', (start, end, coding_id))
+
+    def delete_coding(self, coding_id: int) -> None:
+        self.db.execute("DELETE FROM codings WHERE id = ?", (coding_id,))
+
+    def codings(self, *, code_ids: Iterable[int] | None = None, coder: str | None = None,
+                origin: str | None = None, source_id: int | None = None) -> Iterator[sqlite3.Row]:
+        """Codings with their source name and code id, ordered by source and position."""
+        clauses, params = [], []
+        if code_ids is not None:
+            ids = list(code_ids)
+            clauses.append(f"c.code_id IN ({','.join('?' * len(ids))})" if ids else "0")
+            params.extend(ids)
+        for col, val in (("c.coder", coder), ("c.origin", origin), ("c.source_id", source_id)):
+            if val is not None:
+                clauses.append(f"{col} = ?")
+                params.append(val)
+        where = " WHERE " + " AND ".join(clauses) if clauses else ""
+        return self.db.execute(
+            f"""SELECT c.id, c.source_id, s.name AS source, c.start, c."end", c.code_id, c.coder, c.origin,
+                       c.rule, c.matched, c.memo, c.guid, c.created_at
+                FROM codings c JOIN sources s ON s.id = c.source_id{where}
+                ORDER BY s.name, c.start, c."end", c.id""",
+            params,
+        )
+
+    def source_texts(self) -> dict[int, str]:
+        return {r[0]: r[1] for r in self.db.execute("SELECT id, text FROM sources")}
+
+    # ------------------------------------------------------------------ memos
+    def insert_memo(self, *, text: str, source_id: int | None = None, start: int | None = None,
+                    end: int | None = None, author: str | None = None, origin: str = "manual",
+                    guid: str | None = None) -> int:
+        cur = self.db.execute(
+            """INSERT INTO memos (source_id, start, "end", author, text, origin, guid, created_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+            (source_id, start, end, author, text, origin, guid or new_guid(), _now()),
+        )
+        return int(cur.lastrowid)
+
+    def memos(self, source_id: int | None = None) -> list[sqlite3.Row]:
+        if source_id is None:
+            return self.db.execute('SELECT * FROM memos ORDER BY source_id, start, id').fetchall()
+        return self.db.execute('SELECT * FROM memos WHERE source_id = ? ORDER BY start, id', (source_id,)).fetchall()
+
+    def delete_memos(self, *, source_id: int, origin: str, author: str | None = None) -> int:
+        if author is None:
+            return self.db.execute("DELETE FROM memos WHERE source_id = ? AND origin = ?",
+                                   (source_id, origin)).rowcount
+        return self.db.execute("DELETE FROM memos WHERE source_id = ? AND origin = ? AND author = ?",
+                               (source_id, origin, author)).rowcount
