@@ -119,5 +119,15 @@ class Project:
         return coding_records(self.store, code=code, coder=coder, origin=origin, source=source,
                               where=where, include_interviewer=include_interviewer)
 
+    # ------------------------------------------------------------------ codebook and auto-coding (issue 3)
+
+    # ------------------------------------------------------------------ analysis (issue 4)
+
+    # ------------------------------------------------------------------ summaries, case status, reports (issue 5)
+
+    # ------------------------------------------------------------------ manual coding, agreement (issue 6)
+
+    # ------------------------------------------------------------------ REFI-QDA (issue 7)
+
 
 __all__ = ["Project", "INTERVIEWER_ROLE"]

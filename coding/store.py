@@ -510,3 +510,13 @@ class Store:
                                    (source_id, origin)).rowcount
         return self.db.execute("DELETE FROM memos WHERE source_id = ? AND origin = ? AND author = ?",
                                (source_id, origin, author)).rowcount
+
+    # ------------------------------------------------------------------ codebook and auto-coding (issue 3)
+
+    # ------------------------------------------------------------------ analysis (issue 4)
+
+    # ------------------------------------------------------------------ summaries, case status, reports (issue 5)
+
+    # ------------------------------------------------------------------ manual coding, agreement (issue 6)
+
+    # ------------------------------------------------------------------ REFI-QDA (issue 7)

@@ -83,3 +83,5 @@ def main() -> None:
 
 # Command modules register themselves on `cli` when imported.
 from . import ingest_commands  # noqa: E402,F401
+from . import coding_commands  # noqa: E402,F401
+# -- command modules of other areas: add one import line each below this marker
