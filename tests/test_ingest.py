@@ -64,7 +64,8 @@ def test_vtt_teams_voice_tags_merge_cues(tmp_path):
     transcript = read_transcript(path)
     assert [t.speaker for t in transcript.turns] == ["Anne Berg", "Interviewer"]
     first = transcript.turns[0]
-    assert transcript.text[first.start:first.end] == "Vi har fået flere konsulenter.\n\nAnne Berg: Det har hjulpet."
+    assert transcript.text[first.start:first.end] == "Vi har fået flere konsulenter. Det har hjulpet."
+    assert transcript.text.startswith("Anne Berg: Vi har")  # the name once, at the turn
     assert (first.timestamp, first.end_timestamp) == ("00:00:01", "00:00:07")
 
 
@@ -299,3 +300,35 @@ def test_project_from_environment_and_python_module(tmp_path, monkeypatch):
                           capture_output=True, text=True, env=env, cwd=Path(__file__).resolve().parents[1])
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "env.db").exists()
+
+
+@pytest.mark.parametrize("line, label, timestamp, rest", [
+    ("I: Hvordan går det?", "I", None, "Hvordan går det?"),
+    ("(00:01:05) Anne: Godt.", "Anne", "00:01:05", "Godt."),
+    ("Anne [00:01:05]: Godt.", "Anne", "00:01:05", "Godt."),
+    ("Anne (VK) [00:01:05]: Godt.", "Anne (VK)", "00:01:05", "Godt."),
+    ("00:01:05 - Anne-Marie Sørensen (S): Godt.", "Anne-Marie Sørensen (S)", "00:01:05", "Godt."),
+    ("Interviewer:Hvad så?", "Interviewer", None, "Hvad så?"),
+])
+def test_label_variants(line, label, timestamp, rest):
+    from coding.ingest.labels import split_label
+
+    found, stamp, offset = split_label(line)
+    assert (found, stamp, line[offset:]) == (label, timestamp, rest)
+
+
+@pytest.mark.parametrize("line", ["Kl. 10:30 mødtes vi igen.", "Mandag: travl dag.", "Det er sådan: vi prøver.",
+                                  "Målet er klart: flere i job."])
+def test_lines_that_are_not_labels(line):
+    from coding.ingest.labels import split_label
+
+    assert split_label(line) is None
+
+
+def test_label_alone_on_its_line_starts_the_turn_on_the_next(tmp_path):
+    path = tmp_path / "alene.txt"
+    path.write_text("Interview i Åbæk\n\nI:\nHvad laver du?\n\nBo (VK):\nJeg ringer til virksomheder.\nHver dag.\n",
+                    encoding="utf-8")
+    transcript = read_transcript(path)
+    texts = [(t.speaker, transcript.text[t.start:t.end]) for t in transcript.turns]
+    assert texts == [("I", "Hvad laver du?"), ("Bo (VK)", "Jeg ringer til virksomheder.\nHver dag.")]

@@ -17,11 +17,12 @@ TIMESTAMP = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 _WORD = r"[A-ZÆØÅÄÖÜÉ0-9][\w.'’\-]*"
 LABEL_RE = re.compile(
     rf"""^[ \t]*
-    (?:\[?(?P<ts>{TIMESTAMP})\]?[ \t]*[-–]?[ \t]*)?      # optional timestamp
+    (?:[\[(]?(?P<ts>{TIMESTAMP})[\])]?[ \t]*[-–]?[ \t]*)?  # optional timestamp before the name
     (?P<md>\*\*|__)?                                      # optional Markdown bold
-    (?P<label>{_WORD}(?:[ \t]+{_WORD}){{0,4}}(?:[ \t]*\([^()\n]{{1,40}}\))?)
+    (?P<label>{_WORD}(?:[ \t]+{_WORD}){{0,4}}(?:[ \t]*\((?!{TIMESTAMP}\))[^()\n]{{1,40}}\))?)
+    (?:[ \t]*[\[(](?P<ts2>{TIMESTAMP})[\])])?          # or after it: "Anne [00:01:05]:"
     [ \t]*(?:(?P=md)[ \t]*:|:[ \t]*(?P=md)|:)            # colon inside or outside the bold
-    (?:[ \t]+|$)
+    (?:[ \t]+|$|(?=[^\W\d_]))                           # "Anne:Tekst" too, but not "Kl. 10:30"
     """,
     re.VERBOSE,
 )
@@ -31,9 +32,14 @@ SENTENCE_OPENERS = {
     "det", "der", "den", "de", "men", "og", "så", "jeg", "vi", "du", "han", "hun", "når", "hvis", "fordi",
     "altså", "nej", "ja", "jo", "nu", "her", "hvad", "hvordan", "hvorfor", "eksempel", "fx", "f.eks.",
     "spørgsmål", "svar", "note", "husk", "tema", "emne", "dato", "sted", "tid", "varighed", "deltagere",
-    "the", "this", "that", "it", "so", "but", "and", "we", "i", "you", "he", "she", "they", "yes", "no",
+    "the", "this", "that", "it", "so", "but", "and", "we", "you", "he", "she", "they", "yes", "no",
     "well", "example", "question", "answer", "date", "place", "time", "duration", "participants", "topic",
     "theme", "kommune", "municipality", "interviewtype", "transcript", "transskription", "title", "titel",
+    # days, months and other words that head a line of notes rather than name a speaker
+    "mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag", "januar", "februar", "marts",
+    "april", "maj", "juni", "juli", "august", "september", "oktober", "november", "december", "kl", "kl.",
+    "obs", "ps", "bemærk", "baggrund", "formål", "konklusion", "resumé", "opsummering", "pause",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "note", "summary",
 }
 
 INTERVIEWER_LABELS = {"interviewer", "intervieweren", "int", "i", "interviewer 1", "interviewer 2",
@@ -51,7 +57,7 @@ def split_label(text: str) -> tuple[str, str | None, int] | None:
         return None
     if len(label) > 60:
         return None
-    return label, m.group("ts"), m.end()
+    return label, m.group("ts") or m.group("ts2"), m.end()
 
 
 ROLE_ABBREVIATIONS = {"s": "Sagsbehandler", "sb": "Sagsbehandler", "vk": "Virksomhedskonsulent",
@@ -98,11 +104,15 @@ def build_turns(blocks: list[Block], file: str, *, require_label: bool = True) -
         if speaker is None:
             if current is None:
                 continue  # title, metadata, preamble
+            if current.end == current.start:  # the label stood alone on its line: the turn starts here
+                current.start = content_start
             current.end = max(current.end, content_end)
             current.end_timestamp = block.end_timestamp or current.end_timestamp
             continue
         if current is not None and current.speaker == speaker:
             if content_end > content_start:
+                if current.end == current.start:
+                    current.start = content_start
                 current.end = max(current.end, content_end)
             current.end_timestamp = block.end_timestamp or current.end_timestamp
             continue

@@ -1,8 +1,10 @@
 """Subtitle transcripts from Teams and Zoom: WebVTT (``<v Name>`` voice tags or ``Name: text``)
 and SRT (``Name: text``; a cue without a label continues the previous speaker).
 
-The plain text is rebuilt as one paragraph per cue, ``Name: text``, so that turns, quotes and
-exports read like a transcript; each turn keeps the cue timestamps."""
+The plain text is rebuilt as one paragraph per speaker turn, ``Name: text``, the cues of one
+speaker joined by spaces (subtitle cues often break mid-sentence), so that turns, quotes and
+exports read like a transcript and never contain a speaker's name; each turn keeps the cue
+timestamps of its first and last cue."""
 
 from __future__ import annotations
 
@@ -61,7 +63,7 @@ def _cues(path: Path, text: str, fmt: str) -> list[tuple[int, str, str, str]]:
 def read_subtitles(path: Path, raw: bytes, fmt: str) -> Transcript:
     text, warnings = decode(path, raw)
     blocks: list[Block] = []
-    parts: list[str] = []
+    pieces: list[str] = []
     offset = 0
     previous: str | None = None
     for line_no, start, end, body in _cues(path, text, fmt):
@@ -78,19 +80,25 @@ def read_subtitles(path: Path, raw: bytes, fmt: str) -> Transcript:
                 speaker, _, cut = found
                 cue_text = cue_text[cut:].strip()
         speaker = speaker or previous
+        place = f"cue at line {line_no}"
+        if speaker is not None and speaker == previous:
+            # the same speaker goes on: the cue joins the paragraph, without repeating the name
+            separator, prefix = " ", ""
+        else:
+            separator = "\n\n" if pieces else ""
+            prefix = f"{speaker}: " if speaker is not None else ""
+        block_start = offset + len(separator) + len(prefix)
         if speaker is None:
             # a cue before anyone is named: kept in the text, not a turn
-            paragraph = cue_text
-            blocks.append(Block(start=offset, text=paragraph, place=f"cue at line {line_no}", heading=True))
+            blocks.append(Block(start=block_start, text=cue_text, place=place, heading=True))
         else:
-            prefix = f"{speaker}: "
-            paragraph = prefix + cue_text
-            blocks.append(Block(start=offset + len(prefix), text=cue_text, place=f"cue at line {line_no}",
-                                speaker=speaker, timestamp=start, end_timestamp=end))
+            blocks.append(Block(start=block_start, text=cue_text, place=place, speaker=speaker,
+                                timestamp=start, end_timestamp=end))
             previous = speaker
-        parts.append(paragraph)
-        offset += len(paragraph) + 2
-    plain = "\n\n".join(parts)
+        piece = separator + prefix + cue_text
+        pieces.append(piece)
+        offset += len(piece)
+    plain = "".join(pieces)
     turns = build_turns(blocks, str(path))
     return Transcript(name=path.name, format=fmt, text=plain, turns=turns, warnings=warnings,
                       paragraph_starts=[b.start for b in blocks])
