@@ -332,3 +332,37 @@ def test_label_alone_on_its_line_starts_the_turn_on_the_next(tmp_path):
     transcript = read_transcript(path)
     texts = [(t.speaker, transcript.text[t.start:t.end]) for t in transcript.turns]
     assert texts == [("I", "Hvad laver du?"), ("Bo (VK)", "Jeg ringer til virksomheder.\nHver dag.")]
+
+
+SAMPLE = Path(__file__).resolve().parents[1] / "transcripts_sample"
+
+
+def test_sample_corpus_imports_with_its_manifest(tmp_path):
+    project = Project.open(tmp_path / "sample.db")
+    project.import_paths([SAMPLE], manifest=SAMPLE / "participants.csv")
+    sources = project.sources()
+    assert len(sources) >= 12
+    assert {s["format"] for s in sources} >= {"docx", "txt", "md", "vtt", "srt"}
+    assert {s["municipality"] for s in sources} == {"Nordby", "Åbæk", "Kildemose", "Lyngholt"}
+    participants = project.participants()
+    assert all(p["from_manifest"] for p in participants), "every speaker is named in the manifest"
+    roles = {p["role"] for p in participants}
+    assert roles >= {"Leder", "Projektleder", "Sagsbehandler", "Virksomhedskonsulent", "Mentor", "Borger",
+                     "Interviewer"}
+    words = []
+    mixed_groups = 0
+    for source in sources:
+        shown = project.show(source["name"])
+        respondent_roles = {t["role"] for t in shown["turns"] if t["role"] != "Interviewer"}
+        mixed_groups += source.get("interview_type") == "fokusgruppe" and len(respondent_roles) >= 2
+        words.append(sum(len(t["text"].split()) for t in shown["turns"]))
+    assert mixed_groups >= 2
+    assert sum(words) / len(words) >= 800
+
+
+def test_a_file_that_is_not_a_project_is_refused(tmp_path):
+    other = tmp_path / "notes.db"
+    other.write_text("not a database, just notes\n" * 100, encoding="utf-8")
+    result = run(other, "sources", ok=False)
+    assert result.exit_code == 1
+    assert "not a project file" in result.output and "Traceback" not in result.output
