@@ -124,6 +124,73 @@ class Project:
     # ------------------------------------------------------------------ analysis (issue 4)
 
     # ------------------------------------------------------------------ summaries, case status, reports (issue 5)
+    def set_summary(self, case: str, theme: str, text: str, *, case_by: str = "municipality") -> dict:
+        """Write the analyst's summary of one case and theme (empty text removes it)."""
+        from . import summaries
+        with self.store.transaction():
+            return summaries.set_summary(self.store, case_by, case, theme, text)
+
+    def summaries(self, case_by: str | None = None) -> list[dict]:
+        from . import summaries
+        return summaries.list_summaries(self.store, case_by)
+
+    def import_summaries(self, path: str | Path) -> dict:
+        """Read the summary cells of a framework workbook back, all or nothing."""
+        from . import summaries
+        with self.store.transaction():
+            return summaries.import_summaries(self.store, path)
+
+    def set_case_status(self, case: str, status: str, *, date: str | None = None,
+                        case_by: str = "municipality") -> dict:
+        """Record where a case history stands with its informants: draft, sent or approved."""
+        from . import summaries
+        with self.store.transaction():
+            return summaries.set_case_status(self.store, case_by, case, status, date)
+
+    def case_statuses(self, case_by: str = "municipality") -> list[dict]:
+        from . import summaries
+        return summaries.case_statuses(self.store, case_by)
+
+    def case_model(self, case_by: str, *, themes: list[str] | None = None,
+                   where: dict[str, str] | None = None, language: str | None = None):
+        """Cases x themes with counts, participants, summaries and quotes (coding.export.cases)."""
+        from .export.cases import build_model
+        return build_model(self, case_by, themes=themes, where=where, language=language)
+
+    def export_framework(self, path: str | Path, *, case_by: str, themes: list[str] | None = None,
+                         where: dict[str, str] | None = None, language: str | None = None,
+                         anonymize: bool = False, template: str | Path | None = None):
+        """The framework matrix as .docx (landscape table) or .xlsx (with summary cells to fill in)."""
+        from .errors import InputError
+        from .export import framework
+        from .export.anonymize import Anonymizer
+        suffix = Path(path).suffix.lower()
+        if suffix not in (".docx", ".xlsx"):
+            raise InputError(path, f"the framework matrix is written as .docx or .xlsx, not '{suffix or '(none)'}'")
+        model = self.case_model(case_by, themes=themes, where=where, language=language)
+        anonymizer = Anonymizer(self.store, case_by, model.language) if anonymize else None
+        if suffix == ".docx":
+            framework.write_docx(model, path, template=template, anonymizer=anonymizer)
+        else:
+            framework.write_xlsx(model, path, anonymizer=anonymizer)
+        return model
+
+    def export_narratives(self, path: str | Path, *, case_by: str, themes: list[str] | None = None,
+                          where: dict[str, str] | None = None, language: str | None = None,
+                          anonymize: bool = False, template: str | Path | None = None,
+                          quotes_per_theme: int | None = 5, title: str | None = None):
+        """The case-history appendix (.docx): a chapter per case with status, interviews and quotes."""
+        from .errors import InputError
+        from .export import narratives
+        from .export.anonymize import Anonymizer
+        if Path(path).suffix.lower() != ".docx":
+            raise InputError(path, "the case-history appendix is written as .docx")
+        model = self.case_model(case_by, themes=themes, where=where, language=language)
+        anonymizer = Anonymizer(self.store, case_by, model.language) if anonymize else None
+        narratives.write_docx(model, path, template=template, anonymizer=anonymizer,
+                              quotes_per_theme=quotes_per_theme, title=title)
+        return model
+
 
     # ------------------------------------------------------------------ manual coding, agreement (issue 6)
 

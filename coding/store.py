@@ -153,7 +153,27 @@ def m001_initial(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS = [m001_initial]
+def m005_reports_case_status_by(db: sqlite3.Connection) -> None:
+    """Case status per case attribute: 'Nordby' as a municipality and 'P03' as a participant are
+    different cases. Rows from before (no attribute) are kept as municipality cases."""
+    run_script(db,
+        """
+        CREATE TABLE case_status_by (
+            case_by TEXT NOT NULL,
+            case_value TEXT NOT NULL,
+            status TEXT NOT NULL,
+            date TEXT,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (case_by, case_value)
+        );
+        INSERT INTO case_status_by (case_by, case_value, status, date, updated_at)
+            SELECT 'municipality', case_value, status, date, updated_at FROM case_status;
+        DROP TABLE case_status
+        """
+    )
+
+
+MIGRATIONS = [m001_initial, m005_reports_case_status_by]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -516,6 +536,67 @@ class Store:
     # ------------------------------------------------------------------ analysis (issue 4)
 
     # ------------------------------------------------------------------ summaries, case status, reports (issue 5)
+    def summaries(self, case_by: str | None = None) -> list[sqlite3.Row]:
+        """Analyst summaries with their code id, ordered by case attribute, case and codebook order."""
+        where, params = ("WHERE s.case_by = ?", (case_by,)) if case_by is not None else ("", ())
+        return self.db.execute(
+            f"""SELECT s.case_by, s.case_value, s.code_id, k.code, s.text, s.updated_at
+                FROM summaries s JOIN codes k ON k.id = s.code_id {where}
+                ORDER BY s.case_by, s.case_value, k.position, k.id""",
+            params,
+        ).fetchall()
+
+    def set_summary(self, case_by: str, case_value: str, code_id: int, text: str) -> None:
+        self.db.execute(
+            """INSERT INTO summaries (case_by, case_value, code_id, text, updated_at) VALUES (?, ?, ?, ?, ?)
+               ON CONFLICT (case_by, case_value, code_id) DO UPDATE SET text = excluded.text,
+                  updated_at = excluded.updated_at""",
+            (case_by, case_value, code_id, text, _now()),
+        )
+
+    def delete_summary(self, case_by: str, case_value: str, code_id: int) -> int:
+        return self.db.execute(
+            "DELETE FROM summaries WHERE case_by = ? AND case_value = ? AND code_id = ?",
+            (case_by, case_value, code_id),
+        ).rowcount
+
+    def case_statuses(self, case_by: str | None = None) -> list[sqlite3.Row]:
+        where, params = ("WHERE case_by = ?", (case_by,)) if case_by is not None else ("", ())
+        return self.db.execute(
+            f"SELECT case_by, case_value, status, date, updated_at FROM case_status_by {where} "
+            "ORDER BY case_by, case_value",
+            params,
+        ).fetchall()
+
+    def set_case_status(self, case_by: str, case_value: str, status: str, date: str | None) -> None:
+        self.db.execute(
+            """INSERT INTO case_status_by (case_by, case_value, status, date, updated_at) VALUES (?, ?, ?, ?, ?)
+               ON CONFLICT (case_by, case_value) DO UPDATE SET status = excluded.status,
+                  date = excluded.date, updated_at = excluded.updated_at""",
+            (case_by, case_value, status, date, _now()),
+        )
+
+    def attribute_values(self, name: str) -> list[str]:
+        """Distinct values of an attribute on participants or sources (a case attribute's cases)."""
+        return [r[0] for r in self.db.execute(
+            """SELECT value FROM participant_attributes WHERE name = ?
+               UNION SELECT value FROM source_attributes WHERE name = ? ORDER BY 1""",
+            (name, name))]
+
+    def attribute_names(self) -> list[str]:
+        return [r[0] for r in self.db.execute(
+            "SELECT name FROM participant_attributes UNION SELECT name FROM source_attributes ORDER BY 1")]
+
+    def count_analyst_work(self) -> dict[str, int]:
+        """What a person added to a project beyond import and auto-coding (the pipeline checks
+        this before it recreates a project)."""
+        one = lambda sql: int(self.db.execute(sql).fetchone()[0])  # noqa: E731
+        return {"summaries": one("SELECT count(*) FROM summaries"),
+                "case statuses": one("SELECT count(*) FROM case_status_by"),
+                "codings not made by autocode": one("SELECT count(*) FROM codings WHERE origin != 'auto'"),
+                "memos": one("SELECT count(*) FROM memos")}
+
+
 
     # ------------------------------------------------------------------ manual coding, agreement (issue 6)
 

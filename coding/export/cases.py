@@ -1,0 +1,282 @@
+"""The case model behind the framework matrix and the case-history appendix.
+
+Cases are the values of a case attribute (``municipality``, ``participant``, ``source`` or any
+participant or source attribute); themes are codes (the top-level codes unless named). A cell is
+one case and one theme: its segments (a theme counts the segments of its sub-codes), the
+participants they come from, the analyst's summary and the quotes. Interviewer turns are left out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..records import INTERVIEWER_ROLE, CodeTree, TurnIndex
+from ..summaries import case_values, summary_map
+from ..errors import NotFound
+
+
+@dataclass
+class Quote:
+    text: str
+    source: str
+    turn: str
+    timestamp: str | None
+    role: str
+    participant: str
+    participants: list[str]
+    order: tuple  # (source position, start): turn order within the project
+
+
+@dataclass
+class Theme:
+    code: str
+    code_id: int
+    label: str
+
+
+@dataclass
+class Cell:
+    segments: int = 0
+    participants: set = field(default_factory=set)
+    quotes: list[Quote] = field(default_factory=list)
+    summary: str | None = None
+
+    def best(self, limit: int = 3) -> list[Quote]:
+        """Up to ``limit`` quotes of readable length, from as many different people as possible."""
+        def readable(q: Quote) -> int:
+            n = len(q.text)
+            return 0 if 60 <= n <= 320 else (1 if n > 320 else 2)
+        ranked = sorted(self.quotes, key=lambda q: (readable(q), q.order))
+        chosen: list[Quote] = []
+        seen: set[str] = set()
+        for q in ranked:
+            if q.participant not in seen:
+                chosen.append(q)
+                seen.add(q.participant)
+            if len(chosen) == limit:
+                break
+        for q in ranked:
+            if len(chosen) == limit:
+                break
+            if q not in chosen:
+                chosen.append(q)
+        return sorted(chosen, key=lambda q: q.order)
+
+    def in_turn_order(self, limit: int | None = None) -> list[Quote]:
+        quotes = sorted(self.quotes, key=lambda q: q.order)
+        if limit is None or len(quotes) <= limit:
+            return quotes
+        keep = set(id(q) for q in self.best(limit))
+        return [q for q in quotes if id(q) in keep]
+
+
+@dataclass
+class Person:
+    participant: str
+    role: str
+    labels: list[str]
+    turns: int
+    first: tuple
+
+
+@dataclass
+class Interview:
+    source: str
+    attributes: dict[str, str]
+    people: list[Person]
+
+
+@dataclass
+class Case:
+    value: str
+    interviews: list[Interview]
+    status: str = "draft"
+    date: str | None = None
+    first: tuple = ()
+
+    @property
+    def people(self) -> list[Person]:
+        seen: dict[str, Person] = {}
+        for interview in self.interviews:
+            for person in interview.people:
+                seen.setdefault(person.participant, person)
+        return list(seen.values())
+
+
+@dataclass
+class CaseModel:
+    case_by: str
+    language: str
+    cases: list[Case]
+    themes: list[Theme]
+    cells: dict[tuple[str, str], Cell]
+
+    def cell(self, case: str, code: str) -> Cell:
+        return self.cells.get((case, code)) or Cell()
+
+
+def _split(value) -> list[str]:
+    if value in (None, ""):
+        return []
+    return [v for v in str(value).split("; ") if v]
+
+
+def project_language(store) -> str:
+    languages = Counter(row["language"] for row in store.sources())
+    return "en" if languages and languages.most_common(1)[0][0] == "en" else "da"
+
+
+def resolve_themes(tree: CodeTree, themes: list[str] | None, language: str) -> list[Theme]:
+    if themes:
+        nodes = [tree.get(t) for t in themes]
+    else:
+        nodes = tree.children(None)
+    if not nodes:
+        raise NotFound("the project has no codes; import a codebook first (coding codebook import FILE)")
+    out, seen = [], set()
+    for node in nodes:
+        if node["code"] not in seen:
+            seen.add(node["code"])
+            out.append(Theme(node["code"], node["id"], tree.label(node["id"], language)))
+    return out
+
+
+_SPACE = re.compile(r"\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+
+
+def shorten(text: str, limit: int = 320) -> str:
+    """A quote of at most about ``limit`` characters: whole sentences where possible."""
+    text = _SPACE.sub(" ", text).strip()
+    if len(text) <= limit:
+        return text
+    out = ""
+    for sentence in _SENTENCE_END.split(text):
+        if out and len(out) + 1 + len(sentence) > limit:
+            break
+        out = f"{out} {sentence}".strip()
+    if len(out) > limit or not out:
+        out = text[:limit].rsplit(" ", 1)[0].rstrip(",;:") 
+    return out + " …"
+
+
+def build_model(project, case_by: str, *, themes: list[str] | None = None,
+                where: dict[str, str] | None = None, language: str | None = None,
+                quote_chars: int = 320) -> CaseModel:
+    """Cases, themes and cells of a project for the framework matrix and the appendix."""
+    store = project.store
+    language = language or project_language(store)
+    tree = CodeTree.load(store)
+    theme_list = resolve_themes(tree, themes, language)
+    values = case_values(store, case_by)  # raises NotFound for an unknown attribute
+    summaries = summary_map(store, case_by)
+    statuses = {r["case_value"]: r for r in store.case_statuses(case_by)}
+
+    # which theme(s) each code counts for
+    theme_of: dict[int, list[str]] = {}
+    for theme in theme_list:
+        for code_id in tree.descendants(theme.code_id):
+            theme_of.setdefault(code_id, []).append(theme.code)
+
+    source_rows = store.sources()
+    position = {row["name"]: i for i, row in enumerate(source_rows)}
+    turns = TurnIndex(store)
+
+    def cases_of(attrs: dict, participant: str | None, source: str) -> list[str]:
+        if case_by == "participant":
+            return [participant] if participant else []
+        if case_by == "source":
+            return [source]
+        return _split(attrs.get(case_by))
+
+    # interviews and people per case
+    people: dict[tuple[str, int | None], dict] = {}
+    for source_id, rows in turns.by_source.items():
+        for t in rows:
+            if t["role"] == INTERVIEWER_ROLE or t["participant"] is None:
+                continue
+            key = (source_id, t["participant_id"])
+            entry = people.setdefault(key, {"participant": t["participant"], "role": t["role"] or "",
+                                            "labels": [], "turns": 0, "first": (source_id, t["start"])})
+            entry["turns"] += 1
+            if t["speaker"] not in entry["labels"]:
+                entry["labels"].append(t["speaker"])
+    source_name = {row["id"]: row["name"] for row in source_rows}
+    by_case: dict[str, dict[str, Interview]] = {v: {} for v in values}
+    first_seen: dict[str, tuple] = {}
+    for (source_id, participant_id), entry in sorted(people.items(), key=lambda kv: kv[1]["first"]):
+        name = source_name[source_id]
+        attrs = turns.attributes(source_id, participant_id)
+        order = (position[name], entry["first"][1])
+        person = Person(entry["participant"], entry["role"], entry["labels"], entry["turns"], order)
+        for case in cases_of(attrs, entry["participant"], name):
+            if where and any(v not in _split(attrs.get(k)) for k, v in where.items()):
+                continue
+            interviews = by_case.setdefault(case, {})
+            interview = interviews.get(name)
+            if interview is None:
+                interview = interviews[name] = Interview(name, dict(turns.source_attrs.get(source_id, {})), [])
+            interview.people.append(person)
+            first_seen[case] = min(first_seen.get(case, order), order)
+
+    cells: dict[tuple[str, str], Cell] = {}
+    for seg in project_segments(project, where):
+        codes = theme_of.get(seg["code_id"])
+        if not codes:
+            continue
+        quote = Quote(
+            text=shorten(seg["text"], quote_chars), source=seg["source"], turn=seg["turn"],
+            timestamp=seg.get("timestamp"), role=seg["role"] or "", participant=seg["participant"] or "",
+            participants=list(seg["participants"]), order=(position.get(seg["source"], 0), seg["start"]))
+        for case in seg["cases_by"](case_by):
+            if case not in by_case:
+                continue
+            for code in codes:
+                cell = cells.setdefault((case, code), Cell())
+                cell.segments += 1
+                cell.participants.update(seg["participants"])
+                cell.quotes.append(quote)
+    cases = []
+    for value in sorted(by_case, key=(lambda v: first_seen.get(v, (1e9,))) if case_by == "participant"
+                        else (lambda v: v.casefold())):
+        interviews = sorted(by_case[value].values(), key=lambda i: position.get(i.source, 0))
+        if not interviews and not any(key[0] == value for key in cells):
+            continue
+        status = statuses.get(value)
+        cases.append(Case(value, interviews, status["status"] if status else "draft",
+                          status["date"] if status else None, first_seen.get(value, ())))
+    for (case, code), text in ((k, v) for k, v in summaries.items()):
+        theme = next((t for t in theme_list if t.code_id == code), None)
+        if theme is not None and any(c.value == case for c in cases):
+            cells.setdefault((case, theme.code), Cell()).summary = text
+    return CaseModel(case_by, language, cases, theme_list, cells)
+
+
+def project_segments(project, where: dict[str, str] | None) -> list[dict]:
+    """Coded segments of respondents, with the case values they belong to.
+
+    Each dict: source, start, end, text, code_id, turn, timestamp, role, participant,
+    participants (ids), and ``cases_by(attr)`` giving the case values of the segment."""
+    store = project.store
+    timestamps = {(t["source_id"], t["idx"]): t["timestamp"] for t in store.all_turns()}
+    source_ids = {row["name"]: row["id"] for row in store.sources()}
+    out = []
+    for rec in project.codings(where=where, include_interviewer=False):
+        turn = str(rec["turn"] or "")
+        first_turn = turn.split("; ")[0]
+        stamp = timestamps.get((source_ids[rec["source"]], int(first_turn))) if first_turn.isdigit() else None
+        participants = [p for p in _split(rec["participant"])]
+
+        def cases_by(attr, rec=rec, participants=participants):
+            if attr == "participant":
+                return participants
+            if attr == "source":
+                return [rec["source"]]
+            return _split(rec.get(attr))
+        out.append({"source": rec["source"], "start": rec["start"], "end": rec["end"], "text": rec["text"],
+                    "code_id": rec["code_id"], "turn": turn, "timestamp": stamp, "role": rec["role"],
+                    "participant": rec["participant"], "participants": participants,
+                    "cases_by": cases_by})
+    return out

@@ -1,0 +1,166 @@
+"""Word helpers shared by the report documents: templates, built-in styles, landscape, header rows,
+table-of-contents fields.
+
+Documents use Word's built-in styles only (Title, Heading 1/2, Quote, Table Grid ...), so a
+user's template restyles them: the template is opened, its body cleared (its page setup, headers
+and footers stay) and the document is written into it. A style the template does not define is
+copied from python-docx's default template, keeping its built-in name.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Iterable
+
+import docx
+from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+
+from ..errors import InputError
+
+PARAGRAPH_STYLES = ("Normal", "Title", "Subtitle", "Heading 1", "Heading 2", "Quote", "Caption")
+TABLE_STYLES = ("Table Grid",)
+
+
+def new_document(template: str | Path | None = None) -> docx.document.Document:
+    """A document to write into: the template with its body cleared, or a blank A4 document."""
+    if template is None:
+        document = docx.Document()
+        section = document.sections[0]
+        section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+        for side in ("left_margin", "right_margin"):
+            setattr(section, side, Cm(2.5))
+    else:
+        path = Path(template)
+        if not path.exists():
+            raise InputError(path, "template not found")
+        try:
+            document = docx.Document(str(path))
+        except Exception as exc:  # python-docx raises several kinds for a file that is not .docx
+            raise InputError(path, f"not a Word .docx template ({exc.__class__.__name__})") from None
+        body = document.element.body
+        for child in list(body):
+            if child.tag != qn("w:sectPr"):
+                body.remove(child)
+    ensure_styles(document, PARAGRAPH_STYLES, WD_STYLE_TYPE.PARAGRAPH)
+    ensure_styles(document, TABLE_STYLES, WD_STYLE_TYPE.TABLE)
+    document.core_properties.author = "coding"
+    document.core_properties.last_modified_by = "coding"
+    document.core_properties.comments = ""
+    return document
+
+
+def ensure_styles(document, names: Iterable[str], kind) -> None:
+    """Copy missing built-in styles from python-docx's default template."""
+    existing = {s.name for s in document.styles if s.type == kind}
+    missing = [n for n in names if n not in existing]
+    if not missing:
+        return
+    default = docx.Document()
+    styles_el = document.styles.element
+    for name in missing:
+        source = default.styles[name]
+        based_on = source.base_style
+        if based_on is not None and based_on.name not in existing and based_on.name not in missing:
+            styles_el.append(copy.deepcopy(based_on.element))
+            existing.add(based_on.name)
+        styles_el.append(copy.deepcopy(source.element))
+        existing.add(name)
+
+
+def landscape(section) -> None:
+    if section.orientation != WD_ORIENT.LANDSCAPE:
+        width, height = section.page_width, section.page_height
+        section.orientation = WD_ORIENT.LANDSCAPE
+        section.page_width, section.page_height = max(width, height), min(width, height)
+
+
+def usable_width(section) -> int:
+    return section.page_width - section.left_margin - section.right_margin
+
+
+def repeat_header(row) -> None:
+    """Mark a table row as a header row that Word repeats on every page (w:tblHeader)."""
+    tr_pr = row._tr.get_or_add_trPr()
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    tr_pr.append(header)
+
+
+def set_widths(table, widths: list[int]) -> None:
+    table.autofit = False
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths):
+            cell.width = width
+    grid = table._tbl.tblGrid
+    for col, width in zip(grid.findall(qn("w:gridCol")), widths):
+        col.set(qn("w:w"), str(int(width / 635)))  # EMU -> twips
+
+
+def add_table(document, header: list[str], rows: list[list[str]], widths: list[int] | None = None,
+              font_size: float | None = None):
+    """A Table Grid table with a bold repeated header row."""
+    table = document.add_table(rows=1, cols=len(header))
+    table.style = document.styles["Table Grid"]
+    for cell, text in zip(table.rows[0].cells, header):
+        cell_text(cell, text, bold=True, size=font_size)
+    repeat_header(table.rows[0])
+    for values in rows:
+        cells = table.add_row().cells
+        for cell, text in zip(cells, values):
+            cell_text(cell, text, size=font_size)
+    if widths:
+        set_widths(table, widths)
+    return table
+
+
+def cell_text(cell, text: str, *, bold: bool = False, italic: bool = False, size: float | None = None):
+    paragraph = cell.paragraphs[0]
+    run = paragraph.add_run(text)
+    run.bold = bold or None
+    run.italic = italic or None
+    if size:
+        run.font.size = Pt(size)
+    return paragraph
+
+
+def add_toc(document, placeholder: str, levels: str = "1-2") -> None:
+    """A table-of-contents field; Word fills it when fields are updated (it asks on opening)."""
+    paragraph = document.add_paragraph()
+
+    def fld(kind: str):
+        el = OxmlElement("w:fldChar")
+        el.set(qn("w:fldCharType"), kind)
+        if kind == "begin":
+            el.set(qn("w:dirty"), "true")
+        run = OxmlElement("w:r")
+        run.append(el)
+        paragraph._p.append(run)
+
+    fld("begin")
+    instr_run = OxmlElement("w:r")
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = f' TOC \\o "{levels}" \\h \\z \\u '
+    instr_run.append(instr)
+    paragraph._p.append(instr_run)
+    fld("separate")
+    paragraph.add_run(placeholder).italic = True
+    fld("end")
+    settings = document.settings.element
+    if settings.find(qn("w:updateFields")) is None:
+        update = OxmlElement("w:updateFields")
+        update.set(qn("w:val"), "true")
+        settings.append(update)
+
+
+def all_text(document) -> str:
+    """Every piece of text in the body, tables included (for tests and checks)."""
+    parts = []
+    for element in document.element.body.iter(qn("w:t"), qn("w:instrText")):
+        parts.append(element.text or "")
+    return "\n".join(parts)

@@ -1,0 +1,95 @@
+"""The case-history appendix (.docx): one chapter per case, validated by its informants.
+
+Layout: Title; a table-of-contents field; the validation status of every case (a table); then per
+case a Heading 1 chapter with its status, a table of its interviews and participants by role, and
+per theme a Heading 2 with the analyst's summary and quotes (style Quote) attributed by role,
+interview, turn and timestamp. With ``case_by="participant"`` each chapter is one person's
+history: themes in the order the person first speaks about them, quotes in turn order.
+
+Only built-in styles are used (Title, Heading 1, Heading 2, Quote, Caption, Table Grid), so a
+``template`` restyles the whole document.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+
+from . import docx_util
+from .cases import Case, CaseModel
+from .framework import Names, attribution
+from .wording import count_phrase, words
+
+DEFAULT_QUOTES_PER_THEME = 5
+
+
+def write_docx(model: CaseModel, path: str | Path, *, template: str | Path | None = None,
+               anonymizer=None, quotes_per_theme: int | None = DEFAULT_QUOTES_PER_THEME,
+               title: str | None = None) -> None:
+    w = words(model.language)
+    names = Names(anonymizer)
+    document = docx_util.new_document(template)
+    document.core_properties.title = names.text(title) if title else w["appendix_title"]
+    document.add_paragraph(names.text(title) if title else w["appendix_title"], style="Title")
+    about = w["about"].format(date=_dt.date.today().isoformat(), cases=len(model.cases),
+                              case_by=names.text(model.case_by), themes=len(model.themes))
+    document.add_paragraph(about + (" " + w["about_anonymized"] if anonymizer else ""))
+    document.add_paragraph(w["contents"], style="Caption")
+    docx_util.add_toc(document, w["toc_placeholder"])
+
+    document.add_paragraph(w["status_heading"], style="Heading 1")
+    width = docx_util.usable_width(document.sections[-1])
+    docx_util.add_table(
+        document, [w["case"], w["status"], w["date"]],
+        [[names.case(c.value), w.get(c.status, c.status), c.date or ""] for c in model.cases],
+        widths=[int(width * 0.5), int(width * 0.3), int(width * 0.2)])
+
+    for case in model.cases:
+        _chapter(document, model, case, names, w, quotes_per_theme, width)
+    document.save(str(path))
+
+
+def _chapter(document, model: CaseModel, case: Case, names: Names, w: dict, quotes_per_theme, width) -> None:
+    document.add_paragraph(names.case(case.value), style="Heading 1")
+    status = f"{w['status']}: {w.get(case.status, case.status)}" + (f" ({case.date})" if case.date else "")
+    document.add_paragraph(status).runs[0].bold = True
+
+    document.add_paragraph(w["interviews_caption"], style="Caption")
+    rows = []
+    for interview in case.interviews:
+        by_role: dict[str, list[str]] = {}
+        for person in interview.people:
+            by_role.setdefault(person.role or w["participant"], []).append(
+                names.person(person.participant, "") if names.anon else person.participant)
+        people = "; ".join(f"{role}: {', '.join(ps)}" for role, ps in sorted(by_role.items()))
+        details = ", ".join(str(v) for k, v in sorted(interview.attributes.items())
+                            if k not in (model.case_by, "municipality", "kommune", "language"))
+        rows.append([names.source(interview.source), names.text(details), names.text(people)])
+    docx_util.add_table(document, [w["interview"], "", w["participants"]], rows,
+                        widths=[int(width * 0.32), int(width * 0.23), int(width * 0.45)])
+
+    themes = list(model.themes)
+    if model.case_by == "participant":
+        def first_order(theme):
+            quotes = model.cell(case.value, theme.code).quotes
+            return min((q.order for q in quotes), default=(float("inf"),))
+        themes.sort(key=first_order)
+    empty = []
+    for theme in themes:
+        cell = model.cell(case.value, theme.code)
+        if not cell.quotes and not cell.summary:
+            empty.append(names.text(theme.label))
+            continue
+        document.add_paragraph(names.text(theme.label), style="Heading 2")
+        if cell.summary:
+            document.add_paragraph(names.text(cell.summary))
+        else:
+            document.add_paragraph().add_run(w["no_summary"]).italic = True
+        document.add_paragraph().add_run(count_phrase(w, cell.segments, len(cell.participants))).italic = True
+        for quote in cell.in_turn_order(quotes_per_theme):
+            paragraph = document.add_paragraph(style="Quote")
+            paragraph.add_run(f"“{names.text(quote.text)}”")
+            paragraph.add_run().add_break()
+            paragraph.add_run(f"— {attribution(quote, names, w)}").italic = False
+    if empty:
+        document.add_paragraph(f"{w['not_coded']}: {', '.join(empty)}.").runs[0].italic = True

@@ -1,0 +1,440 @@
+"""Report documents: summaries, case status, framework matrix (.docx/.xlsx), case-history appendix,
+anonymization, templates, and the one-command pipeline on the sample corpus.
+
+Every produced file is opened again (python-docx, openpyxl, zipfile) and read back."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sqlite3
+import zipfile
+from pathlib import Path
+
+import docx
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from docx.enum.section import WD_ORIENT
+from docx.oxml.ns import qn
+
+from coding import Project
+from coding.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(project: Path | None, *args: str, ok: bool = True):
+    prefix = ["--project", str(project)] if project is not None else []
+    result = CliRunner().invoke(cli, [*prefix, *args], catch_exceptions=False)
+    if ok:
+        assert result.exit_code == 0, result.output
+    return result
+
+
+# --------------------------------------------------------------------------- a small project
+
+TRANSCRIPTS = {
+    "nordby_fokusgruppe.txt": (
+        "Fokusgruppe, Nordby Kommune\n\n"
+        "[00:00:10] Moderator: Hvordan ser I på borgerne?\n\n"
+        "[00:01:05] Mette (S): Jeg tror på, at alle borgere kan noget, hvis vi finder det rigtige sted.\n\n"
+        "[00:02:30] Jonas (VK): Mette har ret. Vores chef i Nordby bakker os op hver uge.\n\n"
+        "[00:03:00] Moderator: Og ledelsen?\n\n"
+        "[00:03:20] Mette (S): Ledelsen prioriterer indsatsen, det mærker vi i Nordbys jobcenter.\n"
+    ),
+    "nordby_borger.txt": (
+        "Interviewer: Hvordan kom du i praktik?\n\n"
+        "Peter: Jonas fandt en plads til mig, og han troede på mig fra første dag.\n\n"
+        "Interviewer: Tak.\n"
+    ),
+    "kildemose_leder.txt": (
+        "Interviewer: Hvad er din rolle?\n\n"
+        "Ole Bak (L): Jeg er chef i Kildemose, og jeg har gjort indsatsen til vores første prioritet.\n\n"
+        "Interviewer: Tror medarbejderne på det?\n\n"
+        "Ole Bak (L): Ja, de tror på borgerne nu, det gjorde de ikke for to år siden.\n"
+    ),
+}
+
+MANIFEST = """source,speaker,participant,role,municipality
+nordby_fokusgruppe.txt,,,,Nordby
+nordby_fokusgruppe.txt,Moderator,INT-1,Interviewer,
+nordby_fokusgruppe.txt,Mette (S),NOR-S1,Sagsbehandler,Nordby
+nordby_fokusgruppe.txt,Jonas (VK),NOR-VK1,Virksomhedskonsulent,Nordby
+nordby_borger.txt,,,,Nordby
+nordby_borger.txt,Interviewer,INT-1,Interviewer,
+nordby_borger.txt,Peter,NOR-B1,Borger,Nordby
+kildemose_leder.txt,,,,Kildemose
+kildemose_leder.txt,Interviewer,INT-1,Interviewer,
+kildemose_leder.txt,Ole Bak (L),KIL-L1,Leder,Kildemose
+"""
+
+# (source, quoted text, code): every coding is the exact text, found in the transcript
+CODINGS = [
+    ("nordby_fokusgruppe.txt", "Jeg tror på, at alle borgere kan noget, hvis vi finder det rigtige sted.", "belief"),
+    ("nordby_fokusgruppe.txt", "Mette har ret. Vores chef i Nordby bakker os op hver uge.", "leadership"),
+    ("nordby_fokusgruppe.txt", "Ledelsen prioriterer indsatsen, det mærker vi i Nordbys jobcenter.", "priority"),
+    ("nordby_fokusgruppe.txt", "Og ledelsen?", "leadership"),  # interviewer: left out
+    ("nordby_borger.txt", "Jonas fandt en plads til mig, og han troede på mig fra første dag.", "belief"),
+    ("kildemose_leder.txt", "Jeg er chef i Kildemose, og jeg har gjort indsatsen til vores første prioritet.", "priority"),
+    ("kildemose_leder.txt", "Ja, de tror på borgerne nu, det gjorde de ikke for to år siden.", "belief"),
+]
+
+MANIFEST_NAMES_PEOPLE = ["Mette", "Jonas", "Peter", "Ole", "Bak", "Ole Bak", "NOR-S1", "NOR-VK1", "NOR-B1",
+                         "KIL-L1", "INT-1"]
+MANIFEST_NAMES_PLACES = ["Nordby", "Kildemose"]
+
+
+def make_project(tmp_path: Path) -> Path:
+    folder = tmp_path / "transcripts"
+    folder.mkdir()
+    for name, text in TRANSCRIPTS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    (tmp_path / "participants.csv").write_text(MANIFEST, encoding="utf-8")
+    db = tmp_path / "p.db"
+    run(db, "import", str(folder), "--manifest", str(tmp_path / "participants.csv"))
+    with Project.open(db) as project, project.transaction():
+        store = project.store
+        belief = store.upsert_code(code="belief", parent_id=None, labels={"da": "Tro på borgeren", "en": "Belief"},
+                                   position=1)
+        leadership = store.upsert_code(code="leadership", parent_id=None,
+                                       labels={"da": "Ledelse", "en": "Leadership"}, position=2)
+        priority = store.upsert_code(code="priority", parent_id=leadership,
+                                     labels={"da": "Prioritering", "en": "Priority"}, position=3)
+        ids = {"belief": belief, "leadership": leadership, "priority": priority}
+        rows = []
+        for source, quote, code in CODINGS:
+            row = store.source_by_name(source)
+            start = row["text"].index(quote)
+            rows.append(dict(source_id=row["id"], start=start, end=start + len(quote), code_id=ids[code],
+                             coder="anna", origin="manual"))
+        store.insert_codings(rows)
+    return db
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    return make_project(tmp_path)
+
+
+def docx_xml_text(path: Path) -> str:
+    """The text of every XML part of a .docx (body, tables, headers, footers, properties)."""
+    with zipfile.ZipFile(path) as archive:
+        parts = [archive.read(n).decode("utf-8") for n in archive.namelist() if n.endswith(".xml")]
+    return "\n".join(re.sub(r"<[^>]+>", " ", p) for p in parts)
+
+
+def headings(document, level: int) -> list[str]:
+    return [p.text for p in document.paragraphs if p.style.name == f"Heading {level}"]
+
+
+# --------------------------------------------------------------------------- summaries and status
+
+
+def test_summary_set_list_and_remove(project):
+    run(project, "summary", "set", "nordby", "belief", "Medarbejderne tror på borgerne.")
+    run(project, "summary", "set", "Kildemose", "Ledelse", "Chefen har gjort det til en prioritet.")
+    listed = json.loads(run(project, "summary", "list", "--format", "json").output)
+    assert [(r["case"], r["code"], r["text"]) for r in listed] == [
+        ("Kildemose", "leadership", "Chefen har gjort det til en prioritet."),
+        ("Nordby", "belief", "Medarbejderne tror på borgerne."),
+    ]
+    run(project, "summary", "set", "Nordby", "belief", "")
+    listed = json.loads(run(project, "summary", "list", "--format", "json").output)
+    assert [r["case"] for r in listed] == ["Kildemose"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["Vestby", "belief", "x"], "'Vestby' is not a municipality in the project (municipality values: Kildemose, Nordby)"),
+    (["Nordby", "nosuchtheme", "x"], "no code 'nosuchtheme' in the project's codebook"),
+    (["Nordby", "belief", "x", "--case-by", "region"], "no participant or source has the attribute 'region'"),
+])
+def test_summary_set_errors(project, args, message):
+    result = run(project, "summary", "set", *args, ok=False)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert json.loads(run(project, "summary", "list", "--format", "json").output) == []
+
+
+def test_case_status_and_listing(project):
+    run(project, "case", "status", "Nordby", "sent", "--date", "2026-11-02")
+    run(project, "case", "status", "nordby", "approved", "--date", "2026-11-20")
+    run(project, "case", "status", "NOR-B1", "sent", "--case-by", "participant", "--date", "2026-11-21")
+    rows = json.loads(run(project, "case", "list", "--format", "json").output)
+    assert rows == [{"case": "Kildemose", "status": "draft", "date": None},
+                    {"case": "Nordby", "status": "approved", "date": "2026-11-20"}]
+    people = json.loads(run(project, "case", "list", "--case-by", "participant", "--format", "json").output)
+    assert [r["case"] for r in people] == ["KIL-L1", "NOR-B1", "NOR-S1", "NOR-VK1"]  # interviewer is no case
+    assert people[1]["status"] == "sent"
+    bad = run(project, "case", "status", "Nordby", "approved", "--date", "2026-13-01", ok=False)
+    assert bad.exit_code == 1 and "'2026-13-01' is not a date in the calendar" in bad.output
+    bad = run(project, "case", "status", "Vestby", "approved", ok=False)
+    assert bad.exit_code == 1 and "'Vestby' is not a municipality" in bad.output
+
+
+def test_old_case_status_table_is_migrated(tmp_path):
+    from coding import store as store_module
+
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    store_module.m001_initial(db)
+    db.execute("INSERT INTO migrations VALUES ('m001_initial', '2026-01-01')")
+    db.execute("INSERT INTO case_status VALUES ('Nordby', 'approved', '2026-01-02', '2026-01-02')")
+    db.commit()
+    db.close()
+    with Project.open(path) as project:
+        rows = [dict(r) for r in project.store.case_statuses()]
+    assert rows == [{"case_by": "municipality", "case_value": "Nordby", "status": "approved",
+                     "date": "2026-01-02", "updated_at": "2026-01-02"}]
+
+
+# --------------------------------------------------------------------------- framework matrix
+
+
+def test_framework_docx_table_cases_down_themes_across(project, tmp_path):
+    run(project, "summary", "set", "Nordby", "belief", "Medarbejderne tror på borgerne.")
+    out = tmp_path / "framework.docx"
+    run(project, "export", "framework", "--case-by", "municipality", "-o", str(out))
+    document = docx.Document(out)
+    assert document.sections[-1].orientation == WD_ORIENT.LANDSCAPE
+    assert document.sections[-1].page_width > document.sections[-1].page_height
+    assert [p.text for p in document.paragraphs if p.style.name == "Title"] == ["Temaer på tværs af cases"]
+    table = document.tables[0]
+    assert table.style.name == "Table Grid"
+    header = [c.text for c in table.rows[0].cells]
+    assert header == ["Municipality", "Tro på borgeren", "Ledelse"]
+    assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+    assert [r.cells[0].text for r in table.rows[1:]] == ["Kildemose", "Nordby"]
+    nordby_belief = table.rows[2].cells[1].text
+    assert nordby_belief.startswith("Medarbejderne tror på borgerne.\n2 segmenter · 2 deltagere\n")
+    assert ("“Jeg tror på, at alle borgere kan noget, hvis vi finder det rigtige sted.” — "
+            "Sagsbehandler (NOR-S1), nordby_fokusgruppe.txt, tur 2, 00:01:05") in nordby_belief
+    assert "Borger (NOR-B1), nordby_borger.txt, tur 2" in nordby_belief
+    # the parent theme counts its sub-code; the interviewer's question is left out
+    nordby_leadership = table.rows[2].cells[2].text
+    assert nordby_leadership.startswith("2 segmenter · 2 deltagere")
+    assert "Og ledelsen?" not in nordby_leadership
+    assert table.rows[1].cells[2].text.startswith("1 segment · 1 deltager\n")
+
+
+def test_framework_themes_option_and_english(project, tmp_path):
+    out = tmp_path / "framework.docx"
+    run(project, "export", "framework", "--themes", "priority,belief", "--language", "en", "-o", str(out))
+    table = docx.Document(out).tables[0]
+    assert [c.text for c in table.rows[0].cells] == ["Municipality", "Priority", "Belief"]
+    assert table.rows[2].cells[1].text.startswith("1 segment · 1 participant")
+
+
+def test_framework_xlsx_round_trip_of_summaries(project, tmp_path):
+    run(project, "summary", "set", "Kildemose", "leadership", "Chefen prioriterer.")
+    out = tmp_path / "framework.xlsx"
+    run(project, "export", "framework", "--case-by", "municipality", "-o", str(out))
+    book = openpyxl.load_workbook(out)
+    sheet = book["Framework"]
+    assert sheet["A1"].value == "municipality"
+    assert [sheet.cell(1, c).value for c in range(2, 6)] == [
+        "Tro på borgeren [belief]", "Summary [belief]", "Ledelse [leadership]", "Summary [leadership]"]
+    assert [sheet["A2"].value, sheet["A3"].value] == ["Kildemose", "Nordby"]
+    assert sheet["E2"].value == "Chefen prioriterer."  # the current summary
+    assert sheet["C3"].value is None  # no summary yet
+    assert sheet["B3"].value.startswith("2 segmenter · 2 deltagere\n“Jonas fandt en plads")
+    assert "(Sagsbehandler (NOR-S1), nordby_fokusgruppe.txt, tur 2, 00:01:05)" in sheet["B3"].value
+    assert book["Counts"]["B3"].value == 2
+    # the analyst fills in and clears cells in Excel
+    sheet["C3"] = "Alle tror på borgerne."
+    sheet["E3"] = "Ledelsen bakker op."
+    sheet["E2"] = None
+    book.save(out)
+    result = run(project, "summary", "import", str(out))
+    assert "2 summaries set, 1 removed" in result.output
+    listed = json.loads(run(project, "summary", "list", "--format", "json").output)
+    assert [(r["case"], r["code"], r["text"]) for r in listed] == [
+        ("Nordby", "belief", "Alle tror på borgerne."), ("Nordby", "leadership", "Ledelsen bakker op.")]
+    # and the summaries are in the next export, Word and Excel
+    again = tmp_path / "again.docx"
+    run(project, "export", "framework", "-o", str(again))
+    table = docx.Document(again).tables[0]
+    assert table.rows[2].cells[1].text.startswith("Alle tror på borgerne.\n")
+    run(project, "export", "framework", "-o", str(out))
+    assert openpyxl.load_workbook(out)["Framework"]["C3"].value == "Alle tror på borgerne."
+    assert "unchanged" in run(project, "summary", "import", str(out)).output
+
+
+def _framework_xlsx(project, tmp_path) -> Path:
+    out = tmp_path / "framework.xlsx"
+    run(project, "export", "framework", "-o", str(out))
+    return out
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda s: s.__setitem__("A3", "Vestby"), "Framework!A3: 'Vestby' is not a municipality in the project"),
+    (lambda s: s.__setitem__("E1", "Summary [nosuch]"), "Framework!E1: no code 'nosuch' in the project's codebook"),
+    (lambda s: s.__setitem__("E1", "Summary belief"), "Framework!E1: 'Summary belief' does not name its theme"),
+    (lambda s: s.__setitem__("E1", "Summary [belief]"), "Framework!E1: a second summary column for 'belief' (the first is C1)"),
+    (lambda s: s.__setitem__("A3", "Kildemose"), "Framework!A3: case 'Kildemose' appears twice (also in A2)"),
+    (lambda s: s.__setitem__("A1", None), "Framework!A1: the case attribute"),
+    (lambda s: (s.__setitem__("C5", "Tekst uden case")), "Framework!C5: a summary in a row without a case"),
+    (lambda s: s.__setitem__("A1", "region"), "Framework!A1: no participant or source has the attribute 'region'"),
+])
+def test_summary_import_errors_name_the_cell_and_change_nothing(project, tmp_path, edit, message):
+    run(project, "summary", "set", "Nordby", "belief", "Før.")
+    out = _framework_xlsx(project, tmp_path)
+    book = openpyxl.load_workbook(out)
+    sheet = book["Framework"]
+    sheet["C2"] = "Ny tekst, som ikke må komme ind."  # a good cell next to the bad one
+    sheet["C3"] = None
+    edit(sheet)
+    book.save(out)
+    result = run(project, "summary", "import", str(out), ok=False)
+    assert result.exit_code == 1
+    assert message in result.output, result.output
+    assert str(out) in result.output
+    assert "Traceback" not in result.output
+    listed = json.loads(run(project, "summary", "list", "--format", "json").output)
+    assert [(r["case"], r["code"], r["text"]) for r in listed] == [("Nordby", "belief", "Før.")]
+
+
+def test_summary_import_of_a_workbook_without_the_sheet(project, tmp_path):
+    path = tmp_path / "other.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "Ark1"
+    book.save(path)
+    result = run(project, "summary", "import", str(path), ok=False)
+    assert result.exit_code == 1
+    assert "no sheet named 'Framework' (sheets: Ark1)" in result.output
+    text = tmp_path / "notes.txt"
+    text.write_text("hej", encoding="utf-8")
+    result = run(project, "summary", "import", str(text), ok=False)
+    assert result.exit_code == 1 and "not '.txt'" in result.output
+
+
+def test_framework_wrong_suffix_is_refused(project, tmp_path):
+    result = run(project, "export", "framework", "-o", str(tmp_path / "f.pdf"), ok=False)
+    assert result.exit_code == 1 and "written as .docx or .xlsx, not '.pdf'" in result.output
+    assert not (tmp_path / "f.pdf").exists()
+
+
+# --------------------------------------------------------------------------- case-history appendix
+
+
+def test_narratives_chapters_status_quotes_and_toc(project, tmp_path):
+    run(project, "summary", "set", "Nordby", "belief", "Alle tror på borgerne.")
+    run(project, "case", "status", "Nordby", "approved", "--date", "2026-11-20")
+    out = tmp_path / "appendix.docx"
+    run(project, "export", "narratives", "--case-by", "municipality", "-o", str(out))
+    document = docx.Document(out)
+    assert [p.text for p in document.paragraphs if p.style.name == "Title"] == ["Casehistorier"]
+    assert headings(document, 1) == ["Valideringsstatus", "Kildemose", "Nordby"]
+    assert headings(document, 2) == ["Tro på borgeren", "Ledelse", "Tro på borgeren", "Ledelse"]
+    instructions = [e.text for e in document.element.body.iter(qn("w:instrText"))]
+    assert any(i.strip().startswith("TOC") for i in instructions)
+    status = document.tables[0]
+    assert [[c.text for c in r.cells] for r in status.rows] == [
+        ["Case", "Status", "Dato"], ["Kildemose", "kladde", ""], ["Nordby", "godkendt", "2026-11-20"]]
+    texts = [p.text for p in document.paragraphs]
+    nordby = texts.index("Nordby", texts.index("Kildemose"))
+    assert texts[nordby + 1] == "Status: godkendt (2026-11-20)"
+    # interviews and participants by role of Nordby
+    interviews = document.tables[2]
+    assert [[c.text for c in r.cells][0] for r in interviews.rows[1:]] == ["nordby_borger.txt", "nordby_fokusgruppe.txt"]
+    assert interviews.rows[2].cells[2].text == "Sagsbehandler: NOR-S1; Virksomhedskonsulent: NOR-VK1"
+    quotes = [p.text for p in document.paragraphs if p.style.name == "Quote"]
+    assert ("“Jeg tror på, at alle borgere kan noget, hvis vi finder det rigtige sted.”\n"
+            "— Sagsbehandler (NOR-S1), nordby_fokusgruppe.txt, tur 2, 00:01:05") in quotes
+    assert "Alle tror på borgerne." in texts
+    assert not any("Og ledelsen?" in q for q in quotes)
+
+
+def test_narratives_per_participant_in_turn_order(project, tmp_path):
+    out = tmp_path / "people.docx"
+    run(project, "export", "narratives", "--case-by", "participant", "--where", "municipality=Nordby",
+        "-o", str(out))
+    document = docx.Document(out)
+    assert headings(document, 1) == ["Valideringsstatus", "NOR-B1", "NOR-S1", "NOR-VK1"]  # first turn order
+    texts = [p.text for p in document.paragraphs]
+    mette = texts[texts.index("NOR-S1"):texts.index("NOR-VK1")]
+    assert [t for t in mette if t in ("Tro på borgeren", "Ledelse")] == ["Tro på borgeren", "Ledelse"]
+    jonas = texts[texts.index("NOR-VK1"):]
+    assert [t for t in jonas if t in ("Tro på borgeren", "Ledelse")] == ["Ledelse"]
+    # themes in the order the person first speaks about them (not codebook order)
+    run(project, "export", "narratives", "--case-by", "participant", "-o", str(out))
+    texts = [p.text for p in docx.Document(out).paragraphs]
+    ole = texts[texts.index("KIL-L1"):texts.index("NOR-B1")]
+    assert [t for t in ole if t in ("Tro på borgeren", "Ledelse")] == ["Ledelse", "Tro på borgeren"]
+    quotes = [t for t in ole if t.startswith("“")]
+    assert [q.split("\n")[1] for q in quotes] == ["— Leder (KIL-L1), kildemose_leder.txt, tur 2",
+                                                  "— Leder (KIL-L1), kildemose_leder.txt, tur 4"]
+
+
+def test_anonymized_appendix_has_no_manifest_name(project, tmp_path):
+    run(project, "summary", "set", "Nordby", "belief", "I Nordby fortæller Mette og Jonas, at de tror på borgerne.")
+    out = tmp_path / "anonymous.docx"
+    run(project, "export", "narratives", "--anonymize", "-o", str(out))
+    text = docx_xml_text(out)
+    for name in MANIFEST_NAMES_PEOPLE:
+        assert not re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text), name
+    for name in MANIFEST_NAMES_PLACES:
+        assert not re.search(rf"(?<!\w){re.escape(name)}", text, re.IGNORECASE), name
+    document = docx.Document(out)
+    assert headings(document, 1) == ["Valideringsstatus", "Case 1", "Case 2"]
+    quotes = [p.text for p in document.paragraphs if p.style.name == "Quote"]
+    assert ("“[Sagsbehandler 1] har ret. Vores chef i [Case 2] bakker os op hver uge.”\n"
+            "— Virksomhedskonsulent 1, Interview 3, tur 3, 00:02:30") in quotes
+    assert ("“[Virksomhedskonsulent 1] fandt en plads til mig, og han troede på mig fra første dag.”\n"
+            "— Borger 1, Interview 2, tur 2") in quotes
+    assert "“Ledelsen prioriterer indsatsen, det mærker vi i [Case 2] jobcenter.”" in "\n".join(quotes)
+    texts = [p.text for p in document.paragraphs]
+    assert "I [Case 2] fortæller [Sagsbehandler 1] og [Virksomhedskonsulent 1], at de tror på borgerne." in texts
+    # the same with one history per person
+    people = tmp_path / "people.docx"
+    run(project, "export", "narratives", "--case-by", "participant", "--anonymize", "-o", str(people))
+    text = docx_xml_text(people)
+    for name in MANIFEST_NAMES_PEOPLE:
+        assert not re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text), name
+    for name in MANIFEST_NAMES_PLACES:
+        assert not re.search(rf"(?<!\w){re.escape(name)}", text, re.IGNORECASE), name
+    assert headings(docx.Document(people), 1) == ["Valideringsstatus", "Leder 1", "Borger 1", "Sagsbehandler 1",
+                                                  "Virksomhedskonsulent 1"]
+
+
+def test_template_restyles_the_appendix(project, tmp_path):
+    from docx.shared import Pt, RGBColor
+
+    template = docx.Document()
+    template.styles["Heading 1"].font.size = Pt(27)
+    template.styles["Heading 1"].font.color.rgb = RGBColor(0x12, 0x34, 0x56)
+    template.sections[0].header.paragraphs[0].text = "Evaluering af indsatsen — bilag"
+    template.add_paragraph("Skabelonens eksempeltekst, som skal væk.")
+    path = tmp_path / "template.docx"
+    template.save(path)
+    out = tmp_path / "styled.docx"
+    run(project, "export", "narratives", "--template", str(path), "-o", str(out))
+    document = docx.Document(out)
+    assert document.styles["Heading 1"].font.size == Pt(27)
+    assert document.styles["Heading 1"].font.color.rgb == RGBColor(0x12, 0x34, 0x56)
+    assert document.sections[0].header.paragraphs[0].text == "Evaluering af indsatsen — bilag"
+    assert "Skabelonens eksempeltekst" not in docx_xml_text(out)
+    assert headings(document, 1) == ["Valideringsstatus", "Kildemose", "Nordby"]
+    bad = tmp_path / "bad.docx"
+    bad.write_text("ikke word", encoding="utf-8")
+    result = run(project, "export", "narratives", "--template", str(bad), "-o", str(tmp_path / "x.docx"), ok=False)
+    assert result.exit_code == 1 and "not a Word .docx template" in result.output
+
+
+def test_template_without_quote_style_gets_it(project, tmp_path):
+    template = docx.Document()
+    styles = template.styles.element
+    for style in list(styles):
+        name = style.find(qn("w:name"))
+        if name is not None and name.get(qn("w:val")) in ("Quote", "Table Grid"):
+            styles.remove(style)
+    path = tmp_path / "bare.docx"
+    template.save(path)
+    out = tmp_path / "out.docx"
+    run(project, "export", "narratives", "--template", str(path), "-o", str(out))
+    document = docx.Document(out)
+    assert any(p.style.name == "Quote" for p in document.paragraphs)
+    assert document.tables[0].style.name == "Table Grid"
