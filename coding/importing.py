@@ -30,6 +30,7 @@ class ImportReport:
     replaced: dict[str, dict[str, int]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     manifest_rows: int = 0
+    notes: list[str] = field(default_factory=list)  # summaries printed after the lists (REFI import)
 
     def lines(self) -> list[str]:
         out = [f"imported {name}" for name in self.imported]
@@ -39,6 +40,7 @@ class ImportReport:
                        f"dropped {counts['dropped']}")
         if self.manifest_rows:
             out.append(f"manifest: {self.manifest_rows} rows applied")
+        out += self.notes
         return out
 
 
@@ -88,6 +90,11 @@ def import_paths(store: Store, paths: Iterable[str | Path], *, manifest: str | P
             continue
         raw = path.read_bytes()
         transcript = read_transcript(path, raw)
+        if path.suffix.lower() == ".docx":
+            from .manual import import_docx  # Word comments become codings (issue 6)
+
+            import_docx(store, path, raw, transcript, replace, report)
+            continue
         _store_transcript(store, path, raw, transcript, replace, report)
     if manifest is not None:
         apply_manifest(store, manifest, report)
@@ -95,13 +102,19 @@ def import_paths(store: Store, paths: Iterable[str | Path], *, manifest: str | P
 
 
 def _store_transcript(store: Store, path: Path, raw: bytes, transcript: Transcript, replace: bool,
-                      report: ImportReport) -> None:
+                      report: ImportReport) -> int:
+    """Store a read transcript; return its source id (also when it was already there)."""
     file_digest = sha256(raw)
     existing = store.source_by_name(transcript.name)
     report.warnings.extend(transcript.warnings)
     if existing is not None and existing["file_sha256"] == file_digest:
         report.unchanged.append(transcript.name)
-        return
+        return int(existing["id"])
+    if existing is not None and existing["text"] == transcript.text:
+        # Same text, other bytes (comments or formatting changed): keep the source, note the new file.
+        store.update_source_file(int(existing["id"]), path=str(path), file_sha256=file_digest)
+        report.notes.append(f"same text {transcript.name}: the file changed but its text did not; transcript kept")
+        return int(existing["id"])
     if existing is not None and not replace:
         raise Refused(f"{path}: a different file named {transcript.name} is already in the project; "
                       "use --replace to replace it (codings are kept where their text is found)")
@@ -128,6 +141,7 @@ def _store_transcript(store: Store, path: Path, raw: bytes, transcript: Transcri
             store.set_participant_attribute(participant_id, "role", role)
         store.map_speaker(source_id, label, participant_id)
     store.delete_orphan_participants()
+    return source_id
 
 
 def remap_codings(store: Store, source_id: int, old: str, new: str) -> dict[str, int]:

@@ -193,6 +193,28 @@ class Project:
 
 
     # ------------------------------------------------------------------ manual coding, agreement (issue 6)
+    def import_codings(self, path: str | Path) -> dict[str, int]:
+        """Add codings from a spreadsheet (.xlsx/.csv: source, code, coder, start+end or turn); all or nothing."""
+        from .manual import import_codings_sheet
+
+        with self.store.transaction():
+            return import_codings_sheet(self.store, path)
+
+    def export_docx(self, source: str, path: str | Path, *, coder: str | None = None) -> dict[str, int]:
+        """Write a source as .docx with its codings (of one coder, or all) as Word comments."""
+        from .export.docx_comments import export_docx
+
+        self.source(source)
+        return export_docx(self.store, source, path, coder=coder)
+
+    def agreement(self, coders: list[str], *, unit: str = "turn", codes: list[str] | None = None,
+                  exclusive: bool = False, include_interviewer: bool = True) -> dict:
+        """Percent agreement, Cohen's kappa and Krippendorff's alpha per code and overall, and disagreements."""
+        from .analysis.agreement import agreement
+
+        return agreement(self.store, coders, unit=unit, codes=codes, exclusive=exclusive,
+                         include_interviewer=include_interviewer)
+
 
     # ------------------------------------------------------------------ REFI-QDA (issue 7)
 

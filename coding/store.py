@@ -599,5 +599,18 @@ class Store:
 
 
     # ------------------------------------------------------------------ manual coding, agreement (issue 6)
+    def update_source_file(self, source_id: int, *, path: str, file_sha256: str) -> None:
+        """A new file with the same text: remember its path and digest, leave the text and turns."""
+        self.db.execute("UPDATE sources SET path = ?, file_sha256 = ? WHERE id = ?", (path, file_sha256, source_id))
+
+    def coders(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT DISTINCT coder FROM codings ORDER BY coder")]
+
+    def coder_codings(self, source_id: int, coder: str, origin: str) -> list[sqlite3.Row]:
+        return self.db.execute(
+            """SELECT id, start, "end", code_id, memo FROM codings
+               WHERE source_id = ? AND coder = ? AND origin = ? ORDER BY start, "end", id""",
+            (source_id, coder, origin),
+        ).fetchall()
 
     # ------------------------------------------------------------------ REFI-QDA (issue 7)

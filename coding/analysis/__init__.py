@@ -1,0 +1,1 @@
+"""Analyses over codings: matrices, co-occurrence, agreement, framework."""

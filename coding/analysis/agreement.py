@@ -1,0 +1,361 @@
+"""Agreement between coders: percent agreement, Cohen's kappa and Krippendorff's alpha (nominal).
+
+Units are turns, sentences (within turns) or characters (non-space characters within turns) of the
+sources that at least two of the compared coders coded (a coder "coded" a source when they have any
+coding in it). For every unit, coder and code the value is 1 (a coding of that code by that coder
+overlaps the unit) or 0; a coder who did not code the source gives a missing value there.
+
+``exclusive``: the codes are one categorical variable; a unit's value for a coder is the code they
+gave it (two or more codes given at once count as one combined category ``a+b``); a unit the coder
+left uncoded is missing.
+
+The coefficients are computed here from their definitions:
+
+* Krippendorff's alpha (nominal) from the coincidence matrix: each unit with ``m >= 2`` values adds
+  ``1/(m-1)`` for every ordered pair of its values; ``alpha = 1 - (n-1) * sum_{c!=k} o_ck /
+  sum_{c!=k} n_c n_k``. Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability".
+* Cohen's kappa for exactly two coders: ``(p_o - p_e) / (1 - p_e)`` with ``p_e`` from each coder's
+  own marginal distribution (not ``1/categories``), over units both coded.
+* Percent agreement: the share of units with two or more values where all values are equal.
+
+Units carry a weight (1, or the number of characters of a character segment) so that character
+units are counted exactly without one entry per character.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Hashable, Iterable, Sequence
+
+from ..errors import CodingError, NotFound
+from ..records import INTERVIEWER_ROLE, CodeTree
+from ..store import Store
+
+UNITS = ("turn", "sentence", "character")
+
+Values = Sequence[Hashable | None]
+
+
+# --------------------------------------------------------------------------- coefficients
+
+
+def coincidences(units: Iterable[tuple[Values, float]]) -> dict[tuple[Hashable, Hashable], float]:
+    """Krippendorff's coincidence matrix ``o[c, k]`` of weighted units (missing values are None)."""
+    matrix: dict[tuple[Hashable, Hashable], float] = defaultdict(float)
+    for values, weight in units:
+        counts = Counter(v for v in values if v is not None)
+        m = sum(counts.values())
+        if m < 2:
+            continue
+        for c, n_c in counts.items():
+            for k, n_k in counts.items():
+                pairs = n_c * (n_k - 1) if c == k else n_c * n_k
+                if pairs:
+                    matrix[(c, k)] += weight * pairs / (m - 1)
+    return dict(matrix)
+
+
+def krippendorff_alpha_nominal(units: Iterable[tuple[Values, float]]) -> float | None:
+    """Nominal alpha; None when undefined (fewer than two pairable values, or no variation at all)."""
+    matrix = coincidences(units)
+    marginals: dict[Hashable, float] = defaultdict(float)
+    for (c, _), value in matrix.items():
+        marginals[c] += value
+    n = sum(marginals.values())
+    if n <= 1:
+        return None
+    observed = sum(value for (c, k), value in matrix.items() if c != k)
+    expected = (n * n - sum(v * v for v in marginals.values())) / (n - 1)
+    if expected <= 1e-12:
+        return None
+    return 1.0 - observed / expected
+
+
+def cohen_kappa(pairs: Iterable[tuple[Hashable, Hashable, float]]) -> float | None:
+    """Cohen's kappa of two coders' values ``(a, b, weight)``; None when undefined (p_e = 1 or no units)."""
+    total = agree = 0.0
+    first: dict[Hashable, float] = defaultdict(float)
+    second: dict[Hashable, float] = defaultdict(float)
+    for a, b, weight in pairs:
+        total += weight
+        agree += weight if a == b else 0.0
+        first[a] += weight
+        second[b] += weight
+    if total <= 0:
+        return None
+    p_o = agree / total
+    p_e = sum(first[c] * second.get(c, 0.0) for c in first) / (total * total)
+    if p_e >= 1 - 1e-12:
+        return None
+    return (p_o - p_e) / (1 - p_e)
+
+
+def percent_agreement(units: Iterable[tuple[Values, float]]) -> float | None:
+    """Percent of pairable units (two or more values) whose values are all equal."""
+    total = agree = 0.0
+    for values, weight in units:
+        present = [v for v in values if v is not None]
+        if len(present) < 2:
+            continue
+        total += weight
+        if all(v == present[0] for v in present):
+            agree += weight
+    return 100.0 * agree / total if total else None
+
+
+def summarize(units: list[tuple[Values, float]]) -> dict:
+    """units, percent agreement, kappa (two coders) and alpha of one variable."""
+    pairable = [(v, w) for v, w in units if sum(x is not None for x in v) >= 2]
+    kappa = None
+    if units and len(units[0][0]) == 2:
+        kappa = cohen_kappa((v[0], v[1], w) for v, w in pairable)
+    return {"units": _number(sum(w for _, w in pairable)),
+            "percent_agreement": percent_agreement(pairable),
+            "cohen_kappa": kappa,
+            "krippendorff_alpha": krippendorff_alpha_nominal(pairable)}
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+# --------------------------------------------------------------------------- units
+
+SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'»”’)]*\s+|\n+")
+SENTENCE_OPENERS = "\"'«“‘(-–"
+
+
+@dataclass
+class Unit:
+    source_id: int
+    source: str
+    start: int
+    end: int
+    turn: int | None
+    weight: int = 1
+    marks: dict[str, set[int]] = field(default_factory=dict)  # coder -> codes whose codings overlap
+
+
+def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentences of ``text[start:end]``: they end at . ! ? … before a capital letter, or at a line break."""
+    spans = []
+    position = start
+    piece = text[start:end]
+    for match in SENTENCE_END.finditer(piece):
+        if "\n" not in match.group(0):
+            following = piece[match.end():match.end() + 1]
+            if not (following.isupper() or (following and following in SENTENCE_OPENERS)):
+                continue  # "f.eks. når", "ca. 20": not a sentence end
+        spans.append((position, start + match.start()))
+        position = start + match.end()
+    spans.append((position, end))
+    out = []
+    for a, b in spans:
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if b > a:
+            out.append((a, b))
+    return out
+
+
+def _units_of_source(store: Store, source, unit: str, include_interviewer: bool,
+                     cuts: set[int]) -> list[Unit]:
+    text = source["text"]
+    turns = [t for t in store.turns(source["id"]) if include_interviewer or t["role"] != INTERVIEWER_ROLE]
+    spans = [(t["start"], t["end"], t["idx"]) for t in turns]
+    if not spans and not store.turns(source["id"]):
+        spans = [(0, len(text), None)]
+    out: list[Unit] = []
+    for start, end, turn in spans:
+        if unit == "turn":
+            if text[start:end].strip():
+                out.append(Unit(source["id"], source["name"], start, end, turn))
+        elif unit == "sentence":
+            out.extend(Unit(source["id"], source["name"], a, b, turn) for a, b in sentence_spans(text, start, end))
+        else:
+            points = sorted({start, end} | {c for c in cuts if start < c < end})
+            for a, b in zip(points, points[1:]):
+                weight = sum(not ch.isspace() for ch in text[a:b])
+                if weight:
+                    out.append(Unit(source["id"], source["name"], a, b, turn, weight))
+    return out
+
+
+# --------------------------------------------------------------------------- agreement
+
+
+def agreement(store: Store, coders: Sequence[str], *, unit: str = "turn", codes: Sequence[str] | None = None,
+              exclusive: bool = False, include_interviewer: bool = True) -> dict:
+    """Agreement of two or more coders on the sources at least two of them coded (see module doc)."""
+    coders = [c.strip() for c in coders]
+    if len(coders) < 2:
+        raise CodingError("agreement needs at least two coders (--coder A --coder B)")
+    if len(set(coders)) != len(coders):
+        raise CodingError(f"a coder is named twice: {', '.join(coders)}")
+    if unit not in UNITS:
+        raise CodingError(f"unknown unit '{unit}' (units: {', '.join(UNITS)})")
+    tree = CodeTree.load(store)
+    codings_by_coder = {coder: list(store.codings(coder=coder)) for coder in coders}
+    for coder, rows in codings_by_coder.items():
+        if not rows:
+            known = store.coders()
+            raise NotFound(f"coder '{coder}' has no codings in the project"
+                           + (f" (coders: {', '.join(known)})" if known else ""))
+    if codes:
+        from ..manual import CodeNames
+
+        names = CodeNames(tree)
+        code_ids = []
+        for name in codes:
+            node, problem = names.find(name)
+            if node is None:
+                raise NotFound(problem)
+            code_ids.append(node["id"])
+        code_ids = list(dict.fromkeys(code_ids))
+    else:
+        code_ids = None
+
+    coded_sources: dict[str, set[int]] = {c: {r["source_id"] for r in rows} for c, rows in codings_by_coder.items()}
+    counted = Counter(sid for sids in coded_sources.values() for sid in sids)
+    source_ids = sorted(sid for sid, n in counted.items() if n >= 2)
+    if not source_ids:
+        raise CodingError(f"no source was coded by at least two of {', '.join(coders)}")
+    if code_ids is None:
+        used = {r["code_id"] for rows in codings_by_coder.values() for r in rows if r["source_id"] in counted
+                and counted[r["source_id"]] >= 2}
+        order = {n["id"]: i for i, n in enumerate(tree.ordered())}
+        code_ids = sorted(used, key=lambda i: (order.get(i, len(order)), tree.by_id[i]["code"]))
+    selected = set(code_ids)
+
+    units: list[Unit] = []
+    sources = []
+    texts: dict[int, str] = {}
+    for sid in source_ids:
+        source = store.source_by_id(sid)
+        sources.append(source["name"])
+        texts[sid] = source["text"]
+        relevant = [r for rows in codings_by_coder.values() for r in rows
+                    if r["source_id"] == sid and r["code_id"] in selected]
+        cuts = {r["start"] for r in relevant} | {r["end"] for r in relevant}
+        source_units = _units_of_source(store, source, unit, include_interviewer, cuts)
+        starts = [u.start for u in source_units]
+        for coder, rows in codings_by_coder.items():
+            if sid not in coded_sources[coder]:
+                continue
+            for u in source_units:
+                u.marks[coder] = set()
+            for r in rows:
+                if r["source_id"] != sid or r["code_id"] not in selected:
+                    continue
+                i = max(0, bisect.bisect_right(starts, r["start"]) - 1)
+                while i < len(source_units) and source_units[i].start < r["end"]:
+                    if source_units[i].end > r["start"]:
+                        source_units[i].marks[coder].add(r["code_id"])
+                    i += 1
+        units.extend(source_units)
+
+    def presence(u: Unit, code_id: int) -> list[int | None]:
+        return [None if c not in u.marks else int(code_id in u.marks[c]) for c in coders]
+
+    def category(u: Unit, coder: str) -> frozenset | None:
+        given = u.marks.get(coder)
+        return frozenset(given) if given else None
+
+    code_name = {i: tree.by_id[i]["code"] for i in code_ids}
+    per_code: dict[str, dict] = {}
+    disagreements: list[dict] = []
+    if not exclusive:
+        pooled: list[tuple[Values, float]] = []
+        for code_id in code_ids:
+            values = [(presence(u, code_id), u.weight) for u in units]
+            pooled.extend(values)
+            per_code[code_name[code_id]] = summarize(values)
+            per_code[code_name[code_id]]["coded"] = {
+                c: _number(sum(u.weight for u in units if code_id in u.marks.get(c, ()))) for c in coders}
+        overall = summarize(pooled)
+        overall["units"] = _number(sum(u.weight for u in units if sum(c in u.marks for c in coders) >= 2))
+    else:
+        categorical = [([category(u, c) for c in coders], u.weight) for u in units]
+        overall = summarize([([_category_name(v, code_name) for v in values], w) for values, w in categorical])
+        for code_id in code_ids:
+            values = [([None if v is None else int(code_id in v) for v in vals], w) for vals, w in categorical]
+            per_code[code_name[code_id]] = summarize(values)
+            per_code[code_name[code_id]]["coded"] = {
+                c: _number(sum(u.weight for u in units if code_id in u.marks.get(c, ()))) for c in coders}
+        overall["combined_categories"] = _number(sum(
+            u.weight for u in units if any(len(u.marks.get(c, ())) > 1 for c in coders)))
+
+    for u in units:
+        present = [c for c in coders if c in u.marks and (u.marks[c] or not exclusive)]
+        if len(present) < 2:
+            continue
+        for code_id in code_ids:
+            by = [c for c in present if code_id in u.marks[c]]
+            not_by = [c for c in present if c not in by]
+            if by and not_by:
+                piece = " ".join(texts[u.source_id][u.start:u.end].split())
+                disagreements.append({"source": u.source, "turn": u.turn, "start": u.start, "end": u.end,
+                                      "code": code_name[code_id], "coded_by": by, "not_coded_by": not_by,
+                                      "missing": [c for c in coders if c not in present],
+                                      "text": _short(piece)})
+    if unit == "character":
+        disagreements = _merge_spans(disagreements, {u.source: texts[u.source_id] for u in units})
+
+    return {"unit": unit, "coders": list(coders), "mode": "exclusive" if exclusive else "presence",
+            "sources": sources, "per_code": per_code, "overall": overall, "disagreements": disagreements}
+
+
+def _category_name(value: frozenset | None, names: dict[int, str]) -> str | None:
+    return None if value is None else "+".join(sorted(names[i] for i in value))
+
+
+def _short(text: str, width: int = 200) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _merge_spans(rows: list[dict], texts: dict[str, str]) -> list[dict]:
+    """Character segments next to each other (or apart by spaces only) with the same disagreement
+    become one span. ``texts``: source name -> plain text."""
+    def key(row: dict) -> tuple:
+        return (row["source"], row["code"], row["turn"], tuple(row["coded_by"]), tuple(row["not_coded_by"]),
+                tuple(row["missing"]))
+
+    merged: list[dict] = []
+    for row in sorted(rows, key=lambda r: (r["source"], r["code"], r["start"])):
+        last = merged[-1] if merged else None
+        text = texts[row["source"]]
+        if last is not None and key(last) == key(row) and not text[last["end"]:row["start"]].strip():
+            last["end"] = row["end"]
+            last["text"] = _short(" ".join(text[last["start"]:last["end"]].split()))
+            continue
+        merged.append(dict(row))
+    merged.sort(key=lambda r: (r["source"], r["start"], r["code"]))
+    return merged
+
+
+def agreement_rows(result: dict) -> list[dict]:
+    """The per-code table plus an ``(overall)`` row, for table/xlsx output."""
+    coders = result["coders"]
+    rows = []
+    for code, stats in result["per_code"].items():
+        row = {"code": code, "units": stats["units"], "percent_agreement": stats["percent_agreement"],
+               "cohen_kappa": stats["cohen_kappa"], "krippendorff_alpha": stats["krippendorff_alpha"]}
+        for coder in coders:
+            row[f"coded_by_{coder}"] = stats["coded"][coder]
+        rows.append(row)
+    overall = result["overall"]
+    rows.append({"code": "(overall)", "units": overall["units"],
+                 "percent_agreement": overall["percent_agreement"], "cohen_kappa": overall["cohen_kappa"],
+                 "krippendorff_alpha": overall["krippendorff_alpha"]})
+    return rows
+
+
+def disagreement_rows(result: dict) -> list[dict]:
+    return [{"source": d["source"], "turn": d["turn"], "start": d["start"], "end": d["end"], "code": d["code"],
+             "coded_by": ", ".join(d["coded_by"]), "not_coded_by": ", ".join(d["not_coded_by"]),
+             "text": d["text"]} for d in result["disagreements"]]
