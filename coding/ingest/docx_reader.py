@@ -30,12 +30,17 @@ def open_document(path: Path, raw: bytes):
         raise InputError(path, f"not a readable Word .docx file ({exc.__class__.__name__}: {exc})") from None
 
 
-def _is_heading(paragraph) -> bool:
-    try:
-        name = (paragraph.style.name or "").lower()
-    except Exception:
-        return False
-    return name.startswith(HEADING_STYLES)
+def _is_heading(paragraph, cache: dict[str | None, bool]) -> bool:
+    """Whether the paragraph's style is a heading; resolved once per style id and document
+    (python-docx resolves the default style by scanning every style, per paragraph)."""
+    style_id = paragraph._p.style
+    if style_id not in cache:
+        try:
+            name = (paragraph.style.name or "").lower()
+        except Exception:
+            name = ""
+        cache[style_id] = name.startswith(HEADING_STYLES)
+    return cache[style_id]
 
 
 def read_docx(path: Path, raw: bytes) -> Transcript:
@@ -43,11 +48,12 @@ def read_docx(path: Path, raw: bytes) -> Transcript:
     blocks: list[Block] = []
     parts: list[str] = []
     offset = 0
+    heading_styles: dict[str | None, bool] = {}
     for number, paragraph in enumerate(document.paragraphs, start=1):
         text = paragraph.text.replace("\r", " ")
         bold = "".join(r.text for r in _leading_bold_runs(paragraph))
         blocks.append(Block(start=offset, text=text, place=f"paragraph {number}",
-                            heading=_is_heading(paragraph), bold_prefix=bold))
+                            heading=_is_heading(paragraph, heading_styles), bold_prefix=bold))
         parts.append(text)
         offset += len(text) + 1
     plain = "\n".join(parts)
