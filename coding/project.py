@@ -217,6 +217,45 @@ class Project:
 
 
     # ------------------------------------------------------------------ REFI-QDA (issue 7)
+    def export_qdpx(self, path: str | Path, *, name: str | None = None, language: str | None = None) -> dict:
+        """Write the project as a REFI-QDA project (.qdpx); returns counts of what was written.
+
+        ``language`` picks the code label that becomes the REFI code name (default: the sources' main
+        language)."""
+        from .refi import export_qdpx
+
+        return export_qdpx(self.store, path, name=name, language=language)
+
+    def import_qdpx(self, path: str | Path) -> importing.ImportReport:
+        """Import a REFI-QDA project (.qdpx) into this project, all or nothing."""
+        from .refi import import_qdpx
+
+        report = importing.ImportReport()
+        with self.store.transaction():
+            import_qdpx(self.store, Path(path), report)
+        return report
+
+    def export_qdc(self, path: str | Path, *, language: str | None = None) -> int:
+        """Write the codebook as a REFI-QDA codebook (.qdc); returns the number of codes."""
+        from .refi import write_qdc
+        from .refi.writer import project_language
+
+        return write_qdc(self.codes(), path, language=language or project_language(self.store))
+
+    def import_qdc(self, path: str | Path, *, language: str | None = None) -> dict[str, int]:
+        """Add the codes of a REFI-QDA codebook (.qdc): matched by GUID, then by name under the same
+        parent; matched codes are left as they are. Returns {"new": n, "matched": m}."""
+        from .refi import import_qdc
+        from .refi.writer import project_language
+
+        with self.store.transaction():
+            return import_qdc(self.store, path, language=language or project_language(self.store))
+
+    def refi_cases(self) -> list[dict]:
+        """The cases a REFI export writes: one per municipality and one per participant."""
+        from .refi import project_cases
+
+        return project_cases(self.store)
 
 
 __all__ = ["Project", "INTERVIEWER_ROLE"]

@@ -614,3 +614,16 @@ class Store:
         ).fetchall()
 
     # ------------------------------------------------------------------ REFI-QDA (issue 7)
+    def participant_by_guid(self, guid: str) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM participants WHERE lower(guid) = lower(?)", (guid,)).fetchone()
+
+    def refi_coding_guids(self) -> set[str]:
+        """GUIDs of every coding (lower case), to skip codings a REFI file brings a second time."""
+        return {str(r[0]).lower() for r in self.db.execute("SELECT guid FROM codings")}
+
+    def refi_memo_guids(self) -> set[str]:
+        return {str(r[0]).lower() for r in self.db.execute("SELECT guid FROM memos")}
+
+    def set_memo_created_at(self, memo_id: int, created_at: str) -> None:
+        """Keep the date a memo was written when it comes from another tool."""
+        self.db.execute("UPDATE memos SET created_at = ? WHERE id = ?", (created_at, memo_id))
