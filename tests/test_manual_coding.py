@@ -179,6 +179,20 @@ def test_reimport_with_changed_comments_updates_that_coders_codings_without_a_se
     assert snapshot(project) == before
 
 
+def test_comments_read_before_the_codebook_become_codings_when_the_file_is_imported_again(tmp_path):
+    project = tmp_path / "p.db"
+    path = write_transcript(tmp_path / "nordby.docx", [(1, 1, "ledelse", "anna")])
+    first = run(project, "import", str(path))
+    assert "names no code: 'ledelse'" in first.output
+    assert codings(project) == []
+    make_project(project)  # the codebook arrives
+    again = run(project, "import", str(path))
+    assert "anna: 1 codings (1 new, 0 removed), 0 memos" in again.output
+    assert [(r["code"], r["coder"]) for r in codings(project)] == [("ledelse", "anna")]
+    with Project.open(project) as p:
+        assert p.store.memos() == []
+
+
 def test_second_coders_copy_under_another_name_is_read_onto_the_same_source(tmp_path):
     project = make_project(tmp_path / "p.db")
     run(project, "import", str(write_transcript(tmp_path / "nordby.docx", [(1, 1, "ledelse", "anna")])))
@@ -251,20 +265,21 @@ def test_export_docx_of_an_unknown_source_fails_cleanly(tmp_path):
 # --------------------------------------------------------------------------- spreadsheets
 
 
-def test_spreadsheet_export_and_import_into_another_project_gives_the_same_codings(tmp_path):
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_spreadsheet_export_and_import_into_another_project_gives_the_same_codings(tmp_path, fmt):
     project = make_project(tmp_path / "p.db")
     (tmp_path / "coded").mkdir()
     run(project, "import", str(write_transcript(tmp_path / "coded" / "nordby.docx", [
         (1, 2, "ledelse; samarbejde", "anna"), (1, 1, "ledelse", "bo"), (3, 4, "tilfredshed", "bo")])))
-    sheet = tmp_path / "sheet.xlsx"
-    run(project, "codings", "--format", "xlsx", "-o", str(sheet))
+    sheet = tmp_path / f"sheet.{fmt}"
+    run(project, "codings", "--format", fmt, "-o", str(sheet))
 
     other = make_project(tmp_path / "q.db")
     (tmp_path / "plain").mkdir()
     run(other, "import", str(write_transcript(tmp_path / "plain" / "nordby.docx")))  # same text, no comments
     assert codings(other) == []
     result = run(other, "codings", "import", str(sheet))
-    assert "sheet.xlsx: 4 rows, 4 codings added, 0 already present" in result.output
+    assert f"sheet.{fmt}: 4 rows, 4 codings added, 0 already present" in result.output
     assert key_set(codings(other)) == key_set(codings(project))
     assert {r["origin"] for r in codings(other)} == {"spreadsheet"}
     again = run(other, "codings", "import", str(sheet))

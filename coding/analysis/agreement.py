@@ -106,11 +106,19 @@ def percent_agreement(units: Iterable[tuple[Values, float]]) -> float | None:
     return 100.0 * agree / total if total else None
 
 
-def summarize(units: list[tuple[Values, float]]) -> dict:
+def collapse(units: Iterable[tuple[Values, float]]) -> list[tuple[tuple, float]]:
+    """Identical units merged into one with the summed weight (the coefficients only see patterns)."""
+    patterns: dict[tuple, float] = defaultdict(float)
+    for values, weight in units:
+        patterns[tuple(values)] += weight
+    return list(patterns.items())
+
+
+def summarize(units: Iterable[tuple[Values, float]]) -> dict:
     """units, percent agreement, kappa (two coders) and alpha of one variable."""
-    pairable = [(v, w) for v, w in units if sum(x is not None for x in v) >= 2]
+    pairable = [(v, w) for v, w in collapse(units) if sum(x is not None for x in v) >= 2]
     kappa = None
-    if units and len(units[0][0]) == 2:
+    if pairable and len(pairable[0][0]) == 2:
         kappa = cohen_kappa((v[0], v[1], w) for v, w in pairable)
     return {"units": _number(sum(w for _, w in pairable)),
             "percent_agreement": percent_agreement(pairable),
@@ -182,6 +190,10 @@ def _units_of_source(store: Store, source, unit: str, include_interviewer: bool,
             for a, b in zip(points, points[1:]):
                 weight = sum(not ch.isspace() for ch in text[a:b])
                 if weight:
+                    while text[a].isspace():
+                        a += 1
+                    while text[b - 1].isspace():
+                        b -= 1
                     out.append(Unit(source["id"], source["name"], a, b, turn, weight))
     return out
 
@@ -232,6 +244,11 @@ def agreement(store: Store, coders: Sequence[str], *, unit: str = "turn", codes:
         code_ids = sorted(used, key=lambda i: (order.get(i, len(order)), tree.by_id[i]["code"]))
     selected = set(code_ids)
 
+    by_source: dict[int, list[tuple[str, int, int, int]]] = defaultdict(list)
+    for coder, rows in codings_by_coder.items():
+        for r in rows:
+            if r["code_id"] in selected:
+                by_source[r["source_id"]].append((coder, r["code_id"], r["start"], r["end"]))
     units: list[Unit] = []
     sources = []
     texts: dict[int, str] = {}
@@ -239,62 +256,70 @@ def agreement(store: Store, coders: Sequence[str], *, unit: str = "turn", codes:
         source = store.source_by_id(sid)
         sources.append(source["name"])
         texts[sid] = source["text"]
-        relevant = [r for rows in codings_by_coder.values() for r in rows
-                    if r["source_id"] == sid and r["code_id"] in selected]
-        cuts = {r["start"] for r in relevant} | {r["end"] for r in relevant}
+        relevant = by_source.get(sid, [])
+        cuts = {r[2] for r in relevant} | {r[3] for r in relevant}
         source_units = _units_of_source(store, source, unit, include_interviewer, cuts)
         starts = [u.start for u in source_units]
-        for coder, rows in codings_by_coder.items():
-            if sid not in coded_sources[coder]:
-                continue
-            for u in source_units:
-                u.marks[coder] = set()
-            for r in rows:
-                if r["source_id"] != sid or r["code_id"] not in selected:
-                    continue
-                i = max(0, bisect.bisect_right(starts, r["start"]) - 1)
-                while i < len(source_units) and source_units[i].start < r["end"]:
-                    if source_units[i].end > r["start"]:
-                        source_units[i].marks[coder].add(r["code_id"])
-                    i += 1
+        for coder in coders:
+            if sid in coded_sources[coder]:
+                for u in source_units:
+                    u.marks[coder] = set()
+        for coder, code_id, start, end in relevant:
+            i = max(0, bisect.bisect_right(starts, start) - 1)
+            while i < len(source_units) and source_units[i].start < end:
+                if source_units[i].end > start:
+                    source_units[i].marks[coder].add(code_id)
+                i += 1
         units.extend(source_units)
-
-    def presence(u: Unit, code_id: int) -> list[int | None]:
-        return [None if c not in u.marks else int(code_id in u.marks[c]) for c in coders]
 
     def category(u: Unit, coder: str) -> frozenset | None:
         given = u.marks.get(coder)
         return frozenset(given) if given else None
 
     code_name = {i: tree.by_id[i]["code"] for i in code_ids}
+    position = {code_id: i for i, code_id in enumerate(code_ids)}
     per_code: dict[str, dict] = {}
     disagreements: list[dict] = []
+    coded_units = {c: defaultdict(float) for c in coders}  # coder -> code -> units they coded with it
+    for u in units:
+        for c in coders:
+            for code_id in u.marks.get(c, ()):
+                coded_units[c][code_id] += u.weight
     if not exclusive:
         pooled: list[tuple[Values, float]] = []
+        # Most units carry no coding of a given code: start from "nobody coded it" and correct the rest.
+        nobody: dict[tuple, float] = defaultdict(float)
+        marked: dict[int, list[Unit]] = defaultdict(list)
+        for u in units:
+            nobody[tuple(0 if c in u.marks else None for c in coders)] += u.weight
+            for code_id in set().union(*u.marks.values()) if u.marks else ():
+                marked[code_id].append(u)
         for code_id in code_ids:
-            values = [(presence(u, code_id), u.weight) for u in units]
+            patterns = defaultdict(float, nobody)
+            for u in marked[code_id]:
+                patterns[tuple(0 if c in u.marks else None for c in coders)] -= u.weight
+                patterns[tuple(None if c not in u.marks else int(code_id in u.marks[c]) for c in coders)] += u.weight
+            values = [(k, w) for k, w in patterns.items() if w > 0]
             pooled.extend(values)
             per_code[code_name[code_id]] = summarize(values)
-            per_code[code_name[code_id]]["coded"] = {
-                c: _number(sum(u.weight for u in units if code_id in u.marks.get(c, ()))) for c in coders}
         overall = summarize(pooled)
         overall["units"] = _number(sum(u.weight for u in units if sum(c in u.marks for c in coders) >= 2))
     else:
-        categorical = [([category(u, c) for c in coders], u.weight) for u in units]
+        categorical = collapse((tuple(category(u, c) for c in coders), u.weight) for u in units)
         overall = summarize([([_category_name(v, code_name) for v in values], w) for values, w in categorical])
         for code_id in code_ids:
             values = [([None if v is None else int(code_id in v) for v in vals], w) for vals, w in categorical]
             per_code[code_name[code_id]] = summarize(values)
-            per_code[code_name[code_id]]["coded"] = {
-                c: _number(sum(u.weight for u in units if code_id in u.marks.get(c, ()))) for c in coders}
         overall["combined_categories"] = _number(sum(
             u.weight for u in units if any(len(u.marks.get(c, ())) > 1 for c in coders)))
+    for code_id in code_ids:
+        per_code[code_name[code_id]]["coded"] = {c: _number(coded_units[c][code_id]) for c in coders}
 
     for u in units:
         present = [c for c in coders if c in u.marks and (u.marks[c] or not exclusive)]
         if len(present) < 2:
             continue
-        for code_id in code_ids:
+        for code_id in sorted(set().union(*(u.marks[c] for c in present)), key=position.__getitem__):
             by = [c for c in present if code_id in u.marks[c]]
             not_by = [c for c in present if c not in by]
             if by and not_by:
