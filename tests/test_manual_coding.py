@@ -121,6 +121,41 @@ def test_comment_ranges_count_tabs_line_breaks_and_runs_inside_paragraphs(tmp_pa
     assert transcript.text[comments["bo"].start:comments["bo"].end] == " Først\tdette,\nså det her."
 
 
+def test_comment_markers_between_paragraphs_and_inside_hyperlinks(tmp_path):
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    document = docx.Document()
+    first = document.add_paragraph()
+    first.add_run("Jens:").bold = True
+    first.add_run(" Se ")
+    link = OxmlElement("w:hyperlink")
+    link_run = OxmlElement("w:r")
+    link_text = OxmlElement("w:t")
+    link_text.text = "hjemmesiden"
+    link_run.append(link_text)
+    link.append(link_run)
+    first._p.append(link)
+    tail = first.add_run(" for mere.")
+    second = document.add_paragraph()
+    second.add_run("Mette:").bold = True
+    answer = second.add_run(" Det gør vi.")
+    document.add_comment([tail], text="ledelse", author="anna")
+    comment = document.add_comment([answer], text="samarbejde", author="bo")
+    # Word may put a range start between paragraphs: it then begins with the next paragraph
+    start = next(e for e in second._p.iter(qn("w:commentRangeStart")) if e.get(qn("w:id")) == str(comment.comment_id))
+    second._p.remove(start)
+    second._p.addprevious(start)
+    path = tmp_path / "links.docx"
+    document.save(path)
+    transcript = read_transcript(path)
+    assert transcript.text == "Jens: Se hjemmesiden for mere.\nMette: Det gør vi."
+    comments = {c.author: c for c in read_word_comments(path, path.read_bytes(), transcript)}
+    assert transcript.text[comments["anna"].start:comments["anna"].end] == " for mere."
+    assert transcript.text[comments["bo"].start:comments["bo"].end] == "Mette: Det gør vi."
+    assert comments["bo"].paragraph == 2
+
+
 # --------------------------------------------------------------------------- importing comments
 
 

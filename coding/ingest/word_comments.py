@@ -21,6 +21,7 @@ from .model import Transcript
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 COMMENTS_RELTYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments"
 RUN_TEXT_TAGS = {W + t for t in ("t", "tab", "br", "cr", "noBreakHyphen", "ptab")}
+MARKER_TAGS = tuple(W + t for t in ("commentRangeStart", "commentRangeEnd", "commentReference"))
 
 
 @dataclass
@@ -41,12 +42,8 @@ class WordComment:
 
 
 def _run_length(run) -> int:
-    """Characters a ``w:r`` adds to python-docx's ``paragraph.text``."""
-    from docx.oxml.text.run import CT_R
-
-    if isinstance(run, CT_R):
-        return len(run.text)
-    return sum(len(e.text or "") if e.tag == W + "t" else 1 for e in run if e.tag in RUN_TEXT_TAGS)
+    """Characters a ``w:r`` adds to python-docx's ``paragraph.text`` (its inner elements' ``str()``)."""
+    return sum(len(str(e)) for e in run if e.tag in RUN_TEXT_TAGS)
 
 
 def _comment_text(comment) -> str:
@@ -102,6 +99,9 @@ def read_word_comments(path: Path, raw: bytes, transcript: Transcript, document=
             for cid in pending_starts:
                 starts[cid] = (base, index)
             pending_starts = []
+            previous_end = (paragraph_starts[index + 1] - 1 if index + 1 < len(paragraph_starts) else len(text))
+            if next(child.iter(*MARKER_TAGS), None) is None:
+                continue  # no comment marker here: nothing to count
             position = 0
             for element in child.iter():
                 tag = element.tag
@@ -115,11 +115,10 @@ def read_word_comments(path: Path, raw: bytes, transcript: Transcript, document=
                     parent = element.getparent()
                     if parent is child or (parent.tag == W + "hyperlink" and parent.getparent() is child):
                         position += _run_length(element)
-            expected = (paragraph_starts[index + 1] - 1 if index + 1 < len(paragraph_starts) else len(text)) - base
+            expected = previous_end - base
             if position != expected:
                 raise InputError(path, f"could not place the Word comments: the paragraph has {position} "
                                        f"characters in its runs but {expected} in the text", f"paragraph {index + 1}")
-            previous_end = base + position
         else:  # tables, content controls, section properties: not part of the transcript text
             for element in child.iter():
                 if element.tag == W + "commentRangeStart":
