@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 import zipfile
 from pathlib import Path
@@ -621,3 +620,4 @@ def test_qdc_codebook_validates_and_comes_back(tmp_path):
     assert fresh.import_qdc(qdc) == {"new": 0, "matched": 4}  # GUIDs match the second time
     project.close()
     fresh.close()
+

@@ -10,8 +10,11 @@ text; :func:`choose_units` decides, per source, which way the file counted.
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
 
+_CRLF = re.compile("\r\n")
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
 UTF16 = "utf16"
 CODEPOINTS = "codepoints"
 UNIT_NAMES = {UTF16: "UTF-16 units", CODEPOINTS: "characters (code points)"}
@@ -22,10 +25,10 @@ class OffsetMap:
 
     def __init__(self, raw: str):
         self.raw = raw
-        self.astral_cp = [i for i, ch in enumerate(raw) if ord(ch) > 0xFFFF]
+        self.astral_cp = [m.start() for m in _ASTRAL.finditer(raw)]
         # UTF-16 index at which each astral character starts
         self.astral_u16 = [cp + n for n, cp in enumerate(self.astral_cp)]
-        self.crlf = [i for i in _find_all(raw, "\r\n")]
+        self.crlf = [m.start() for m in _CRLF.finditer(raw)]
         self.text = raw.replace("\r\n", "\n").replace("\r", "\n")
         self.length = {CODEPOINTS: len(raw), UTF16: len(raw) + len(self.astral_cp)}
 
@@ -50,13 +53,6 @@ class OffsetMap:
         if a is None or b is None or b < a:
             return None
         return self.to_stored(a), self.to_stored(b)
-
-
-def _find_all(text: str, piece: str):
-    position = text.find(piece)
-    while position >= 0:
-        yield position
-        position = text.find(piece, position + len(piece))
 
 
 @dataclass

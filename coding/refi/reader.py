@@ -12,6 +12,7 @@ file adds nothing).
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import json
 from collections import Counter
@@ -21,13 +22,14 @@ from pathlib import Path
 from lxml import etree
 
 from ..errors import InputError, Refused
-from ..ingest.labels import build_turns, looks_like_interviewer, role_from_label
+from ..ingest.labels import build_turns, looks_like_interviewer, role_from_label, split_label
 from ..ingest.language import detect_language
 from ..ingest.model import Block
 from . import guids
 from .codebook_xml import NS_PROJECT, merge_codes, parse_codes
 from .offsets import CODEPOINTS, UNIT_NAMES, UTF16, OffsetMap, choose_units
-from .safety import MAX_SOURCE_BYTES, MAX_XML_BYTES, SafeZip, element_place, parse_xml, read_file_bounded
+from .safety import (MAX_SOURCE_BYTES, MAX_XML_BYTES, SafeZip, Where, element_place, parse_xml,
+                     read_file_bounded)
 
 EXTRAS_ENTRY = "coding.json"
 EXTRAS_FORMAT = "coding-refi-extras"
@@ -35,6 +37,7 @@ UNKNOWN_SPEAKER = "Unknown speaker"
 LABELLED_SHARE = 0.2  # share of non-empty lines that must start with a speaker label
 DEFAULT_CODER = "refi"
 INTERVIEWER_ROLE = "Interviewer"
+MUNICIPALITY_ATTRIBUTES = ("municipality", "kommune")
 _Q = f"{{{NS_PROJECT}}}"
 
 
@@ -48,7 +51,7 @@ class CodingDoc:
     user: str | None
     created: str | None
     notes: list[str]
-    place: str
+    place: Where
 
 
 @dataclass
@@ -60,7 +63,7 @@ class SelectionDoc:
     user: str | None
     codings: list[CodingDoc]
     notes: list[str]
-    place: str
+    place: Where
 
 
 @dataclass
@@ -73,7 +76,7 @@ class SourceDoc:
     codings: list[CodingDoc]
     notes: list[str]
     variables: dict[str, str]
-    place: str
+    place: Where
 
 
 @dataclass
@@ -83,7 +86,7 @@ class CaseDoc:
     variables: dict[str, str]
     sources: list[str]
     selections: list[str]
-    place: str
+    place: Where
 
 
 @dataclass
@@ -94,7 +97,7 @@ class NoteDoc:
     path: str | None
     user: str | None
     created: str | None
-    place: str
+    place: Where
 
 
 @dataclass
@@ -141,7 +144,7 @@ class _Parser:
         if ref is None:
             self.fail(node, "a <Coding> needs a <CodeRef>")
         return CodingDoc(self.guid(node), self.guid(ref, "targetGUID"), guids.normalize(node.get("creatingUser")),
-                         node.get("creationDateTime"), self.refs(node, "NoteRef"), element_place(self.part, node))
+                         node.get("creationDateTime"), self.refs(node, "NoteRef"), Where(self.part, node))
 
     def variable_values(self, node: etree._Element, variables: dict[str, tuple[str, str]]) -> dict[str, str]:
         values: dict[str, str] = {}
@@ -188,7 +191,7 @@ class _Parser:
         for case in cases.iterchildren(_Q + "Case") if cases is not None else ():
             doc.cases.append(CaseDoc(self.guid(case), (case.get("name") or "").strip(),
                                      self.variable_values(case, doc.variables), self.refs(case, "SourceRef"),
-                                     self.refs(case, "SelectionRef"), element_place(self.part, case)))
+                                     self.refs(case, "SelectionRef"), Where(self.part, case)))
         sources = root.find(_Q + "Sources")
         for source in sources.iterchildren() if sources is not None else ():
             kind = etree.QName(source).localname
@@ -201,7 +204,7 @@ class _Parser:
             doc.notes.append(NoteDoc(self.guid(note), (note.get("name") or "").strip(),
                                      note.findtext(_Q + "PlainTextContent"), note.get("plainTextPath"),
                                      guids.normalize(note.get("creatingUser")), note.get("creationDateTime"),
-                                     element_place(self.part, note)))
+                                     Where(self.part, note)))
         doc.project_notes = self.refs(root, "NoteRef")
         return doc
 
@@ -214,7 +217,7 @@ class _Parser:
             selections.append(SelectionDoc(
                 self.guid(sel), start, end, sel.get("name") or "", guids.normalize(sel.get("creatingUser")),
                 [self.coding(c) for c in sel.iterchildren(_Q + "Coding")], self.refs(sel, "NoteRef"),
-                element_place(self.part, sel)))
+                Where(self.part, sel)))
         content = node.findtext(_Q + "PlainTextContent")
         path = node.get("plainTextPath")
         if content is None and not path:
@@ -222,7 +225,7 @@ class _Parser:
         name = (node.get("name") or "").strip() or self.guid(node)
         return SourceDoc(self.guid(node), name, path, content, selections,
                          [self.coding(c) for c in node.iterchildren(_Q + "Coding")], self.refs(node, "NoteRef"),
-                         self.variable_values(node, doc.variables), element_place(self.part, node))
+                         self.variable_values(node, doc.variables), Where(self.part, node))
 
 
 # --------------------------------------------------------------------------- loading texts
@@ -296,7 +299,7 @@ def read_qdpx(path: Path) -> tuple[ProjectDoc, dict, list[LoadedSource], dict[st
             if source.content is not None:
                 raw, location = source.content.encode("utf-8"), f"{path}#{source.name}"
             else:
-                raw, location = _resolve_path(source.path, doc, archive, path, source.place)
+                raw, location = _resolve_path(source.path, doc, archive, path, str(source.place))
             text, warning = decode_text(raw)
             offsets = OffsetMap(text)
             choice = choose_units(offsets, [(s.start, s.end, s.name) for s in source.selections], hint)
@@ -309,7 +312,7 @@ def read_qdpx(path: Path) -> tuple[ProjectDoc, dict, list[LoadedSource], dict[st
             if note.content is not None:
                 notes_text[note.guid] = note.content
             elif note.path:
-                raw, _ = _resolve_path(note.path, doc, archive, path, note.place)
+                raw, _ = _resolve_path(note.path, doc, archive, path, str(note.place))
                 notes_text[note.guid] = decode_text(raw)[0].replace("\r\n", "\n")
             else:
                 notes_text[note.guid] = note.name
@@ -347,6 +350,7 @@ def project_language(store) -> str:
     return counts.most_common(1)[0][0] if counts else "da"
 
 
+@functools.lru_cache(maxsize=4096)
 def _iso(value: str | None) -> str | None:
     if not value:
         return None
@@ -357,9 +361,6 @@ def _iso(value: str | None) -> str | None:
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=_dt.timezone.utc)
     return stamp.astimezone(_dt.timezone.utc).replace(microsecond=0).isoformat()
-
-
-MUNICIPALITY_ATTRIBUTES = ("municipality", "kommune")
 
 
 def _is_municipality_case(case: CaseDoc) -> bool:
@@ -382,8 +383,6 @@ def form_turns(text: str, name: str) -> tuple[list[dict], str | None]:
         offset += len(line) + 1
     turns = build_turns(blocks, name, require_label=False)
     lines = [b for b in blocks if b.text.strip()]
-    from ..ingest.labels import split_label
-
     labelled = sum(1 for b in lines if split_label(b.text))
     if turns and lines and labelled / len(lines) >= LABELLED_SHARE:
         return [t.as_dict() for t in turns], None
@@ -541,8 +540,10 @@ class _Importer:
                 self.counts["cases"] += 1
                 continue
             participant_id = self.participant_for_case(case, participants.get(case.guid) or {})
+            present = self.store.participant_attributes(participant_id)
             for attr, value in case.variables.items():
-                self.store.set_participant_attribute(participant_id, attr, value)
+                if attr not in present:  # a participant already in the project keeps its own values
+                    self.store.set_participant_attribute(participant_id, attr, value)
             self.case_participants[case.guid] = participant_id
             self.counts["cases"] += 1
 
@@ -612,7 +613,7 @@ class _Importer:
             for sel, span, coding in [(s, sp, c) for s, sp in spans for c in s.codings] + whole:
                 if coding.code not in self.code_map:
                     raise InputError(self.path, f"refers to the code {coding.code}, which is not in the <CodeBook>",
-                                     coding.place)
+                                     str(coding.place))
                 if coding.guid in known:
                     self.counts["codings already there"] += 1
                     continue

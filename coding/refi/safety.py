@@ -168,6 +168,19 @@ def element_place(part: str, node: etree._Element) -> str:
     return f"{part} line {node.sourceline}, {shown}"
 
 
+class Where:
+    """An element's place, formatted only when a message needs it (imports hold many thousands)."""
+
+    __slots__ = ("part", "node")
+
+    def __init__(self, part: str, node: etree._Element):
+        self.part = part
+        self.node = node
+
+    def __str__(self) -> str:
+        return element_place(self.part, self.node)
+
+
 def safe_member_path(base: Path, relative: str) -> Path:
     """``relative`` under ``base`` (for relative:// paths)."""
     return base / PurePosixPath(relative.replace("\\", "/"))

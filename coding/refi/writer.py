@@ -12,6 +12,7 @@ other tools pass it over, and our own import uses it to bring the project back e
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import io
 import json
 import re
@@ -30,6 +31,7 @@ _Q = f"{{{NS_PROJECT}}}"
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
 
+@functools.lru_cache(maxsize=4096)
 def _zulu(value: str | None) -> str | None:
     if not value:
         return None
@@ -144,6 +146,7 @@ class _Writer:
         self.codings = list(store.codings())
         self.memos = store.memos()
         self.cases = project_cases(store)
+        self.participant_guids = {case["name"]: case["guid"] for case in self.cases if case["kind"] == "participant"}
         self.extras: dict = {"format": EXTRAS_FORMAT, "version": 1,
                              "about": "Written by the coding toolkit; what REFI-QDA cannot hold. Other tools "
                                       "may ignore this file.",
@@ -287,10 +290,9 @@ class _Writer:
         for name, value in sorted(self.source_attrs.get(source["id"], {}).items()):
             self.variable_value(node, name, value, variables)
         speakers = {}
-        participants = {row["pid"]: row["guid"] for row in self.store.participants()}
         for speaker in self.store.speakers(source["id"]):
-            if speaker["participant"] in participants:
-                speakers[speaker["label"]] = guids.for_export(participants[speaker["participant"]], "participant")
+            if speaker["participant"] in self.participant_guids:
+                speakers[speaker["label"]] = self.participant_guids[speaker["participant"]]
         self.extras["sources"][guid] = {
             "name": source["name"], "path": source["path"], "format": source["format"],
             "language": source["language"], "file_sha256": source["file_sha256"],
@@ -328,7 +330,8 @@ def export_qdpx(store, path: str | Path, *, name: str | None = None, language: s
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         entries = [("project.qde", xml), *sorted(files.items()),
-                   (EXTRAS_ENTRY, json.dumps(writer.extras, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8"))]
+                   (EXTRAS_ENTRY, json.dumps(writer.extras, ensure_ascii=False, sort_keys=True,
+                                                    separators=(",", ":")).encode("utf-8"))]
         for entry, data in entries:
             info = zipfile.ZipInfo(entry, date_time=_FIXED_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
