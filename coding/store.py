@@ -184,11 +184,17 @@ class Store:
         self.path = str(path)
         self.db = sqlite3.connect(self.path, isolation_level=None)
         self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA foreign_keys = ON")
-        self.db.execute("PRAGMA journal_mode = WAL")
-        self.db.execute("PRAGMA synchronous = NORMAL")
         self._depth = 0
-        self._migrate()
+        try:
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            from .errors import CodingError
+
+            raise CodingError(f"{self.path}: not a project file ({exc})") from None
 
     # ------------------------------------------------------------------ plumbing
     def close(self) -> None:
