@@ -460,9 +460,12 @@ def test_code_points_from_other_tools_and_paths_relative_absolute_and_inline(tmp
         '<TextSource guid="33333333-3333-3333-3333-333333333303" name="inline"><PlainTextContent>'
         'Sagsbehandler: Det går fint.</PlainTextContent>' + selection(3, 15, 28) + '</TextSource>'
         '</Sources>')
+    body = body.replace("</Sources>", '<PDFSource guid="33333333-3333-3333-3333-333333333304" name="p" '
+                                      'path="internal://p.pdf"/></Sources>')
     path = make_qdpx(tmp_path / "maxqda.qdpx", body, base_path=str(outside))
     db = tmp_path / "p.db"
-    run(db, "import", str(path))
+    result = run(db, "import", str(path))
+    assert "1 × PDFSource not imported (only text sources with plain text are)" in result.output
     texts = sorted(c["text"] for c in Project.open(db).codings())
     assert texts == ["Borgerne 🌱", "Det går fint.", "🚀 fart på nu."]
     missing = make_qdpx(tmp_path / "missing.qdpx", CODEBOOK + (
@@ -472,6 +475,17 @@ def test_code_points_from_other_tools_and_paths_relative_absolute_and_inline(tmp
     assert result.exit_code == 1
     assert ("project.qde line 3, <TextSource name=\"x\">: the archive has no file 'nowhere.txt' in sources/"
             in result.output)
+
+
+def test_two_codes_with_one_name_in_a_file_stay_two(tmp_path):
+    body = ('<CodeBook><Codes><Code guid="11111111-1111-1111-1111-111111111101" name="Andet" isCodable="true"/>'
+            '<Code guid="11111111-1111-1111-1111-111111111102" name="Andet" isCodable="true" color="#00ff00"/>'
+            '</Codes></CodeBook>')
+    db = tmp_path / "p.db"
+    run(db, "import", str(make_qdpx(tmp_path / "dup.qdpx", body)))
+    tree = Project.open(db).codes()
+    assert sorted((n["code"], n["guid"][-2:], n["color"]) for n in tree.by_id.values()) == [
+        ("andet", "01", None), ("andet_2", "02", "#00ff00")]
 
 
 def test_turns_of_imported_sources_from_labels_or_one_unknown_speaker(tmp_path):

@@ -175,7 +175,7 @@ def merge_codes(store, codes: Iterable[dict], *, language: str = "da",
     """Bring codes into the store; returns ({file GUID: code id}, {"new": n, "matched": m}).
 
     A code is matched by GUID, then by name (its id or any of its labels, ignoring case) among the
-    children of the code its parent was matched to. Matched codes are left as they are; new codes
+    children of the code its parent was matched to, among the codes the project had before. Matched codes are left as they are; new codes
     get the file's GUID, name (as the label in ``language``), description (as definition), colour and
     isCodable. ``extras`` (from our own exports) restores what REFI cannot carry: id, labels,
     inclusion/exclusion, examples, rules and position."""
@@ -215,10 +215,7 @@ def merge_codes(store, codes: Iterable[dict], *, language: str = "da",
             codable=code["codable"], position=position, guid=code["guid"])
         taken.add(slug)
         next_position[parent_id] = max(next_position.get(parent_id, 0), position + 1)
-        names = children.setdefault(parent_id, {})
-        for name in [slug, code["name"], *labels.values()]:
-            names.setdefault(str(name).strip().casefold(), code_id)
-        mapping[code["guid"]] = code_id
+        mapping[code["guid"]] = code_id  # not matchable by name: two codes of one file stay two
         counts["new"] += 1
     return mapping, counts
 

@@ -198,6 +198,9 @@ class _Parser:
             if kind != "TextSource":
                 doc.skipped[kind] += 1
                 continue
+            if source.find(_Q + "PlainTextContent") is None and not source.get("plainTextPath"):
+                doc.skipped["TextSource without plain text (rich text only)"] += 1
+                continue
             doc.sources.append(self.text_source(source, doc))
         notes = root.find(_Q + "Notes")
         for note in notes.iterchildren(_Q + "Note") if notes is not None else ():
@@ -220,8 +223,6 @@ class _Parser:
                 Where(self.part, sel)))
         content = node.findtext(_Q + "PlainTextContent")
         path = node.get("plainTextPath")
-        if content is None and not path:
-            self.fail(node, "a <TextSource> needs a plainTextPath or <PlainTextContent>")
         name = (node.get("name") or "").strip() or self.guid(node)
         return SourceDoc(self.guid(node), name, path, content, selections,
                          [self.coding(c) for c in node.iterchildren(_Q + "Coding")], self.refs(node, "NoteRef"),
@@ -673,7 +674,8 @@ class _Importer:
             self.report.notes.append(f"{self.counts['selections skipped']} selection(s) skipped: their positions "
                                      "fit neither way of counting (see the warnings)")
         for kind, count in sorted(self.doc.skipped.items()):
-            self.report.warnings.append(f"{self.path}: {count} {kind}(s) not imported (only text sources are)")
+            self.report.warnings.append(f"{self.path}: {count} × {kind} not imported (only text sources with "
+                                        "plain text are)")
         for guid, source_id in self.source_ids.items():
             if guid in self.new_sources:
                 continue
