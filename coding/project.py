@@ -120,6 +120,88 @@ class Project:
                               where=where, include_interviewer=include_interviewer)
 
     # ------------------------------------------------------------------ codebook and auto-coding (issue 3)
+    def import_codebook(self, codebook, prune: bool = False):
+        """Make a codebook (YAML path, dict of that shape, or Codebook) the project's codes, all or nothing.
+
+        Codes that leave the codebook while they have codings refuse the import unless ``prune``."""
+        from .codebook import import_codebook
+
+        with self.store.transaction():
+            return import_codebook(self.store, codebook, prune=prune)
+
+    def codebook_problems(self, path: str | Path) -> list:
+        """Every problem of a YAML codebook, with file and line (empty when valid); changes nothing."""
+        from .codebook import codebook_problems
+
+        return codebook_problems(path)
+
+    def codebook(self):
+        """The project's codebook as a :class:`coding.codebook.Codebook`."""
+        from .codebook import codebook_from_store
+
+        return codebook_from_store(self.store)
+
+    def codebook_records(self, language: str = "da") -> list[dict]:
+        """One row per code (depth-first) with labels, definition, rules and coding counts."""
+        from .codebook import codebook_records
+
+        return codebook_records(self.store, language)
+
+    def export_codebook(self, fmt: str, path: str | Path, language: str = "da") -> Path:
+        """Write the codebook as yaml, docx (report appendix table) or xlsx."""
+        from .codebook import export_codebook
+
+        return export_codebook(self.store, fmt, path, language)
+
+    def autocode(self, codebook=None, unit: str = "sentence", dry_run: bool = False,
+                 include_interviewer: bool = False, jobs: int = 1, progress: Callable[[str], None] | None = None,
+                 force: bool = False, prune: bool = False, collect: bool = False):
+        """Auto-code respondent turns with the codebook's rules; returns an AutocodeReport.
+
+        ``codebook`` (a YAML path, dict or Codebook) is imported first (in the same transaction);
+        without it the project's codebook is used. Earlier automatic codings are replaced, other
+        codings never touched; unchanged sources are skipped unless ``force``. ``dry_run`` changes
+        nothing (``collect`` keeps the would-be codings in ``report.planned``)."""
+        from .autocode import run_autocode
+        from .codebook import Codebook, codebook_from_store, import_codebook, load_codebook
+        from .errors import CodingError
+
+        def missing():
+            return CodingError("the project has no codebook; import one with 'coding codebook import FILE' "
+                               "or pass --codebook FILE")
+
+        if dry_run:
+            if codebook is None:
+                book = codebook_from_store(self.store)
+            elif isinstance(codebook, Codebook):
+                book = codebook
+            elif isinstance(codebook, dict):
+                book = Codebook.from_dict(codebook)
+            else:
+                book = load_codebook(codebook)
+            if not book.codes:
+                raise missing()
+            return run_autocode(self.store, book, unit=unit, dry_run=True, include_interviewer=include_interviewer,
+                                jobs=jobs, force=force, collect=collect, progress=progress)
+        with self.store.transaction():
+            if codebook is not None:
+                import_codebook(self.store, codebook, prune=prune)
+            book = codebook_from_store(self.store)
+            if not book.codes:
+                raise missing()
+            ids = {row["code"]: row["id"] for row in self.store.codes()}
+            report = run_autocode(self.store, book, unit=unit, dry_run=False,
+                                  include_interviewer=include_interviewer, jobs=jobs, force=force,
+                                  code_ids=ids, collect=collect, progress=progress)
+            tree = CodeTree.load(self.store)
+            totals: dict[str, int] = {}
+            for code_id, by_origin in self.store.coding_counts_by_code_and_origin().items():
+                if code_id in tree.by_id and by_origin.get("auto"):
+                    top = tree.by_id[tree.ancestor_at(code_id, 1)]["code"]
+                    totals[top] = totals.get(top, 0) + by_origin["auto"]
+            report.totals_by_top_level = totals
+        return report
+
 
     # ------------------------------------------------------------------ analysis (issue 4)
 

@@ -173,7 +173,30 @@ def m005_reports_case_status_by(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS = [m001_initial, m005_reports_case_status_by]
+def m003_autocode_state(db: sqlite3.Connection) -> None:
+    """Per source: the fingerprint of the last auto-coding run, so unchanged sources are skipped."""
+    run_script(db, """
+        CREATE TABLE autocode_state (
+            source_id INTEGER PRIMARY KEY REFERENCES sources(id) ON DELETE CASCADE,
+            fingerprint TEXT NOT NULL,
+            code_hashes TEXT NOT NULL DEFAULT '{}',
+            codings INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL
+        )
+    """)
+
+
+def m004_analysis_codings_cover(db: sqlite3.Connection) -> None:
+    """A covering index for the analysis (issue 4): matrices read codings from it without touching
+    the table rows. It replaces ``codings_source`` (same leading columns), so inserts keep the same
+    number of indexes to update."""
+    run_script(db, """
+        DROP INDEX IF EXISTS codings_source;
+        CREATE INDEX codings_analysis ON codings(source_id, start, "end", code_id, coder, origin)
+    """)
+
+
+MIGRATIONS = [m001_initial, m005_reports_case_status_by, m003_autocode_state]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -538,6 +561,71 @@ class Store:
                                (source_id, origin, author)).rowcount
 
     # ------------------------------------------------------------------ codebook and auto-coding (issue 3)
+    def rename_code(self, code_id: int, new_code: str) -> None:
+        self.db.execute("UPDATE codes SET code = ? WHERE id = ?", (new_code, code_id))
+
+    def coding_counts_by_code_and_origin(self) -> dict[int, dict[str, int]]:
+        out: dict[int, dict[str, int]] = {}
+        for code_id, origin, n in self.db.execute(
+                "SELECT code_id, origin, count(*) FROM codings GROUP BY code_id, origin"):
+            out.setdefault(code_id, {})[origin] = n
+        return out
+
+    def autocode_sources(self) -> list[sqlite3.Row]:
+        """Sources to consider for auto-coding (no text: it is read one source at a time)."""
+        return self.db.execute(
+            "SELECT id, name, language, text_sha256, length(text) AS characters FROM sources ORDER BY name"
+        ).fetchall()
+
+    def source_text(self, source_id: int) -> str:
+        row = self.db.execute("SELECT text FROM sources WHERE id = ?", (source_id,)).fetchone()
+        return row[0] if row else ""
+
+    def autocode_states(self) -> dict[int, sqlite3.Row]:
+        return {r["source_id"]: r for r in self.db.execute("SELECT * FROM autocode_state")}
+
+    def set_autocode_state(self, source_id: int, fingerprint: str, code_hashes: dict, codings: int) -> None:
+        self.db.execute(
+            """INSERT OR REPLACE INTO autocode_state (source_id, fingerprint, code_hashes, codings, updated_at)
+               VALUES (?, ?, ?, ?, ?)""",
+            (source_id, fingerprint, json.dumps(code_hashes, sort_keys=True), codings, _now()),
+        )
+
+    def auto_coding_counts(self, coder: str) -> dict[int, int]:
+        """Automatic codings per source by one coder."""
+        return {r[0]: r[1] for r in self.db.execute(
+            "SELECT source_id, count(*) FROM codings WHERE origin = 'auto' AND coder = ? GROUP BY source_id",
+            (coder,))}
+
+    def auto_coding_count(self, source_id: int, coder: str) -> int:
+        return self.db.execute(
+            "SELECT count(*) FROM codings WHERE source_id = ? AND origin = 'auto' AND coder = ?",
+            (source_id, coder)).fetchone()[0]
+
+    def delete_auto_codings(self, source_id: int, coder: str, code_ids: Iterable[int] | None = None) -> int:
+        """Delete one source's automatic codings by ``coder`` (all codes, or only ``code_ids``)."""
+        if code_ids is None:
+            return self.db.execute(
+                "DELETE FROM codings WHERE source_id = ? AND origin = 'auto' AND coder = ?",
+                (source_id, coder)).rowcount
+        ids = list(code_ids)
+        if not ids:
+            return 0
+        return self.db.execute(
+            f"DELETE FROM codings WHERE source_id = ? AND origin = 'auto' AND coder = ? "
+            f"AND code_id IN ({','.join('?' * len(ids))})", (source_id, coder, *ids)).rowcount
+
+    def insert_auto_codings(self, rows: list[tuple], coder: str, origin: str = "auto") -> int:
+        """Bulk insert (source_id, start, end, code_id, rule, matched) tuples."""
+        now = _now()
+        self.db.executemany(
+            """INSERT INTO codings (source_id, start, "end", code_id, coder, origin, rule, matched, guid,
+                                    created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [(sid, start, end, code_id, coder, origin, rule, matched, str(uuid.uuid4()), now)
+             for sid, start, end, code_id, rule, matched in rows],
+        )
+        return len(rows)
+
 
     # ------------------------------------------------------------------ analysis (issue 4)
 

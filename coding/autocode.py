@@ -1,0 +1,834 @@
+"""Lemma-aware auto-coding: codebook rules matched on lemmas, compounds and phrases.
+
+How a text is matched
+  * Texts are tokenised by a blank spaCy pipeline (``spacy.blank(lang)``), many turns at a time
+    (joined into chunks and passed through ``nlp.pipe``).
+  * Every distinct word form is analysed once and cached: its lemma from the spacy-lookups-data
+    lookup table (lower-cased first, so a capitalised sentence opener is lemmatised too), and for
+    languages with closed compounds (Danish) its parts: "virksomhedskonsulenterne" has the head
+    "konsulenterne" (lemma "konsulent") and the modifier "virksomhed" (linking -s- removed);
+    "sagsstammen" is not in the table, so its lemma is built from its known head: "sagsstamme".
+  * A term matches a token whose lemma equals the term or the term's lemma, whose form equals the
+    term, or -- for terms of at least ``min_part_length`` letters in a compounding language -- a
+    compound whose head or modifier is the term. ``virksomhed*`` and ``*konsulent`` are explicit
+    prefix/suffix wildcards. Phrases are sequences of such words; ``near`` asks for two terms within
+    N tokens; ``patterns`` are spaCy Matcher token patterns (LEMMA is the lemma described here);
+    ``unless`` vetoes a code in a unit.
+  * A unit (a sentence, or a whole turn) gets one coding per code whose rules fire in it, with the
+    rules and the matched words recorded.
+
+Running
+  * Respondent turns only unless asked; the interviewer's questions would otherwise echo every theme.
+  * Each source's fingerprint (text hash, unit, options, turn selection, settings) and each code's
+    rule hash are stored; a re-run redoes only sources or codes whose fingerprint changed.
+  * Work is streamed source by source, split into tasks of a few hundred thousand characters and
+    optionally spread over worker processes (``jobs``); codings are written with ``executemany``.
+"""
+
+from __future__ import annotations
+
+import collections
+import gzip
+import hashlib
+import json
+import multiprocessing
+import os
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Callable, Iterable, Iterator
+
+import numpy as np
+
+from .codebook import Codebook, blank_nlp
+from .errors import CodingError
+from .records import INTERVIEWER_ROLE
+from .store import Store
+
+ENGINE_VERSION = "autocode-1"
+CODER = "autocode"
+ORIGIN = "auto"
+UNITS = ("sentence", "turn")
+CHUNK_CHARS = 50_000        # text tokenised as one Doc
+TASK_CHARS = 250_000        # text handed to a worker at a time
+AUTO_JOBS_MIN_CHARS = 2_000_000   # below this, --jobs auto stays in one process
+
+WORD, SPACE, BREAK, FINAL, CLOSER = 0, 1, 2, 3, 4
+FINAL_PUNCT = {".", "!", "?", "...", "…", "?!", "!?", "..", "!!", "??"}
+CLOSERS = {'"', "'", ")", "]", "»", "”", "’", "›"}
+LINKING = "se"
+
+
+# --------------------------------------------------------------------------- lemma tables
+
+_TABLES: dict[str, dict[str, str]] = {}
+_VALUES: dict[str, set[str]] = {}
+
+
+def lemma_table(lang: str) -> dict[str, str]:
+    """The form -> lemma lookup table of spacy-lookups-data for ``lang`` (empty if there is none)."""
+    table = _TABLES.get(lang)
+    if table is None:
+        table = {}
+        try:
+            data = resources.files("spacy_lookups_data").joinpath("data", f"{lang}_lemma_lookup.json.gz")
+            if data.is_file():
+                with data.open("rb") as raw, gzip.open(raw) as handle:
+                    table = json.loads(handle.read())
+        except ModuleNotFoundError:
+            table = {}
+        _TABLES[lang] = table
+        _VALUES[lang] = set(table.values())
+    return table
+
+
+class Lexicon:
+    """Lemmas and compound parts of word forms for one language."""
+
+    def __init__(self, lang: str, compounds: bool, min_part: int):
+        self.lang = lang
+        self.table = lemma_table(lang)
+        self.values = _VALUES.get(lang, set())
+        self.compounds = compounds
+        self.min_part = min_part
+
+    def known(self, form: str) -> bool:
+        return form in self.table or form in self.values
+
+    def _head_split(self, form: str) -> int | None:
+        """Where the longest known head of an unknown compound starts (modifier >= 3 letters)."""
+        for i in range(3, len(form) - 2):
+            if self.known(form[i:]):
+                return i
+        return None
+
+    def lemma(self, form: str) -> str:
+        found = self.table.get(form)
+        if found is not None:
+            return found
+        if "-" in form.strip("-"):
+            head = form.rsplit("-", 1)
+            return head[0] + "-" + self.lemma(head[1]) if head[1] else form
+        if self.compounds and len(form) >= 6:
+            i = self._head_split(form)
+            if i is not None:
+                return form[:i] + self.table.get(form[i:], form[i:])
+        return form
+
+    def parts(self, form: str) -> tuple[list[tuple[str, str]], set[str]]:
+        """Heads as (form, lemma) and modifiers (stems without a linking letter) of a compound."""
+        heads: list[tuple[str, str]] = []
+        modifiers: set[str] = set()
+        if "-" in form.strip("-"):
+            pieces = [p for p in form.split("-") if p]
+            if len(pieces) > 1:
+                last = pieces[-1]
+                heads.append((last, self.lemma(last)))
+                more_heads, more_mods = self.parts(last)
+                heads.extend(more_heads)
+                modifiers |= more_mods
+                for piece in pieces[:-1]:
+                    modifiers.add(piece)
+                    modifiers.add(self.lemma(piece))
+                return heads, modifiers
+        m = self.min_part
+        n = len(form)
+        for i in range(3, n - m + 1):          # head = form[i:], at least m letters
+            head = form[i:]
+            if self.known(head):
+                heads.append((head, self.table.get(head, head)))
+        for j in range(m, n - 2):               # modifier = form[:j], rest at least 3 letters
+            rest = form[j:]
+            if self.known(rest) or (rest[0] in LINKING and len(rest) > 3 and self.known(rest[1:])):
+                modifiers.add(form[:j])
+        return heads, modifiers
+
+
+# --------------------------------------------------------------------------- compiled rules
+
+
+@dataclass
+class Item:
+    """One word of a rule: exact (lemma/form, maybe as a compound part) or a wildcard."""
+
+    kind: str           # exact | prefix | suffix
+    text: str
+    compound: bool
+
+
+@dataclass
+class CompiledCode:
+    index: int
+    slug: str
+    terms: dict[int, str] = field(default_factory=dict)            # item -> term text
+    phrases: list[tuple[tuple[int, ...], str]] = field(default_factory=list)
+    near: list[tuple[list, list, int, str]] = field(default_factory=list)
+    unless: list = field(default_factory=list)
+    patterns: int = 0
+
+
+class LanguageRules:
+    """A codebook's rules for one language, compiled against that language's lexicon."""
+
+    def __init__(self, lang: str, codes: list[dict], settings: dict):
+        self.lang = lang
+        compounds = bool((settings.get("compounds") or {}).get(lang, False))
+        self.lexicon = Lexicon(lang, compounds, int(settings.get("min_part_length") or 4))
+        self.nlp = blank_nlp(lang)
+        self.items: list[Item] = []
+        self._item_ids: dict[tuple, int] = {}
+        self.phrases: list[tuple[int, ...]] = []
+        self._phrase_ids: dict[tuple[int, ...], int] = {}
+        self.codes: list[CompiledCode] = []
+        self.item_codes: dict[int, set[int]] = collections.defaultdict(set)
+        self.triggers: set[int] = set()
+        self.matcher = None
+        self.pattern_keys: dict[int, tuple[int, int]] = {}
+        for index, code in enumerate(codes):
+            ruleset = (code.get("rules") or {}).get(lang)
+            if ruleset:
+                self._compile(index, code["slug"], ruleset)
+        self._index()
+        self.info: dict[int, tuple] = {}      # lower-form hash -> (kind, items, trigger, lemma hash)
+
+    # -- compiling
+    def _item(self, word: str, compound_ok: bool) -> int:
+        if word.startswith("*"):
+            key = ("suffix", word[1:], False)
+        elif word.endswith("*"):
+            key = ("prefix", word[:-1], False)
+        else:
+            eligible = compound_ok and self.lexicon.compounds and len(word) >= self.lexicon.min_part
+            key = ("exact", word, eligible)
+        found = self._item_ids.get(key)
+        if found is None:
+            found = self._item_ids[key] = len(self.items)
+            self.items.append(Item(*key))
+        return found
+
+    def _words(self, text: str) -> list[str]:
+        words: list[str] = []
+        for chunk in text.lower().split():
+            if "*" in chunk:
+                words.append(chunk)
+            else:
+                words.extend(t.lower_ for t in self.nlp.make_doc(chunk) if not t.is_space)
+        return words
+
+    def _ref(self, text: str, compound_ok: bool = True):
+        """A term (one word: an item) or a phrase (several words) as ('t', item) / ('p', phrase)."""
+        words = self._words(text)
+        if len(words) == 1:
+            return ("t", self._item(words[0], compound_ok))
+        items = tuple(self._item(w, False) for w in words)
+        pid = self._phrase_ids.get(items)
+        if pid is None:
+            pid = self._phrase_ids[items] = len(self.phrases)
+            self.phrases.append(items)
+        return ("p", pid)
+
+    def _compile(self, index: int, slug: str, ruleset: dict) -> None:
+        code = CompiledCode(index=index, slug=slug)
+        for text in list(ruleset.get("terms") or []) + list(ruleset.get("phrases") or []):
+            ref = self._ref(text)
+            if ref[0] == "t":
+                code.terms[ref[1]] = text
+            else:
+                code.phrases.append((self.phrases[ref[1]], text))
+        for rule in ruleset.get("near") or []:
+            first = [self._ref(t) for t in rule["terms"]]
+            second = [self._ref(t) for t in rule["with"]]
+            desc = f"near {rule['terms'][0]}~{rule['with'][0]} ≤{rule['within']}"
+            code.near.append((first, second, int(rule["within"]), desc))
+        code.unless = [self._ref(t) for t in ruleset.get("unless") or []]
+        patterns = ruleset.get("patterns") or []
+        if patterns:
+            from spacy.matcher import Matcher
+
+            if self.matcher is None:
+                self.matcher = Matcher(self.nlp.vocab)
+            for n, pattern in enumerate(patterns):
+                key = f"{slug}#{n + 1}"
+                self.matcher.add(key, [pattern])
+                self.pattern_keys[self.nlp.vocab.strings[key]] = (len(self.codes), n + 1)
+            code.patterns = len(patterns)
+        self.codes.append(code)
+
+    def _first_items(self, ref) -> list[int]:
+        return [ref[1]] if ref[0] == "t" else [self.phrases[ref[1]][0]]
+
+    def _index(self) -> None:
+        for position, code in enumerate(self.codes):
+            refs = [("t", i) for i in code.terms] + [("p", self._phrase_ids[p]) for p, _ in code.phrases]
+            for first, second, _, _ in code.near:
+                refs += first + second
+            for ref in refs:
+                for item in self._first_items(ref):
+                    self.item_codes[item].add(position)
+                    self.triggers.add(item)
+            for ref in code.unless:
+                self.triggers.update(self._first_items(ref))
+        lex = self.lexicon
+        self.by_lemma: dict[str, set[int]] = collections.defaultdict(set)
+        self.by_form: dict[str, set[int]] = collections.defaultdict(set)
+        self.part_lemma: dict[str, set[int]] = collections.defaultdict(set)
+        self.part_form: dict[str, set[int]] = collections.defaultdict(set)
+        self.wildcards: list[tuple[int, Item]] = []
+        for i, item in enumerate(self.items):
+            if item.kind != "exact":
+                self.wildcards.append((i, item))
+                continue
+            lemma = lex.lemma(item.text)
+            for key in {item.text, lemma}:
+                self.by_lemma[key].add(i)
+                if item.compound:
+                    self.part_lemma[key].add(i)
+            self.by_form[item.text].add(i)
+            if item.compound:
+                self.part_form[item.text].add(i)
+        self.any_parts = bool(self.part_form)
+
+    # -- analysing word forms
+    def analyse(self, form: str) -> tuple:
+        """(kind, items, trigger, lemma) of a lower-cased word form."""
+        if not form.strip():
+            return (BREAK if "\n" in form else SPACE, (), False, form)
+        kind = FINAL if form in FINAL_PUNCT else CLOSER if form in CLOSERS else WORD
+        lex = self.lexicon
+        lemma = lex.lemma(form)
+        found: set[int] = set()
+        found |= self.by_lemma.get(lemma, set())
+        found |= self.by_form.get(form, set())
+        if self.any_parts and len(form) >= lex.min_part + 3:
+            heads, modifiers = lex.parts(form)
+            for head, head_lemma in heads:
+                found |= self.part_lemma.get(head_lemma, set())
+                found |= self.part_form.get(head, set())
+            for modifier in modifiers:
+                found |= self.part_form.get(modifier, set())
+        for i, item in self.wildcards:
+            if item.kind == "prefix" and (form.startswith(item.text) or lemma.startswith(item.text)):
+                found.add(i)
+            elif item.kind == "suffix" and (form.endswith(item.text) or lemma.endswith(item.text)):
+                found.add(i)
+        items = tuple(sorted(found))
+        return (kind, items, any(i in self.triggers for i in items), lemma)
+
+    # -- coding one chunk
+    def code_doc(self, doc, chunk: "Chunk", unit: str, wanted: set[str] | None,
+                 found: dict) -> int:
+        """Add {unit key: {code: [rules, words]}} to ``found``; return the number of tokens."""
+        from spacy.attrs import IDX, LEMMA, LENGTH, LOWER
+
+        n = len(doc)
+        if n == 0:
+            return 0
+        arr = doc.to_array([LOWER, IDX, LENGTH])
+        lowers = arr[:, 0]
+        idx = arr[:, 1].astype(np.int64)
+        length = arr[:, 2].astype(np.int64)
+        uniq, inv = np.unique(lowers, return_inverse=True)
+        inv = inv.reshape(-1)
+        strings = doc.vocab.strings
+        info = self.info
+        entries = []
+        for h in uniq.tolist():
+            entry = info.get(h)
+            if entry is None:
+                entry = info[h] = self.analyse(strings[h])
+            entries.append(entry)
+        kinds = np.fromiter((e[0] for e in entries), dtype=np.int8, count=len(entries))[inv]
+        trig = np.fromiter((e[2] for e in entries), dtype=bool, count=len(entries))[inv]
+
+        # units: a new one at each piece (turn), and in sentence mode after final punctuation
+        # (with closing quotes/brackets) and at line breaks
+        tok_piece = np.searchsorted(chunk.piece_starts, idx, side="right") - 1
+        start = np.zeros(n, dtype=bool)
+        start[0] = True
+        start[1:] = tok_piece[1:] != tok_piece[:-1]
+        if unit == "sentence":
+            final = kinds == FINAL
+            closer = kinds == CLOSER
+            ended = final.copy()
+            ended[1:] |= closer[1:] & final[:-1]
+            ended[2:] |= closer[2:] & closer[1:-1] & final[:-2]
+            start[1:] |= (ended[:-1] & ~final[1:] & ~closer[1:]) | (kinds[:-1] == BREAK)
+        unit_id = np.cumsum(start) - 1
+        unit_starts = np.flatnonzero(start)
+
+        hits = np.flatnonzero(trig)
+        pattern_hits: dict[int, list] = {}
+        if self.matcher is not None and (wanted is None or any(c.patterns and c.slug in wanted for c in self.codes)):
+            lemma_u = np.fromiter((strings.add(e[3]) for e in entries), dtype=np.uint64, count=len(entries))
+            doc.from_array([LEMMA], lemma_u[inv])
+            for key, s, e in self.matcher(doc):
+                u = int(unit_id[s])
+                if int(unit_id[e - 1]) == u:
+                    pattern_hits.setdefault(u, []).append((key, s, e))
+        if hits.size == 0 and not pattern_hits:
+            return n
+
+        groups: dict[int, list[tuple[int, int]]] = {}
+        for t, u, j in zip(hits.tolist(), unit_id[hits].tolist(), inv[hits].tolist()):
+            groups.setdefault(u, []).append((t, j))
+        for u in pattern_hits:
+            groups.setdefault(u, [])
+        for u, members in groups.items():
+            pos: dict[int, list[int]] = {}
+            candidates: set[int] = set()
+            for t, j in members:
+                for item in entries[j][1]:
+                    pos.setdefault(item, []).append(t)
+                    candidates |= self.item_codes.get(item, set())
+            for key, _, _ in pattern_hits.get(u, ()):
+                candidates.add(self.pattern_keys[key][0])
+            if not candidates:
+                continue
+            fired_here: dict[int, tuple[list[str], list[tuple[int, int]]]] = {}
+            for c in sorted(candidates):
+                code = self.codes[c]
+                if wanted is not None and code.slug not in wanted:
+                    continue
+                blocked: set[int] = set()
+                for r in code.unless:
+                    for s0, s1 in self._ref_spans(r, pos, u, unit_id, lowers):
+                        blocked.update(range(s0, s1))
+
+                def free(span: tuple[int, int]) -> bool:
+                    return not blocked or not any(t in blocked for t in range(span[0], span[1]))
+
+                rules: list[str] = []
+                spans: list[tuple[int, int]] = []
+                for item, text in code.terms.items():
+                    if item in pos:
+                        kept = [(t, t + 1) for t in pos[item] if free((t, t + 1))]
+                        if kept:
+                            rules.append(f"term {text}")
+                            spans.extend(kept)
+                for items, text in code.phrases:
+                    kept = [sp for sp in self._phrase_spans(items, pos, u, unit_id, lowers) if free(sp)]
+                    if kept:
+                        rules.append(f"phrase {text}")
+                        spans.extend(kept)
+                for first, second, within, desc in code.near:
+                    a = [sp for r in first for sp in self._ref_spans(r, pos, u, unit_id, lowers) if free(sp)]
+                    if not a:
+                        continue
+                    b = [sp for r in second for sp in self._ref_spans(r, pos, u, unit_id, lowers) if free(sp)]
+                    close = [(x, y) for x in a for y in b if x != y and abs(x[0] - y[0]) <= within]
+                    if close:
+                        rules.append(desc)
+                        spans.extend(sp for pair in close[:3] for sp in pair)
+                for key, s0, s1 in pattern_hits.get(u, ()):
+                    position, number = self.pattern_keys[key]
+                    if position == c and free((s0, s1)):
+                        rules.append(f"pattern {number}")
+                        spans.append((s0, s1))
+                if rules:
+                    fired_here[c] = (rules, spans)
+            if not fired_here:
+                continue
+            if unit == "turn":
+                piece = chunk.pieces[int(tok_piece[unit_starts[u]])]
+                key = (piece[0], piece[1], piece[2])
+            else:
+                s0 = int(unit_starts[u])
+                s1 = int(unit_starts[u + 1]) if u + 1 < len(unit_starts) else n
+                while s0 < s1 - 1 and kinds[s0] in (SPACE, BREAK):
+                    s0 += 1
+                while s1 - 1 > s0 and kinds[s1 - 1] in (SPACE, BREAK):
+                    s1 -= 1
+                piece = chunk.pieces[int(tok_piece[s0])]
+                offset = piece[3] - piece[4]
+                key = (int(idx[s0]) + offset, int(idx[s1 - 1] + length[s1 - 1]) + offset)
+            slot = found.setdefault(key, {})
+            for c, (rules, spans) in fired_here.items():
+                words = list(dict.fromkeys(doc[s:e].text for s, e in sorted(set(spans))))
+                entry = slot.setdefault(self.codes[c].slug, [[], []])
+                entry[0].extend(r for r in rules if r not in entry[0])
+                entry[1].extend(w for w in words if w not in entry[1])
+        return n
+
+    def _items_at(self, t: int, lowers) -> tuple:
+        return self.info[int(lowers[t])][1]
+
+    def _phrase_spans(self, items: tuple[int, ...], pos, u, unit_id, lowers) -> list[tuple[int, int]]:
+        out = []
+        n = len(lowers)
+        for t in pos.get(items[0], ()):
+            end = t + len(items)
+            if end > n or int(unit_id[end - 1]) != u:
+                continue
+            if all(items[k] in self._items_at(t + k, lowers) for k in range(1, len(items))):
+                out.append((t, end))
+        return out
+
+    def _ref_spans(self, ref, pos, u, unit_id, lowers) -> list[tuple[int, int]]:
+        if ref[0] == "t":
+            return [(t, t + 1) for t in pos.get(ref[1], ())]
+        return self._phrase_spans(self.phrases[ref[1]], pos, u, unit_id, lowers)
+
+
+# --------------------------------------------------------------------------- the engine
+
+
+@dataclass
+class Chunk:
+    """Text tokenised as one Doc: pieces are (unit key, unit start, unit end, source start, chunk start)."""
+
+    text: str
+    pieces: list[tuple]
+    piece_starts: np.ndarray
+
+
+@dataclass
+class Task:
+    source_id: int
+    language: str
+    unit: str
+    wanted: set[str] | None
+    chunks: list[Chunk]
+
+
+class Engine:
+    """Compiled rules for every language, built lazily; what a worker process holds."""
+
+    def __init__(self, spec: dict):
+        self.spec = spec
+        self.key = spec_key(spec)
+        self.languages: dict[str, LanguageRules] = {}
+
+    def rules(self, lang: str) -> LanguageRules:
+        compiled = self.languages.get(lang)
+        if compiled is None:
+            compiled = self.languages[lang] = LanguageRules(lang, self.spec["codes"], self.spec["settings"])
+        return compiled
+
+    def run(self, task: Task) -> tuple[int, list[tuple], int]:
+        """Code one task: (source id, [(start, end, code, rule, matched)], tokens)."""
+        rules = self.rules(task.language)
+        found: dict = {}
+        tokens = 0
+        docs = rules.nlp.pipe((c.text for c in task.chunks), batch_size=8)
+        for chunk, doc in zip(task.chunks, docs):
+            tokens += rules.code_doc(doc, chunk, task.unit, task.wanted, found)
+        out = []
+        for key, codes in found.items():
+            start, end = key if task.unit == "sentence" else key[1:3]
+            for slug, (rule_list, words) in codes.items():
+                out.append((start, end, slug, "; ".join(rule_list), ", ".join(words)))
+        out.sort()
+        return task.source_id, out, tokens
+
+
+def spec_key(spec: dict) -> str:
+    return hashlib.sha256(json.dumps(spec, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def engine_spec(codebook: Codebook) -> dict:
+    """What the engine needs from a codebook: codable codes with rules, and the settings."""
+    codes = [{"slug": c.id, "rules": c.rules} for c in codebook.codes if c.codable and c.rules]
+    return {"version": ENGINE_VERSION, "codes": codes, "settings": codebook.settings}
+
+
+_ENGINE: Engine | None = None
+
+
+def _engine_for(spec: dict) -> Engine:
+    global _ENGINE
+    if _ENGINE is None or _ENGINE.key != spec_key(spec):
+        _ENGINE = Engine(spec)
+    return _ENGINE
+
+
+def _init_worker(spec: dict) -> None:
+    _engine_for(spec)
+
+
+def _run_task(task: Task):
+    assert _ENGINE is not None
+    return _ENGINE.run(task)
+
+
+# --------------------------------------------------------------------------- planning
+
+
+def _split_long(text: str, start: int, end: int, limit: int) -> Iterator[tuple[int, int]]:
+    """Cut [start, end) into pieces of at most ``limit`` characters at line or sentence ends."""
+    while end - start > limit:
+        cut = -1
+        for sep in ("\n", ". ", "? ", "! ", " "):
+            cut = text.rfind(sep, start + limit // 2, start + limit)
+            if cut != -1:
+                cut += len(sep)
+                break
+        if cut <= start:
+            cut = start + limit
+        yield start, cut
+        start = cut
+    if end > start:
+        yield start, end
+
+
+def build_tasks(source_id: int, language: str, text: str, units: list[tuple], unit: str,
+                wanted: set[str] | None) -> list[Task]:
+    """Group a source's units (key, start, end) into chunks and tasks of bounded size."""
+    tasks: list[Task] = []
+    chunks: list[Chunk] = []
+    parts: list[str] = []
+    pieces: list[tuple] = []
+    size = 0
+    task_size = 0
+
+    def close_chunk():
+        nonlocal parts, pieces, size, task_size
+        if pieces:
+            chunks.append(Chunk("".join(parts), pieces, np.array([p[4] for p in pieces], dtype=np.int64)))
+            task_size += size
+        parts, pieces, size = [], [], 0
+
+    def close_task():
+        nonlocal chunks, task_size
+        close_chunk()
+        if chunks:
+            tasks.append(Task(source_id, language, unit, wanted, chunks))
+        chunks, task_size = [], 0
+
+    for key, ustart, uend in units:
+        for pstart, pend in _split_long(text, ustart, uend, CHUNK_CHARS):
+            piece = text[pstart:pend]
+            if size and size + len(piece) + 2 > CHUNK_CHARS:
+                close_chunk()
+                if task_size >= TASK_CHARS:
+                    close_task()
+            if size:
+                parts.append("\n\n")
+                size += 2
+            pieces.append((key, ustart, uend, pstart, size))
+            parts.append(piece)
+            size += len(piece)
+    close_task()
+    return tasks
+
+
+@dataclass
+class SourcePlan:
+    source_id: int
+    name: str
+    language: str
+    characters: int
+    mode: str                    # full | partial | skip
+    fingerprint: str
+    code_hashes: dict[str, str]
+    wanted: set[str] | None = None
+    replace_codes: set[str] = field(default_factory=set)
+    units: list[tuple] | None = None
+
+
+@dataclass
+class AutocodeReport:
+    """What an auto-coding run did (or, with ``dry_run``, would do)."""
+
+    unit: str
+    dry_run: bool
+    jobs: int = 1
+    coded: list[str] = field(default_factory=list)
+    partial: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    codings: int = 0
+    replaced: int = 0
+    by_code: collections.Counter = field(default_factory=collections.Counter)
+    by_top_level: dict[str, int] = field(default_factory=dict)
+    totals_by_top_level: dict[str, int] = field(default_factory=dict)
+    tokens: int = 0
+    characters: int = 0
+    seconds: float = 0.0
+    planned: list[dict] | None = None
+    codebook: str = ""
+
+    def summary_rows(self, labels: dict[str, str] | None = None) -> list[dict]:
+        rows = []
+        labels = labels or {}
+        for code, n in self.by_top_level.items():
+            row = {"code": code, "label": labels.get(code, ""),
+                   ("would_code" if self.dry_run else "codings"): n}
+            if not self.dry_run:
+                row["total_auto"] = self.totals_by_top_level.get(code, 0)
+            rows.append(row)
+        return rows
+
+    def lines(self) -> list[str]:
+        verb = "would code" if self.dry_run else "coded"
+        out = [f"{'dry run: ' if self.dry_run else ''}{verb} {len(self.coded)} source(s) in full, "
+               f"{len(self.partial)} in part (changed codes only), skipped {len(self.skipped)} unchanged; "
+               f"unit {self.unit}, {self.jobs} process(es), {self.seconds:.1f} s"]
+        out.append(f"{'would create' if self.dry_run else 'created'} {self.codings} automatic codings"
+                   + (f", replacing {self.replaced} earlier ones" if self.replaced else ""))
+        return out
+
+
+def _hash(value) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()[:20]
+
+
+def plan_sources(store: Store, codebook: Codebook, *, unit: str, include_interviewer: bool,
+                 force: bool) -> list[SourcePlan]:
+    """Decide for each source: code in full, only changed codes, or skip."""
+    states = store.autocode_states()
+    counts = store.auto_coding_counts(CODER)
+    codable = [c for c in codebook.codes if c.codable]
+    hashes_by_lang: dict[str, dict[str, str]] = {}
+    plans = []
+    for row in store.autocode_sources():
+        lang = row["language"]
+        code_hashes = hashes_by_lang.get(lang)
+        if code_hashes is None:
+            code_hashes = hashes_by_lang[lang] = {c.id: _hash(c.rules.get(lang)) for c in codable}
+        units = select_units(store, row["id"], row["characters"], include_interviewer)
+        settings = {"compounds": (codebook.settings.get("compounds") or {}).get(lang, False),
+                    "min_part_length": codebook.settings.get("min_part_length")}
+        fingerprint = _hash([ENGINE_VERSION, row["text_sha256"], lang, unit, include_interviewer, settings,
+                             [u[1:] for u in units]])
+        plan = SourcePlan(row["id"], row["name"], lang, row["characters"] or 0, "full", fingerprint, code_hashes,
+                          units=units)
+        state = states.get(row["id"])
+        if not force and state is not None and state["fingerprint"] == fingerprint \
+                and counts.get(row["id"], 0) == state["codings"]:
+            old = json.loads(state["code_hashes"] or "{}")
+            changed = {slug for slug in set(old) | set(code_hashes) if old.get(slug) != code_hashes.get(slug)}
+            if not changed:
+                plan.mode = "skip"
+            else:
+                plan.mode = "partial"
+                plan.replace_codes = changed
+                plan.wanted = changed & set(code_hashes)
+        plans.append(plan)
+    return plans
+
+
+def select_units(store: Store, source_id: int, characters: int, include_interviewer: bool) -> list[tuple]:
+    """(turn index, start, end) of the turns to code; the whole text when a source has no turns."""
+    turns = store.turns(source_id)
+    if not turns:
+        return [(0, 0, characters)] if characters else []
+    return [(t["idx"], t["start"], t["end"]) for t in turns
+            if include_interviewer or t["role"] != INTERVIEWER_ROLE]
+
+
+# --------------------------------------------------------------------------- running
+
+
+def _context():
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+def run_autocode(store: Store, codebook: Codebook, *, unit: str = "sentence", dry_run: bool = False,
+                 include_interviewer: bool = False, jobs: int = 1, force: bool = False,
+                 code_ids: dict[str, int] | None = None, collect: bool = False,
+                 progress: Callable[[str], None] | None = None) -> AutocodeReport:
+    """Auto-code the project's sources with ``codebook``; the caller holds the transaction.
+
+    ``code_ids`` maps code slugs to stored code ids (needed unless ``dry_run``). ``jobs`` > 1 uses
+    that many worker processes; 0 means one per core when there is enough text to pay for them."""
+    if unit not in UNITS:
+        raise CodingError(f"unknown unit '{unit}' (use {' or '.join(UNITS)})")
+    started = time.perf_counter()
+    report = AutocodeReport(unit=unit, dry_run=dry_run, codebook=codebook.name or codebook.file)
+    if collect:
+        report.planned = []
+    spec = engine_spec(codebook)
+    if not spec["codes"]:
+        raise CodingError("the codebook has no rules to auto-code with; add 'rules' to its codes "
+                          "(see README, 'Codebook and auto-coding')")
+    plans = plan_sources(store, codebook, unit=unit, include_interviewer=include_interviewer, force=force)
+    work = [p for p in plans if p.mode != "skip"]
+    report.skipped = [p.name for p in plans if p.mode == "skip"]
+    characters = sum(p.characters for p in work)
+    if jobs <= 0:
+        jobs = min(os.cpu_count() or 1, 8) if characters >= AUTO_JOBS_MIN_CHARS else 1
+    jobs = max(1, jobs) if work else 1
+    report.jobs = jobs
+    ids = code_ids or {}
+
+    def tasks_of(plan: SourcePlan) -> list[Task]:
+        text = store.source_text(plan.source_id)
+        report.characters += sum(u[2] - u[1] for u in plan.units or [])
+        return build_tasks(plan.source_id, plan.language, text, plan.units or [], unit, plan.wanted)
+
+    def begin(plan: SourcePlan) -> None:
+        if plan.mode == "full":
+            report.coded.append(plan.name)
+        else:
+            report.partial.append(plan.name)
+        if dry_run:
+            return
+        if plan.mode == "full":
+            report.replaced += store.delete_auto_codings(plan.source_id, CODER)
+        else:
+            replace = [ids[s] for s in plan.replace_codes if s in ids]
+            report.replaced += store.delete_auto_codings(plan.source_id, CODER, replace)
+
+    def store_result(plan: SourcePlan, result) -> None:
+        _, found, tokens = result
+        report.tokens += tokens
+        report.codings += len(found)
+        for start, end, slug, rule, matched in found:
+            report.by_code[slug] += 1
+        if collect and report.planned is not None:
+            report.planned.extend({"source": plan.name, "start": s, "end": e, "code": slug, "rule": r,
+                                   "matched": m} for s, e, slug, r, m in found)
+        if not dry_run:
+            missing = {slug for _, _, slug, _, _ in found if slug not in ids}
+            if missing:
+                raise CodingError(f"codes {', '.join(sorted(missing))} are not in the project's codebook")
+            store.insert_auto_codings([(plan.source_id, s, e, ids[slug], r, m) for s, e, slug, r, m in found],
+                                      CODER, ORIGIN)
+
+    def finish(plan: SourcePlan) -> None:
+        if progress:
+            progress(f"autocode {plan.name}")
+        if not dry_run:
+            store.set_autocode_state(plan.source_id, plan.fingerprint, plan.code_hashes,
+                                     store.auto_coding_count(plan.source_id, CODER))
+
+    engine = _engine_for(spec)
+    if jobs == 1:
+        for plan in work:
+            begin(plan)
+            for task in tasks_of(plan):
+                store_result(plan, engine.run(task))
+            finish(plan)
+    else:
+        for lang in sorted({p.language for p in work}):
+            engine.rules(lang)      # built once here; forked workers inherit it
+        with _context().Pool(processes=jobs, initializer=_init_worker, initargs=(spec,)) as pool:
+            pending: collections.deque = collections.deque()
+            window = jobs * 2 + 1
+
+            def drain(limit: int) -> None:
+                while len(pending) > limit:
+                    plan, first, last, handle = pending.popleft()
+                    if first:
+                        begin(plan)
+                    if handle is not None:
+                        store_result(plan, handle.get())
+                    if last:
+                        finish(plan)
+
+            for plan in work:
+                tasks = tasks_of(plan)
+                if not tasks:
+                    pending.append((plan, True, True, None))
+                for i, task in enumerate(tasks):
+                    pending.append((plan, i == 0, i == len(tasks) - 1, pool.apply_async(_run_task, (task,))))
+                    drain(window)
+            drain(0)
+    tops = {c.id: codebook.top_level(c.id) for c in codebook.codes}
+    order = [c.id for c in codebook.codes if c.parent is None]
+    by_top = collections.Counter()
+    for slug, n in report.by_code.items():
+        by_top[tops.get(slug, slug)] += n
+    report.by_top_level = {code: by_top.get(code, 0) for code in order}
+    report.seconds = time.perf_counter() - started
+    return report

@@ -1,0 +1,915 @@
+"""Codebooks: the YAML file, its validation, storing it in a project and exporting it.
+
+A codebook is a tree of codes. Each code has a stable ``id`` (slug), ``labels`` per language,
+a ``definition`` with ``include``/``exclude`` criteria and ``examples`` (what a second coder
+needs), an optional ``color``, and ``rules`` per language for the auto-coder
+(:mod:`coding.autocode`). Children are nested under ``children``; a flat codebook may name a
+``parent`` instead.
+
+The data model (:class:`Codebook`, :class:`CodeDef`) is what every codebook format is turned
+into: YAML here, REFI-QDA ``.qdc`` elsewhere (build a dict of the YAML shape and call
+:meth:`Codebook.from_dict`, then :func:`import_codebook`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+from .errors import CodingError, InputError, Refused
+from .store import Store
+
+TOP_KEYS = ("name", "version", "description", "languages", "settings", "codes")
+CODE_KEYS = ("id", "labels", "definition", "include", "exclude", "examples", "color", "codable",
+             "rules", "children", "parent", "guid")
+RULE_KEYS = ("terms", "phrases", "patterns", "near", "unless")
+NEAR_KEYS = ("terms", "with", "within")
+SETTING_KEYS = ("compounds", "min_part_length")
+DEFAULT_SETTINGS: dict[str, Any] = {"compounds": {"da": True}, "min_part_length": 4}
+SLUG = re.compile(r"^[A-Za-z0-9æøåÆØÅ][A-Za-z0-9æøåÆØÅ_.\-]*$")
+COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+# Token attributes a blank pipeline never sets: a pattern using them could never match.
+UNSET_ATTRS = {"POS", "TAG", "MORPH", "DEP", "ENT_TYPE", "ENT_IOB", "ENT_ID", "ENT_KB_ID", "HEAD",
+               "SENT_START", "IS_SENT_START", "IS_SENT_END"}
+
+
+# --------------------------------------------------------------------------- problems
+
+
+@dataclass
+class Problem:
+    """One thing wrong in a codebook, with where it is."""
+
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}, line {self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
+
+
+class CodebookError(CodingError):
+    """A codebook with problems; ``problems`` lists every one of them."""
+
+    def __init__(self, file: str, problems: list[Problem]):
+        self.file = file
+        self.problems = problems
+        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+        lines = "\n".join(f"  {p}" for p in problems)
+        super().__init__(f"{file}: {count} in the codebook:\n{lines}")
+
+
+# --------------------------------------------------------------------------- the model
+
+
+@dataclass
+class CodeDef:
+    """One code of a codebook, parents before their children."""
+
+    id: str
+    labels: dict[str, str]
+    definition: str = ""
+    include: str = ""
+    exclude: str = ""
+    examples: list[str] = field(default_factory=list)
+    color: str | None = None
+    rules: dict[str, dict] = field(default_factory=dict)
+    codable: bool = True
+    parent: str | None = None
+    guid: str | None = None
+    line: int | None = None
+
+    def stored(self) -> dict:
+        """The fields as the store keeps them."""
+        return {"labels": self.labels, "definition": self.definition, "include": self.include,
+                "exclude": self.exclude, "examples": self.examples, "color": self.color,
+                "rules": self.rules, "codable": self.codable}
+
+
+@dataclass
+class Codebook:
+    """A validated codebook: codes in depth-first order (parents first) and settings."""
+
+    codes: list[CodeDef]
+    name: str = ""
+    version: Any = None
+    description: str = ""
+    languages: list[str] = field(default_factory=list)
+    settings: dict = field(default_factory=lambda: json.loads(json.dumps(DEFAULT_SETTINGS)))
+    file: str = "<codebook>"
+
+    @classmethod
+    def from_dict(cls, data: Any, file: str = "<codebook>") -> "Codebook":
+        """Validate ``data`` (the YAML shape) and build the model; raises :class:`CodebookError`."""
+        checker = _Checker(str(file))
+        book = checker.check(data)
+        if checker.problems or book is None:
+            raise CodebookError(str(file), checker.problems)
+        return book
+
+    def by_id(self) -> dict[str, CodeDef]:
+        return {c.id: c for c in self.codes}
+
+    def children(self, parent: str | None) -> list[CodeDef]:
+        return [c for c in self.codes if c.parent == parent]
+
+    def top_level(self, code_id: str) -> str:
+        codes = self.by_id()
+        current, seen = codes[code_id], set()
+        while current.parent and current.parent in codes and current.id not in seen:
+            seen.add(current.id)
+            current = codes[current.parent]
+        return current.id
+
+    def path(self, code_id: str) -> str:
+        codes = self.by_id()
+        chain, current = [], codes.get(code_id)
+        while current is not None and current.id not in chain:
+            chain.append(current.id)
+            current = codes.get(current.parent) if current.parent else None
+        return "/".join(reversed(chain))
+
+    def to_dict(self, *, guids: bool = True) -> dict:
+        """The nested YAML shape (what :func:`export_codebook` writes as YAML)."""
+
+        def code_dict(code: CodeDef) -> dict:
+            out: dict[str, Any] = {"id": code.id, "labels": dict(code.labels)}
+            for key in ("definition", "include", "exclude"):
+                if getattr(code, key):
+                    out[key] = getattr(code, key)
+            if code.examples:
+                out["examples"] = list(code.examples)
+            if code.color:
+                out["color"] = code.color
+            if not code.codable:
+                out["codable"] = False
+            if code.rules:
+                out["rules"] = _plain_rules(code.rules)
+            if guids and code.guid:
+                out["guid"] = code.guid
+            kids = self.children(code.id)
+            if kids:
+                out["children"] = [code_dict(k) for k in kids]
+            return out
+
+        data: dict[str, Any] = {}
+        if self.name:
+            data["name"] = self.name
+        if self.version is not None:
+            data["version"] = self.version
+        if self.description:
+            data["description"] = self.description
+        if self.languages:
+            data["languages"] = list(self.languages)
+        if self.settings and self.settings != DEFAULT_SETTINGS:
+            data["settings"] = self.settings
+        data["codes"] = [code_dict(c) for c in self.children(None)]
+        return data
+
+
+def _plain_rules(rules: dict) -> dict:
+    """Rules without empty lists, for writing back out."""
+    out = {}
+    for lang, ruleset in rules.items():
+        kept = {k: v for k, v in ruleset.items() if v}
+        if kept:
+            out[lang] = kept
+    return out
+
+
+# --------------------------------------------------------------------------- YAML with line numbers
+
+
+class _Map(dict):
+    line: int | None = None
+    key_lines: dict
+
+
+class _Seq(list):
+    line: int | None = None
+    item_lines: list
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe loader whose mappings and lists remember their line numbers (and duplicate keys)."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.duplicates: list[tuple[int, Any, int]] = []
+
+
+def _construct_map(loader: _LineLoader, node: yaml.MappingNode) -> _Map:
+    loader.flatten_mapping(node)
+    out = _Map()
+    out.line = node.start_mark.line + 1
+    out.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            key = str(key)
+        line = key_node.start_mark.line + 1
+        if key in out.key_lines:
+            loader.duplicates.append((line, key, out.key_lines[key]))
+        out[key] = loader.construct_object(value_node, deep=True)
+        out.key_lines[key] = line
+    return out
+
+
+def _construct_seq(loader: _LineLoader, node: yaml.SequenceNode) -> _Seq:
+    out = _Seq(loader.construct_object(child, deep=True) for child in node.value)
+    out.line = node.start_mark.line + 1
+    out.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return out
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_seq)
+
+
+def read_yaml(path: str | Path) -> tuple[Any, list[Problem]]:
+    """The file's data with line numbers attached, and the problems found while reading."""
+    file = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(file, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    loader = _LineLoader(text)
+    try:
+        data = loader.get_single_data()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        context = getattr(exc, "context", None)
+        message = f"not valid YAML: {problem}" + (f" ({context})" if context else "")
+        return None, [Problem(file, mark.line + 1 if mark else None, message)]
+    finally:
+        loader.dispose()
+    problems = [Problem(file, line, f"key '{key}' appears twice in one mapping (first at line {first}); "
+                                    "the later one would win")
+                for line, key, first in loader.duplicates]
+    return data, problems
+
+
+def load_codebook(path: str | Path) -> Codebook:
+    """Read and validate a YAML codebook; every problem is reported at once."""
+    data, problems = read_yaml(path)
+    checker = _Checker(str(path))
+    checker.problems.extend(problems)
+    book = checker.check(data) if data is not None or not problems else None
+    if checker.problems or book is None:
+        raise CodebookError(str(path), sorted(checker.problems, key=lambda p: (p.line or 0)))
+    return book
+
+
+def codebook_problems(path: str | Path) -> list[Problem]:
+    """Every problem of a YAML codebook (empty when it is valid)."""
+    try:
+        load_codebook(path)
+    except CodebookError as exc:
+        return exc.problems
+    return []
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _line(node: Any, key: Any = None, index: int | None = None) -> int | None:
+    if key is not None and isinstance(node, _Map):
+        return node.key_lines.get(key, node.line)
+    if index is not None and isinstance(node, _Seq) and index < len(node.item_lines):
+        return node.item_lines[index]
+    return getattr(node, "line", None)
+
+
+def _suggest(key: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(str(key), list(known), n=1)
+    return f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(known)})"
+
+
+_BLANK: dict[str, Any] = {}
+
+
+def blank_nlp(lang: str):
+    """A cached blank spaCy pipeline (tokenizer only) for ``lang``."""
+    nlp = _BLANK.get(lang)
+    if nlp is None:
+        import spacy
+
+        nlp = _BLANK[lang] = spacy.blank(lang)
+    return nlp
+
+
+def known_language(lang: Any) -> bool:
+    if not isinstance(lang, str) or not re.fullmatch(r"[a-z]{2,3}", lang):
+        return False
+    import spacy.util
+
+    try:
+        spacy.util.get_lang_class(lang)
+    except Exception:  # spaCy raises ImportError/KeyError-like errors for unknown codes
+        return False
+    return True
+
+
+class _Checker:
+    """Walks a codebook's data, collecting every problem with its line."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.problems: list[Problem] = []
+        self.seen: dict[str, int | None] = {}
+
+    def add(self, line: int | None, message: str) -> None:
+        self.problems.append(Problem(self.file, line, message))
+
+    # -- top level
+    def check(self, data: Any) -> Codebook | None:
+        if data is None:
+            self.add(None, "the file is empty; expected a mapping with 'codes'")
+            return None
+        if not isinstance(data, dict):
+            self.add(_line(data), "the codebook must be a mapping with 'name', 'version' and 'codes'")
+            return None
+        for key in data:
+            if key not in TOP_KEYS:
+                self.add(_line(data, key), f"unknown key '{key}' at the top of the codebook{_suggest(key, TOP_KEYS)}")
+        name = self.string(data, "name", "the codebook")
+        description = self.string(data, "description", "the codebook")
+        languages: list[str] = []
+        if "languages" in data:
+            value = data["languages"]
+            if not isinstance(value, list) or not value:
+                self.add(_line(data, "languages"), "'languages' must be a list such as [da, en]")
+            else:
+                for i, lang in enumerate(value):
+                    if not known_language(lang):
+                        self.add(_line(value, index=i), f"unknown language '{lang}' in 'languages' (use codes such as da, en)")
+                    else:
+                        languages.append(lang)
+        settings = self.settings(data)
+        codes: list[CodeDef] = []
+        if "codes" not in data:
+            self.add(_line(data), "the codebook has no 'codes' list")
+        elif not isinstance(data["codes"], list) or not data["codes"]:
+            self.add(_line(data, "codes"), "'codes' must be a non-empty list of codes")
+        else:
+            for i, node in enumerate(data["codes"]):
+                self.code(node, None, codes, _line(data["codes"], index=i), nested=False)
+        self.parents(codes)
+        codes = self.order(codes)
+        wanted = languages or sorted({lang for c in codes for lang in c.labels})
+        for code in codes:
+            if not code.labels:  # no labels at all was already reported
+                continue
+            for lang in wanted:
+                if not code.labels.get(lang):
+                    self.add(code.line, f"code '{code.id}' has no '{lang}' label "
+                                        f"(labels are needed for {', '.join(wanted)})")
+        return Codebook(codes=codes, name=name or "", version=data.get("version"), description=description or "",
+                        languages=languages, settings=settings, file=self.file)
+
+    def string(self, node: dict, key: str, where: str) -> str | None:
+        if key not in node or node[key] is None:
+            return None
+        value = node[key]
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
+        if not isinstance(value, str):
+            self.add(_line(node, key), f"'{key}' of {where} must be text")
+            return None
+        return value.strip()
+
+    def settings(self, data: dict) -> dict:
+        settings = json.loads(json.dumps(DEFAULT_SETTINGS))
+        node = data.get("settings")
+        if node is None:
+            return settings
+        if not isinstance(node, dict):
+            self.add(_line(data, "settings"), "'settings' must be a mapping (compounds, min_part_length)")
+            return settings
+        for key in node:
+            if key not in SETTING_KEYS:
+                self.add(_line(node, key), f"unknown key '{key}' in settings{_suggest(key, SETTING_KEYS)}")
+        if "compounds" in node:
+            value = node["compounds"]
+            if not isinstance(value, dict) or not all(isinstance(v, bool) for v in value.values()):
+                self.add(_line(node, "compounds"), "'compounds' must map languages to true/false, e.g. {da: true, en: false}")
+            else:
+                for lang in value:
+                    if not known_language(lang):
+                        self.add(_line(value, lang), f"unknown language '{lang}' in settings.compounds")
+                settings["compounds"] = {str(k): bool(v) for k, v in value.items()}
+        if "min_part_length" in node:
+            value = node["min_part_length"]
+            if not isinstance(value, int) or isinstance(value, bool) or not 2 <= value <= 12:
+                self.add(_line(node, "min_part_length"), "'min_part_length' must be a whole number from 2 to 12")
+            else:
+                settings["min_part_length"] = value
+        return settings
+
+    # -- codes
+    def code(self, node: Any, parent: str | None, out: list[CodeDef], line: int | None, *, nested: bool) -> None:
+        if not isinstance(node, dict):
+            self.add(line, "a code must be a mapping with at least 'id' and 'labels'")
+            return
+        line = _line(node) or line
+        for key in node:
+            if key not in CODE_KEYS:
+                self.add(_line(node, key), f"unknown key '{key}' in code '{node.get('id', '?')}'{_suggest(key, CODE_KEYS)}")
+        code_id = node.get("id")
+        valid_id = False
+        if code_id is None:
+            self.add(line, "a code has no 'id' (a short stable name such as 'leadership')")
+        elif not isinstance(code_id, str) or not SLUG.match(code_id):
+            self.add(_line(node, "id"), f"id '{code_id}' is not a slug: letters, digits, '_', '-', '.', no spaces or '/'")
+        elif code_id in self.seen:
+            self.add(_line(node, "id"), f"duplicate id '{code_id}' (first at line {self.seen[code_id]})")
+        else:
+            valid_id = True
+            self.seen[code_id] = _line(node, "id")
+        name = code_id if isinstance(code_id, str) else "?"
+        labels = self.labels(node, name)
+        texts = {key: self.string(node, key, f"code '{name}'") or "" for key in ("definition", "include", "exclude")}
+        examples = self.examples(node, name)
+        color = node.get("color")
+        if color is not None and (not isinstance(color, str) or not COLOR.match(color)):
+            self.add(_line(node, "color"), f"color '{color}' of code '{name}' is not #RRGGBB")
+            color = None
+        codable = node.get("codable", True)
+        if not isinstance(codable, bool):
+            self.add(_line(node, "codable"), f"'codable' of code '{name}' must be true or false")
+            codable = True
+        guid = node.get("guid")
+        if guid is not None:
+            try:
+                guid = str(uuid.UUID(str(guid)))
+            except ValueError:
+                self.add(_line(node, "guid"), f"guid '{guid}' of code '{name}' is not a GUID")
+                guid = None
+        rules = self.rules(node, name)
+        if rules and not codable:
+            self.add(_line(node, "rules"), f"code '{name}' has rules but 'codable: false'; its rules would never be used")
+        declared_parent = node.get("parent")
+        if declared_parent is not None:
+            if not isinstance(declared_parent, str):
+                self.add(_line(node, "parent"), f"'parent' of code '{name}' must be the id of another code")
+                declared_parent = None
+            elif nested and declared_parent != parent:
+                self.add(_line(node, "parent"), f"code '{name}' is nested under '{parent}' but says parent '{declared_parent}'")
+                declared_parent = None
+        code = CodeDef(id=name, labels=labels, definition=texts["definition"], include=texts["include"],
+                       exclude=texts["exclude"], examples=examples, color=color, rules=rules, codable=codable,
+                       parent=parent if nested else declared_parent, guid=guid, line=line)
+        if valid_id:
+            out.append(code)
+        children = node.get("children")
+        if children is not None:
+            if not isinstance(children, list):
+                self.add(_line(node, "children"), f"'children' of code '{name}' must be a list of codes")
+            else:
+                for i, child in enumerate(children):
+                    self.code(child, name if valid_id else None, out, _line(children, index=i), nested=True)
+
+    def labels(self, node: dict, name: str) -> dict[str, str]:
+        if "labels" not in node:
+            self.add(_line(node), f"code '{name}' has no 'labels' (e.g. labels: {{da: Ledelse, en: Leadership}})")
+            return {}
+        value = node["labels"]
+        if not isinstance(value, dict) or not value:
+            self.add(_line(node, "labels"), f"'labels' of code '{name}' must map languages to names, e.g. {{da: Ledelse, en: Leadership}}")
+            return {}
+        out = {}
+        for lang, label in value.items():
+            if not known_language(lang):
+                self.add(_line(value, lang), f"unknown language '{lang}' in the labels of code '{name}'")
+            elif not isinstance(label, str) or not label.strip():
+                self.add(_line(value, lang), f"the '{lang}' label of code '{name}' is empty")
+            else:
+                out[lang] = label.strip()
+        return out
+
+    def examples(self, node: dict, name: str) -> list[str]:
+        value = node.get("examples")
+        if value is None:
+            return []
+        if isinstance(value, str):
+            return [value.strip()]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.add(_line(node, "examples"), f"'examples' of code '{name}' must be a list of quotes")
+            return []
+        return [v.strip() for v in value if v.strip()]
+
+    # -- rules
+    def rules(self, node: dict, name: str) -> dict[str, dict]:
+        value = node.get("rules")
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.add(_line(node, "rules"), f"'rules' of code '{name}' must map languages to rules, e.g. {{da: {{terms: [...]}}}}")
+            return {}
+        out = {}
+        for lang, ruleset in value.items():
+            if not known_language(lang):
+                self.add(_line(value, lang), f"unknown language '{lang}' in the rules of code '{name}'")
+                continue
+            where = f"code '{name}', rules.{lang}"
+            if isinstance(ruleset, list):  # shorthand: a list of terms
+                ruleset = {"terms": ruleset}
+                ruleset_line = _line(value, lang)
+                terms_node: Any = value[lang]
+            elif isinstance(ruleset, dict):
+                ruleset_line = _line(ruleset)
+                terms_node = ruleset.get("terms")
+            else:
+                self.add(_line(value, lang), f"{where} must be a mapping (terms, phrases, patterns, near, unless)")
+                continue
+            before = len(self.problems)
+            for key in ruleset:
+                if key not in RULE_KEYS:
+                    self.add(_line(ruleset, key), f"unknown key '{key}' in {where}{_suggest(key, RULE_KEYS)}")
+            normal = {
+                "terms": self.words(terms_node, f"{where}.terms", _line(ruleset, "terms") or ruleset_line),
+                "phrases": self.words(ruleset.get("phrases"), f"{where}.phrases", _line(ruleset, "phrases")),
+                "patterns": self.patterns(ruleset.get("patterns"), lang, f"{where}.patterns", _line(ruleset, "patterns")),
+                "near": self.near(ruleset.get("near"), f"{where}.near", _line(ruleset, "near")),
+                "unless": self.words(ruleset.get("unless"), f"{where}.unless", _line(ruleset, "unless")),
+            }
+            if not any(normal[k] for k in ("terms", "phrases", "patterns", "near")) and len(self.problems) == before:
+                self.add(ruleset_line, f"{where} has no terms, phrases, patterns or near rules")
+            out[lang] = normal
+        return out
+
+    def words(self, value: Any, where: str, line: int | None) -> list[str]:
+        if value is None:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            self.add(line, f"{where} must be a list of words")
+            return []
+        out = []
+        for i, item in enumerate(value):
+            item_line = _line(value, index=i) or line
+            if isinstance(item, (int, float)) and not isinstance(item, bool):
+                item = str(item)
+            if not isinstance(item, str) or not item.strip():
+                self.add(item_line, f"{where}: item {i + 1} must be a non-empty word or phrase")
+                continue
+            term = " ".join(item.split())
+            problem = term_problem(term)
+            if problem:
+                self.add(item_line, f"{where}: '{term}' {problem}")
+                continue
+            out.append(term)
+        return out
+
+    def patterns(self, value: Any, lang: str, where: str, line: int | None) -> list[list[dict]]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.add(line, f"{where} must be a list of spaCy token patterns (each a list of token dicts)")
+            return []
+        out = []
+        for i, pattern in enumerate(value):
+            item_line = _line(value, index=i) or line
+            if not isinstance(pattern, list) or not pattern or not all(isinstance(t, dict) for t in pattern):
+                self.add(item_line, f"{where}: pattern {i + 1} must be a list of token dicts such as "
+                                    "[{LEMMA: tro}, {LOWER: på}]")
+                continue
+            plain = json.loads(json.dumps(pattern))
+            message = pattern_problem(plain, lang)
+            if message:
+                self.add(item_line, f"{where}: pattern {i + 1} {message}")
+                continue
+            out.append(plain)
+        return out
+
+    def near(self, value: Any, where: str, line: int | None) -> list[dict]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.add(line, f"{where} must be a list of {{terms: [...], with: [...], within: N}}")
+            return []
+        out = []
+        for i, item in enumerate(value):
+            item_line = _line(value, index=i) or line
+            if not isinstance(item, dict):
+                self.add(item_line, f"{where}: item {i + 1} must be a mapping {{terms: [...], with: [...], within: N}}")
+                continue
+            for key in item:
+                if key not in NEAR_KEYS:
+                    self.add(_line(item, key), f"unknown key '{key}' in {where}{_suggest(key, NEAR_KEYS)}")
+            missing = [k for k in NEAR_KEYS if k not in item]
+            if missing:
+                self.add(item_line, f"{where}: item {i + 1} lacks {', '.join(repr(m) for m in missing)}")
+                continue
+            within = item["within"]
+            if not isinstance(within, int) or isinstance(within, bool) or not 1 <= within <= 100:
+                self.add(_line(item, "within"), f"{where}: 'within' must be a whole number of tokens from 1 to 100")
+                continue
+            first = self.words(item["terms"], f"{where}.terms", _line(item, "terms"))
+            second = self.words(item["with"], f"{where}.with", _line(item, "with"))
+            if first and second:
+                out.append({"terms": first, "with": second, "within": within})
+        return out
+
+    # -- tree
+    def parents(self, codes: list[CodeDef]) -> None:
+        ids = {c.id for c in codes}
+        for code in codes:
+            if code.parent is not None and code.parent not in ids:
+                self.add(code.line, f"code '{code.id}' names parent '{code.parent}', which is not in the codebook")
+                code.parent = None
+        by_id = {c.id: c for c in codes}
+        for code in codes:
+            seen, current = [], code
+            while current.parent is not None:
+                if current.id in seen:
+                    self.add(code.line, f"code '{code.id}' is its own ancestor ({' -> '.join(seen)})")
+                    code.parent = None
+                    break
+                seen.append(current.id)
+                current = by_id[current.parent]
+
+    @staticmethod
+    def order(codes: list[CodeDef]) -> list[CodeDef]:
+        """Depth-first, keeping file order among siblings (flat codebooks may list children first)."""
+        kids: dict[str | None, list[CodeDef]] = {}
+        for code in codes:
+            kids.setdefault(code.parent, []).append(code)
+        out: list[CodeDef] = []
+
+        def walk(parent):
+            for code in kids.get(parent, []):
+                if code not in out:
+                    out.append(code)
+                    walk(code.id)
+        walk(None)
+        out.extend(c for c in codes if c not in out)
+        return out
+
+
+def term_problem(term: str) -> str | None:
+    """Why a term or phrase cannot be used (None when it can)."""
+    for word in term.split():
+        core = word.strip("*")
+        if not core:
+            return "is only a wildcard"
+        if "*" in core:
+            return "has '*' inside a word; a wildcard may only start or end a word"
+        if word.startswith("*") and word.endswith("*") and len(word) > 1:
+            return "has '*' at both ends of a word; use one wildcard per word"
+        if "*" in word and len(core) < 3:
+            return "has a wildcard on fewer than 3 letters, which would match almost anything"
+    return None
+
+
+def pattern_problem(pattern: list[dict], lang: str) -> str | None:
+    """What spaCy (or a blank pipeline) has against a token pattern, or None."""
+    from spacy.matcher import Matcher
+
+    for token in pattern:
+        for key in token:
+            if str(key).upper() in UNSET_ATTRS:
+                return (f"uses {key}, which blank pipelines (no trained model) never set; "
+                        "use LEMMA, LOWER, TEXT, LIKE_NUM, IS_PUNCT, OP ...")
+    try:
+        matcher = Matcher(blank_nlp(lang).vocab, validate=True)
+        matcher.add("check", [pattern])
+    except Exception as exc:  # spaCy raises MatchPatternError / ValueError with a readable text
+        text = " ".join(str(exc).split())
+        return f"is rejected by spaCy: {text[:300]}"
+    return None
+
+
+# --------------------------------------------------------------------------- store <-> model
+
+
+@dataclass
+class CodebookImportReport:
+    file: str
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    renamed: dict[str, str] = field(default_factory=dict)
+    removed: list[str] = field(default_factory=list)
+    pruned: dict[str, int] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        out = [f"codebook {self.file}: {len(self.added)} added, {len(self.updated)} updated, "
+               f"{len(self.unchanged)} unchanged, {len(self.removed)} removed"]
+        out += [f"renamed {old} -> {new}" for old, new in self.renamed.items()]
+        out += [f"pruned {code}: {n} codings deleted" for code, n in self.pruned.items()]
+        return out
+
+
+def import_codebook(store: Store, codebook: Codebook | dict | str | Path, prune: bool = False,
+                    file: str | None = None) -> CodebookImportReport:
+    """Store a codebook as the project's codes; the caller holds the transaction.
+
+    Codes keep their GUIDs (matched by id, or by a ``guid`` given in the codebook, which renames).
+    Codes that are no longer in the codebook are deleted when they have no codings; when they do,
+    the import is refused with a list unless ``prune`` (which deletes them and their codings)."""
+    if isinstance(codebook, (str, Path)):
+        codebook = load_codebook(codebook)
+    elif isinstance(codebook, dict):
+        codebook = Codebook.from_dict(codebook, file=file or "<codebook>")
+    report = CodebookImportReport(file=file or codebook.file)
+    rows = store.codes()
+    by_code = {r["code"]: r for r in rows}
+    by_guid = {r["guid"]: r for r in rows}
+    wanted = {c.id for c in codebook.codes}
+    for code in codebook.codes:
+        row = by_guid.get(code.guid) if code.guid else None
+        if row is not None and row["code"] != code.id and code.id not in by_code and row["code"] not in wanted:
+            report.renamed[row["code"]] = code.id
+    vanished = [r for r in rows if r["code"] not in wanted and r["code"] not in report.renamed]
+    counts = store.coding_counts_by_code_and_origin()
+    with_codings = [(r, counts[r["id"]]) for r in vanished if r["id"] in counts]
+    if with_codings and not prune:
+        tree_paths = _paths(rows)
+        listed = "; ".join(
+            f"{tree_paths[r['id']]} ({', '.join(f'{n} {origin}' for origin, n in sorted(c.items()))})"
+            for r, c in with_codings)
+        raise Refused(f"{report.file}: {len(with_codings)} code(s) not in the codebook still have codings: {listed}. "
+                      "Nothing imported. Put them back in the codebook, or import with --prune to delete "
+                      "them and their codings.")
+    for old, new in report.renamed.items():
+        store.rename_code(by_code[old]["id"], new)
+    rows = {r["code"]: r for r in store.codes()}
+    ids: dict[str, int] = {}
+    for position, code in enumerate(codebook.codes):
+        parent_id = ids.get(code.parent) if code.parent else None
+        old = rows.get(code.id)
+        values = code.stored()
+        if old is None:
+            report.added.append(code.id)
+        elif _stored_values(old) == json.loads(json.dumps(values)) and old["parent_id"] == parent_id \
+                and old["position"] == position:
+            report.unchanged.append(code.id)
+        elif code.id not in report.renamed.values():
+            report.updated.append(code.id)
+        ids[code.id] = store.upsert_code(code=code.id, parent_id=parent_id, position=position, guid=code.guid,
+                                         **values)
+    for row in vanished:
+        n = sum(counts.get(row["id"], {}).values())
+        store.delete_code(row["id"])
+        report.removed.append(row["code"])
+        if n:
+            report.pruned[row["code"]] = n
+    store.set_meta("codebook", json.dumps({"name": codebook.name, "version": codebook.version,
+                                           "description": codebook.description,
+                                           "languages": codebook.languages, "settings": codebook.settings,
+                                           "file": report.file}, ensure_ascii=False, default=str))
+    return report
+
+
+def _stored_values(row) -> dict:
+    return {"labels": json.loads(row["labels"] or "{}"), "definition": row["definition"],
+            "include": row["include"], "exclude": row["exclude"],
+            "examples": json.loads(row["examples"] or "[]"), "color": row["color"],
+            "rules": json.loads(row["rules"] or "{}"), "codable": bool(row["codable"])}
+
+
+def _paths(rows) -> dict[int, str]:
+    by_id = {r["id"]: r for r in rows}
+    out = {}
+    for row in rows:
+        chain, current = [], row
+        while current is not None and current["code"] not in chain:
+            chain.append(current["code"])
+            current = by_id.get(current["parent_id"])
+        out[row["id"]] = "/".join(reversed(chain))
+    return out
+
+
+def codebook_meta(store: Store) -> dict:
+    raw = store.get_meta("codebook")
+    return json.loads(raw) if raw else {}
+
+
+def codebook_from_store(store: Store) -> Codebook:
+    """The project's codes as a :class:`Codebook` (with GUIDs), for export and auto-coding."""
+    rows = store.codes()
+    by_id = {r["id"]: r for r in rows}
+    codes = []
+    for row in rows:
+        values = _stored_values(row)
+        parent = by_id.get(row["parent_id"])
+        codes.append(CodeDef(id=row["code"], parent=parent["code"] if parent else None, guid=row["guid"],
+                             **values))
+    meta = codebook_meta(store)
+    settings = meta.get("settings") or json.loads(json.dumps(DEFAULT_SETTINGS))
+    return Codebook(codes=_Checker.order(codes), name=meta.get("name") or "", version=meta.get("version"),
+                    description=meta.get("description") or "", languages=meta.get("languages") or [],
+                    settings=settings, file=store.path)
+
+
+def codebook_records(store: Store, language: str = "da") -> list[dict]:
+    """One row per code, depth-first: path, labels, definition, rule counts and codings."""
+    book = codebook_from_store(store)
+    counts = store.coding_counts_by_code_and_origin()
+    ids = {r["code"]: r["id"] for r in store.codes()}
+    languages = book.languages or sorted({lang for c in book.codes for lang in c.labels})
+    out = []
+    for code in book.codes:
+        path = book.path(code.id)
+        record = {"code": code.id, "path": path, "depth": path.count("/") + 1,
+                  "label": "  " * path.count("/") + (code.labels.get(language) or next(iter(code.labels.values()), code.id))}
+        for lang in languages:
+            record[f"label_{lang}"] = code.labels.get(lang, "")
+        by_origin = counts.get(ids.get(code.id), {})
+        record.update({
+            "definition": code.definition, "include": code.include, "exclude": code.exclude,
+            "examples": code.examples, "color": code.color, "codable": code.codable,
+            "rules": "; ".join(f"{lang}: {_rule_summary(r)}" for lang, r in code.rules.items()),
+            "codings": sum(by_origin.values()), "auto": by_origin.get("auto", 0), "guid": code.guid,
+        })
+        out.append(record)
+    return out
+
+
+def _rule_summary(ruleset: dict) -> str:
+    singular = {"terms": "term", "phrases": "phrase", "patterns": "pattern", "near": "near", "unless": "unless"}
+    parts = []
+    for key in ("terms", "phrases", "patterns", "near", "unless"):
+        n = len(ruleset.get(key) or [])
+        if n:
+            parts.append(f"{n} {key if n != 1 else singular[key]}")
+    return ", ".join(parts) or "none"
+
+
+# --------------------------------------------------------------------------- export
+
+
+HEADERS = {
+    "da": {"code": "Kode", "definition": "Definition", "include": "Medtag", "exclude": "Udelad",
+           "example": "Eksempel", "title": "Kodebog"},
+    "en": {"code": "Code", "definition": "Definition", "include": "Include", "exclude": "Exclude",
+           "example": "Example", "title": "Codebook"},
+}
+
+
+def export_codebook(store: Store, fmt: str, path: str | Path, language: str = "da") -> Path:
+    """Write the project's codebook as ``yaml``, ``docx`` (a report appendix table) or ``xlsx``."""
+    path = Path(path)
+    book = codebook_from_store(store)
+    if not book.codes:
+        raise CodingError("the project has no codebook yet; import one with: coding codebook import FILE")
+    if fmt == "yaml":
+        text = yaml.safe_dump(book.to_dict(), allow_unicode=True, sort_keys=False, width=100)
+        path.write_text(text, encoding="utf-8")
+    elif fmt == "docx":
+        _write_docx(book, path, language)
+    elif fmt == "xlsx":
+        from .export.tables import write_xlsx
+
+        rows = codebook_records(store, language)
+        columns = ["path", "label", *[k for k in rows[0] if k.startswith("label_")], "definition", "include",
+                   "exclude", "examples", "color", "codable", "rules", "codings", "guid"]
+        for row in rows:
+            row["label"] = row["label"].strip()
+        write_xlsx(rows, path, columns, sheet="codebook")
+    else:
+        raise CodingError(f"unknown codebook format '{fmt}' (use yaml, docx or xlsx)")
+    return path
+
+
+def _write_docx(book: Codebook, path: Path, language: str) -> None:
+    import docx
+    from docx.shared import Pt
+
+    words = HEADERS.get(language, HEADERS["en"])
+    document = docx.Document()
+    title = words["title"] + (f": {book.name}" if book.name else "")
+    document.add_heading(title, level=1)
+    if book.description:
+        document.add_paragraph(book.description)
+    table = document.add_table(rows=1, cols=5)
+    table.style = "Table Grid"
+    for cell, key in zip(table.rows[0].cells, ("code", "definition", "include", "exclude", "example")):
+        cell.text = ""
+        run = cell.paragraphs[0].add_run(words[key])
+        run.bold = True
+    for code in book.codes:
+        depth = book.path(code.id).count("/")
+        label = code.labels.get(language) or next(iter(code.labels.values()), code.id)
+        cells = table.add_row().cells
+        cells[0].text = ""
+        run = cells[0].paragraphs[0].add_run(("– " * depth) + label)
+        run.bold = depth == 0
+        cells[0].paragraphs[0].add_run(f"\n({code.id})").font.size = Pt(8)
+        cells[1].text = code.definition
+        cells[2].text = code.include
+        cells[3].text = code.exclude
+        cells[4].text = "\n".join(f"“{e}”" for e in code.examples)
+    document.save(path)
