@@ -1,0 +1,459 @@
+"""Time the toolkit on a synthetic corpus, next to the raw speed of spaCy's tokenizer.
+
+    python benchmarks/run.py --words 1000000 --jobs 2
+
+Stages, each timed on its own (wall clock; CPU seconds of this process and its workers beside it,
+because the machine may be shared):
+
+1. ``import``: the corpus folder and its manifest into a new project file (one transaction).
+2. ``tokenizer``: the baseline, the blank spaCy pipeline (``spacy.blank("da")`` + the lookup
+   lemmatizer of spacy-lookups-data) run with ``nlp.pipe`` in one process over the texts the
+   auto-coder reads (respondent turns, joined into chunks as the auto-coder joins them, the same
+   batch size), doing nothing with the docs. ``tokenizer only`` is the same without the
+   lemmatizer: ``spacy.blank("da")`` alone, which is all the auto-coder runs through spaCy (it
+   looks lemmas up itself, once per distinct word form).
+3. ``autocode``: ``Project.autocode(codebooks/stv.yaml, jobs=J)`` (``--codebook``): codebook import, matching and
+   storing the codings, in one transaction.
+4. ``re-autocode``: the same call again on the unchanged corpus and codebook.
+5. ``matrix``: code x role and code x municipality (segments), and ``cooccurrence`` (unit turn).
+6. ``matrix 1M``: code x role over at least a million codings. When the corpus has fewer, a
+   copy of the project gets synthetic codings (random spans of 20-400 characters inside random
+   turns, random codable codes, coder ``synthetic``, origin ``manual``) until it has a million;
+   the JSON says how many were made up (``matrix_1m_synthetic``).
+7. ``big``: one transcript of 3 million characters (a focus group; ``--big-format``) imported and
+   auto-coded in a project of its own.
+
+Throughputs are words of the corpus (whitespace-separated, labels included, interviewer turns
+included) per second of the stage, so the figures of different stages compare directly; the
+auto-coder and the baseline both read the respondent turns only (``respondent_words``).
+
+Peak memory (``peak_rss_mb``) is sampled every 50 ms as the resident set of this process plus all
+its child processes (the ``--jobs`` workers); pages that forked workers share with the parent are
+counted once per process, so the figure errs high.
+
+The last line printed is one JSON object with the figures (see docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import random
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import psutil  # noqa: E402
+
+from benchmarks.make_corpus import big_transcript, make_corpus  # noqa: E402
+from coding import Project  # noqa: E402
+from coding.records import INTERVIEWER_ROLE  # noqa: E402
+
+CODEBOOK = ROOT / "codebooks" / "stv.yaml"
+MILLION = 1_000_000
+BIG_CHARACTERS = 3_000_000
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+class PeakMemory:
+    """Samples the RSS of this process and its children in a background thread."""
+
+    def __init__(self, interval: float = 0.05):
+        self.interval = interval
+        self.process = psutil.Process()
+        self.peak = 0
+        self.stage_peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def rss(self) -> int:
+        total = self.process.memory_info().rss
+        for child in self.process.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                total += child.memory_info().rss
+        return total
+
+    def sample(self) -> None:
+        value = self.rss()
+        self.peak = max(self.peak, value)
+        self.stage_peak = max(self.stage_peak, value)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            with contextlib.suppress(Exception):
+                self.sample()
+
+    def __enter__(self) -> "PeakMemory":
+        self.sample()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sample()
+
+
+def cpu_seconds() -> float:
+    """User + system CPU time of this process and of its finished children."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+class Stages:
+    """Times stages and keeps a row per stage for the table."""
+
+    def __init__(self, memory: PeakMemory, quiet: bool = False):
+        self.memory = memory
+        self.rows: list[dict] = []
+        self.quiet = quiet
+
+    @contextlib.contextmanager
+    def stage(self, name: str, words: int | None = None, note: str = ""):
+        row = {"stage": name, "seconds": None, "words": words, "note": note}
+        self.memory.stage_peak = self.memory.rss()
+        if not self.quiet:
+            print(f"... {name}", file=sys.stderr, flush=True)
+        cpu = cpu_seconds()
+        start = time.perf_counter()
+        yield row
+        row["seconds"] = time.perf_counter() - start
+        row["cpu"] = cpu_seconds() - cpu
+        self.memory.sample()
+        row["peak_mb"] = self.memory.stage_peak / 2**20
+        self.rows.append(row)
+        if not self.quiet:
+            print(f"    {row['seconds']:.3f} s", file=sys.stderr, flush=True)
+
+    def table(self) -> str:
+        lines = [f"{'stage':<24} {'seconds':>9} {'cpu s':>8} {'words/s':>11} {'peak MB':>8}  note",
+                 f"{'-' * 24} {'-' * 9} {'-' * 8} {'-' * 11} {'-' * 8}  {'-' * 30}"]
+        for row in self.rows:
+            rate = f"{row['words'] / row['seconds']:,.0f}" if row["words"] and row["seconds"] else ""
+            lines.append(f"{row['stage']:<24} {row['seconds']:>9.3f} {row['cpu']:>8.2f} {rate:>11} "
+                         f"{row['peak_mb']:>8.0f}  {row['note']}")
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- texts
+
+
+def source_ids(project: Project) -> list[int]:
+    return [int(row["id"]) for row in project.store.sources()]
+
+
+def count_words(project: Project) -> tuple[int, int]:
+    """Whitespace-separated words and characters of every imported text, one source at a time."""
+    words = characters = 0
+    for sid in source_ids(project):
+        text = project.store.source_by_id(sid)["text"]
+        words += len(text.split())
+        characters += len(text)
+    return words, characters
+
+
+def respondent_chunks(project: Project, chunk_chars: int):
+    """What the auto-coder tokenises: the respondent turns (interviewer turns left out), joined by
+    blank lines into texts of at most ``chunk_chars`` characters; one source held at a time."""
+    parts: list[str] = []
+    size = 0
+    for sid in source_ids(project):
+        text = project.store.source_by_id(sid)["text"]
+        for turn in project.store.turns(sid):
+            if turn["role"] == INTERVIEWER_ROLE:
+                continue
+            piece = text[turn["start"]:turn["end"]]
+            while piece:
+                room = chunk_chars - size - (2 if parts else 0)
+                if parts and len(piece) > room:
+                    yield "\n\n".join(parts)
+                    parts, size = [], 0
+                    continue
+                head, piece = piece[:chunk_chars], piece[chunk_chars:]
+                size += len(head) + (2 if parts else 0)
+                parts.append(head)
+    if parts:
+        yield "\n\n".join(parts)
+
+
+def count_respondent_words(project: Project) -> int:
+    return sum(len(chunk.split()) for chunk in respondent_chunks(project, 1_000_000))
+
+
+def blank_pipeline(language: str = "da", lemmatizer: bool = True):
+    """A blank spaCy pipeline, with the lookup lemmatizer of spacy-lookups-data (no model download)."""
+    import spacy
+
+    nlp = spacy.blank(language)
+    if lemmatizer:
+        nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+        nlp.initialize()
+    return nlp
+
+
+def tokenizer_baseline(project: Project, nlp, *, chunk_chars: int, batch_size: int) -> dict:
+    """Run the pipeline over the respondent turns; count tokens and the vocabulary seen."""
+    tokens = 0
+    for doc in nlp.pipe(respondent_chunks(project, chunk_chars), batch_size=batch_size):
+        tokens += len(doc)
+    return {"tokens": tokens, "vocabulary": len(nlp.vocab)}
+
+
+def autocoder_settings() -> tuple[int, int]:
+    """(characters per Doc, nlp.pipe batch size) of the auto-coder, to feed the baseline alike."""
+    try:
+        from coding import autocode as autocoder
+    except ImportError:
+        return 50_000, 8
+    return int(getattr(autocoder, "CHUNK_CHARS", 50_000)), int(getattr(autocoder, "PIPE_BATCH", 8))
+
+
+def count_codings(project: Project) -> int:
+    return sum(project.store.coding_counts_by_code().values())
+
+
+def synthesize_codings(project: Project, target: int, seed: int) -> int:
+    """Add codings (random spans inside random turns) until the project has ``target``; return how many."""
+    store = project.store
+    need = target - count_codings(project)
+    if need <= 0:
+        return 0
+    codes = [int(row["id"]) for row in store.codes() if row["codable"]]
+    turns = [(int(t["source_id"]), int(t["start"]), int(t["end"])) for t in store.all_turns()]
+    rng = random.Random(seed)
+    added = 0
+    with project.transaction():
+        while added < need:
+            batch = []
+            for _ in range(min(50_000, need - added)):
+                sid, start, end = rng.choice(turns)
+                a = rng.randint(start, max(start, end - 1))
+                b = max(a + 1, min(end, a + rng.randint(20, 400)))
+                batch.append({"source_id": sid, "start": a, "end": b, "code_id": rng.choice(codes),
+                              "coder": "synthetic", "origin": "manual"})
+            added += store.insert_codings(batch)
+    return added
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def prepare_corpus(words: int, seed: int, folder: Path) -> tuple[dict, float, bool]:
+    """Make the corpus in ``folder``, or reuse the one there if it was made with the same words and seed."""
+    marker = folder / ".corpus.json"  # hidden: import passes it over
+    if marker.exists():
+        summary = json.loads(marker.read_text(encoding="utf-8"))
+        if summary.get("words_requested") == words and summary.get("seed") == seed:
+            return summary, 0.0, True
+        shutil.rmtree(folder)
+    start = time.perf_counter()
+    summary = make_corpus(words, seed, folder)
+    seconds = time.perf_counter() - start
+    summary["words_requested"] = words
+    marker.write_text(json.dumps(summary), encoding="utf-8")
+    return summary, seconds, False
+
+
+def machine() -> dict:
+    import spacy
+
+    cpu = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return {"nproc": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1), "cpu": cpu,
+            "python": platform.python_version(), "spacy": spacy.__version__}
+
+
+def fresh_project(path: Path) -> Project:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    return Project.open(path)
+
+
+def autocode(project: Project, args):
+    return project.autocode(args.codebook, jobs=args.jobs)
+
+
+def measure_main(project: Project, corpus: Path, stages: Stages, result: dict, args) -> None:
+    with stages.stage("import", note="folder + manifest, one transaction") as row:
+        report = project.import_paths([corpus], manifest=corpus / "participants.csv")
+    import_s = row["seconds"]
+    words, characters = count_words(project)
+    row["words"] = words
+    row["note"] = f"{len(report.imported)} files + manifest, {len(report.warnings)} warnings"
+    result.update(words=words, characters=characters, sources=len(report.imported),
+                  respondent_words=count_respondent_words(project), import_s=round(import_s, 3),
+                  import_words_per_s=round(words / import_s), import_warnings=len(report.warnings))
+
+    chunk_chars, batch = autocoder_settings()
+    nlp = blank_pipeline(lemmatizer=True)  # built before the clock starts: the baseline is pure throughput
+    with stages.stage("tokenizer (baseline)", words,
+                      note=f"blank da + lookup lemmatizer, nlp.pipe, respondent turns, batch {batch}") as row:
+        info = tokenizer_baseline(project, nlp, chunk_chars=chunk_chars, batch_size=batch)
+    result.update(tokenizer_s=round(row["seconds"], 3), tokenizer_words_per_s=round(words / row["seconds"]),
+                  tokens=info["tokens"], vocabulary=info["vocabulary"])
+    nlp = blank_pipeline(lemmatizer=False)
+    with stages.stage("tokenizer only", words, note="blank da without lemmatizer") as row:
+        tokenizer_baseline(project, nlp, chunk_chars=chunk_chars, batch_size=batch)
+    result.update(tokenizer_only_s=round(row["seconds"], 3),
+                  tokenizer_only_words_per_s=round(words / row["seconds"]))
+
+    with stages.stage("autocode", words, note=f"first run, jobs {args.jobs}") as row:
+        first = autocode(project, args)
+    autocode_s = row["seconds"]
+    codings = count_codings(project)
+    row["note"] += f"; {codings:,} codings"
+    result.update(autocode_s=round(autocode_s, 3), autocode_words_per_s=round(words / autocode_s),
+                  codings=codings, autocode_ratio=round(result["tokenizer_s"] / autocode_s, 3),
+                  autocode_ratio_tokenizer_only=round(result["tokenizer_only_s"] / autocode_s, 3),
+                  autocode_jobs_used=getattr(first, "jobs", args.jobs))
+    with stages.stage("re-autocode", words, note="unchanged corpus and codebook") as row:
+        again = autocode(project, args)
+    skipped = len(getattr(again, "skipped", []))
+    row["note"] += f"; {skipped} of {result['sources']} sources skipped"
+    if count_codings(project) != codings:
+        row["note"] += "; WARNING: the re-run changed the number of codings"
+    result.update(reautocode_s=round(row["seconds"], 3), reautocode_fraction=round(row["seconds"] / autocode_s, 4),
+                  reautocode_skipped=skipped)
+
+    with stages.stage("matrix by role", note=f"code x role, {codings:,} codings") as row:
+        project.matrix(rows="code", cols=["role"])
+    matrix_role_s = row["seconds"]
+    with stages.stage("matrix by municipality", note=f"code x municipality, {codings:,} codings") as row:
+        project.matrix(rows="code", cols=["municipality"])
+    result.update(matrix_role_s=round(matrix_role_s, 3), matrix_municipality_s=round(row["seconds"], 3),
+                  matrix_s=round(max(matrix_role_s, row["seconds"]), 3))
+    with stages.stage("cooccurrence", note="unit turn") as row:
+        project.cooccurrence(unit="turn")
+    result["cooccurrence_s"] = round(row["seconds"], 3)
+
+
+def measure_million(db: Path, stages: Stages, result: dict, args) -> None:
+    """The matrix over a million codings, on a copy of the project when codings have to be made up."""
+    codings = result.get("codings", 0)
+    target = args.matrix_codings
+    if codings >= target:
+        result.update(matrix_1m_s=result["matrix_role_s"], matrix_1m_codings=codings, matrix_1m_synthetic=0)
+        return
+    copy = db.with_name("million.db")
+    shutil.copyfile(db, copy)  # the project is closed, its WAL checkpointed into the file
+    million = Project.open(copy)
+    try:
+        added = synthesize_codings(million, target, args.seed)
+        total = count_codings(million)
+        with stages.stage("matrix 1M by role", note=f"{total:,} codings ({added:,} synthetic)") as row:
+            million.matrix(rows="code", cols=["role"])
+        result.update(matrix_1m_s=round(row["seconds"], 3), matrix_1m_codings=total, matrix_1m_synthetic=added)
+        with stages.stage("matrix 1M by munic.", note=f"{total:,} codings") as row:
+            million.matrix(rows="code", cols=["municipality"])
+        result["matrix_1m_municipality_s"] = round(row["seconds"], 3)
+        with stages.stage("cooccurrence 1M", note=f"{total:,} codings") as row:
+            million.cooccurrence(unit="turn")
+        result["cooccurrence_1m_s"] = round(row["seconds"], 3)
+    finally:
+        million.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(copy) + suffix).unlink(missing_ok=True)
+
+
+def measure_big(work: Path, stages: Stages, result: dict, args) -> None:
+    folder = work / "big"
+    path = folder / f"big_fokusgruppe.{args.big_format}"
+    if not path.exists():
+        big_transcript(path, args.big_characters, args.seed, args.big_format)
+    project = fresh_project(work / "big.db")
+    try:
+        with stages.stage("big: import", note=f"one {args.big_format} transcript") as row:
+            project.import_paths([path], manifest=folder / "participants.csv")
+        words, characters = count_words(project)
+        row["words"] = words
+        row["note"] += f", {characters:,} characters"
+        big_s = row["seconds"]
+        result.update(big_transcript_chars=characters, big_transcript_words=words,
+                      big_transcript_format=args.big_format, big_import_s=round(row["seconds"], 3))
+        with stages.stage("big: autocode", words, note=f"jobs {args.jobs}") as row:
+            autocode(project, args)
+        big_s += row["seconds"]
+        result.update(big_autocode_s=round(row["seconds"], 3), big_transcript_s=round(big_s, 3),
+                      big_codings=count_codings(project))
+    finally:
+        project.close()
+
+
+def run(args) -> tuple[dict, str]:
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="coding-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    result: dict = {"words": 0, "jobs": args.jobs, "seed": args.seed, **machine(),
+                    "load_before": round(os.getloadavg()[0], 2)}
+    try:
+        with PeakMemory() as memory:
+            stages = Stages(memory, quiet=args.quiet)
+            corpus = work / "corpus"
+            summary, corpus_s, reused = prepare_corpus(args.words, args.seed, corpus)
+            result.update(corpus_files=summary["files"], corpus_formats=summary["formats"],
+                          corpus_s=round(corpus_s, 3), corpus_reused=reused)
+            db = work / "project.db"
+            project = fresh_project(db)
+            try:
+                measure_main(project, corpus, stages, result, args)
+            finally:
+                project.close()
+            if not args.no_million:
+                measure_million(db, stages, result, args)
+            if not args.no_big:
+                measure_big(work, stages, result, args)
+        result["peak_rss_mb"] = round(memory.peak / 2**20, 1)
+        result["load_after"] = round(os.getloadavg()[0], 2)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return result, stages.table()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--words", type=int, required=True, help="corpus size in words")
+    parser.add_argument("--seed", type=int, default=1, help="corpus seed")
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes for auto-coding")
+    parser.add_argument("--keep", metavar="DIR",
+                        help="keep corpus and projects in DIR (a corpus of the same --words/--seed there is reused)")
+    parser.add_argument("--codebook", type=Path, default=CODEBOOK, help="codebook to auto-code with "
+                        "(default codebooks/stv.yaml)")
+    parser.add_argument("--big-format", default="txt", choices=["txt", "docx", "md", "vtt", "srt"],
+                        help="format of the 3-million-character transcript (default txt)")
+    parser.add_argument("--big-characters", type=int, default=BIG_CHARACTERS, metavar="N",
+                        help="size of the one big transcript (default 3,000,000 characters)")
+    parser.add_argument("--no-big", action="store_true", help="skip the big transcript")
+    parser.add_argument("--matrix-codings", type=int, default=MILLION, metavar="N",
+                        help="codings for the large matrix, made up where the corpus has fewer (default 1,000,000)")
+    parser.add_argument("--no-million", action="store_true", help="skip the large matrix")
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    args = parser.parse_args(argv)
+    if min(args.words, args.jobs, args.big_characters, args.matrix_codings) <= 0:
+        parser.error("--words, --jobs, --big-characters and --matrix-codings must be positive")
+    if not args.codebook.exists():
+        parser.error(f"{args.codebook} not found (the codebook the benchmark auto-codes with)")
+    result, table = run(args)
+    print(table)
+    print(json.dumps(result, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""The benchmark scripts keep working: both run at a tiny size (figures are never checked)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+MAKE = ROOT / "benchmarks" / "make_corpus.py"
+RUN = ROOT / "benchmarks" / "run.py"
+REQUIRED = ("words", "import_words_per_s", "autocode_words_per_s", "tokenizer_words_per_s", "autocode_ratio",
+            "matrix_s", "codings", "peak_rss_mb", "reautocode_s", "reautocode_fraction", "big_transcript_s")
+
+
+def run_script(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=ROOT, timeout=600)
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def test_corpus_is_reproducible_from_its_seed_and_has_every_format(tmp_path):
+    first, second, other = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    for out, seed in ((first, "7"), (second, "7"), (other, "8")):
+        done = run_script(str(MAKE), "--words", "3000", "--seed", seed, str(out))
+        assert done.returncode == 0, done.stderr
+    assert digests(first) == digests(second)
+    assert digests(first) != digests(other)
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    assert summary["words"] >= 3000
+    suffixes = {p.suffix for p in first.iterdir()}
+    assert {".docx", ".txt", ".md", ".vtt", ".srt", ".csv"} <= suffixes
+    with open(first / "participants.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    transcripts = {p.name for p in first.iterdir() if p.suffix != ".csv"}
+    assert {r["source"] for r in rows} == transcripts
+    assert {r["role"] for r in rows if r["speaker"]} >= {"Interviewer"}
+    assert all(r["municipality"] for r in rows if not r["speaker"])
+
+
+def test_make_corpus_refuses_a_size_of_nothing(tmp_path):
+    done = run_script(str(MAKE), "--words", "0", str(tmp_path / "x"))
+    assert done.returncode == 2
+    assert "--words must be positive" in done.stderr
+    assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_run_prints_the_figures_as_json_on_its_last_line(tmp_path, jobs):
+    keep = tmp_path / "work"
+    done = run_script(str(RUN), "--words", "3000", "--jobs", jobs, "--keep", str(keep), "--quiet",
+                      "--big-characters", "20000", "--matrix-codings", "3000")
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.strip().splitlines()
+    result = json.loads(lines[-1])
+    for key in REQUIRED:
+        assert key in result, key
+        assert isinstance(result[key], (int, float)), key
+    assert result["words"] >= 3000
+    assert result["import_warnings"] == 0
+    assert result["codings"] > 0
+    assert result["matrix_1m_codings"] >= 3000
+    assert result["reautocode_skipped"] == result["sources"]
+    assert result["big_transcript_chars"] >= 15000
+    assert any(line.startswith("autocode ") for line in lines)  # the table came before the JSON
+    assert (keep / "corpus" / "participants.csv").exists()
