@@ -635,3 +635,20 @@ def test_qdc_codebook_validates_and_comes_back(tmp_path):
     project.close()
     fresh.close()
 
+
+def test_codebook_commands_write_and_read_qdc(tmp_path):
+    db = build_project(tmp_path)
+    qdc = tmp_path / "kodebog.qdc"
+    written = run(db, "codebook", "export", "--format", "qdc", "-o", str(qdc), "--language", "en")
+    assert f"wrote {qdc}: 4 codes" in written.output
+    document = etree.parse(str(qdc))
+    assert schema("Codebook-v1.0.xsd").validate(document)
+    names = [c.get("name") for c in document.iter("{urn:QDA-XML:codebook:1.0}Code")]
+    assert names == ["Trust", "Opfølgning", "Ressourcer", "Shortage"]  # English labels where there are any
+    fresh = tmp_path / "fresh.db"
+    result = run(fresh, "codebook", "import", str(qdc))
+    assert result.output.strip() == f"{qdc}: 4 new code(s), 0 matched (left as they are)"
+    tree = Project.open(fresh).codes()
+    assert [n["path"] for n in tree.ordered()] == ["trust", "trust/opfoelgning", "ressourcer", "ressourcer/shortage"]
+    refused = run(fresh, "codebook", "import", str(qdc), "--prune", ok=False)
+    assert refused.exit_code == 2 and "--prune works with YAML codebooks" in refused.output
