@@ -204,6 +204,101 @@ class Project:
 
 
     # ------------------------------------------------------------------ analysis (issue 4)
+    def segments(self, *, code: str | None = None, coder: str | None = None, origin: str | None = None,
+                 source: str | None = None, where: dict[str, str] | None = None,
+                 include_interviewer: bool = False, level: int | None = None, rollup: bool = False,
+                 language: str | None = None):
+        """Coded segments as a pandas DataFrame, one row per segment.
+
+        ``segments(code=None, coder=None, origin=None, source=None, where=None,
+        include_interviewer=False, level=None, rollup=False, language=None)``
+
+        A segment is one or more overlapping or touching codings of the same code by the same coder
+        in one source. Columns: source, code, code_path, label, coder, start, end, text, codings
+        (merged), words, turn, timestamp, speaker, participant (respondent turns the segment
+        overlaps, joined with "; "), then every participant/source attribute (e.g. role,
+        municipality; participant first, then source). Interviewer turns are left out unless
+        ``include_interviewer``; a segment only in interviewer turns is left out. ``code`` keeps
+        that code and its descendants; ``where`` keeps attributed parts with these attribute
+        values. Each segment is listed under its own code, or with ``level`` under its ancestor at
+        that depth (1 = top-level themes); ``rollup=True`` lists under every code (up to ``level``)
+        the segments of its whole subtree merged, which is what :meth:`matrix` counts.
+        """
+        from .analysis.segments import segments_frame
+        return segments_frame(self.store, code=code, coder=coder, origin=origin, source=source, where=where,
+                              include_interviewer=include_interviewer, level=level, rollup=rollup,
+                              language=language)
+
+    def matrix(self, rows: str = "code", cols=("role",), *, count: str = "segments", level: int | None = None,
+               code: str | None = None, coder: str | None = None, origin: str | None = None,
+               source: str | None = None, where: dict[str, str] | None = None, normalize: str = "none",
+               include_interviewer: bool = False, language: str | None = None):
+        """A code x attribute (or attribute x code, or attribute x attribute) table as a DataFrame.
+
+        ``matrix(rows="code", cols=["role"], count="segments"|"participants"|"sources"|"words",
+        level=None, code=None, coder=None, origin=None, source=None, where=None,
+        normalize="none"|"row"|"col"|"total", include_interviewer=False, language=None)``
+
+        ``rows``/``cols``: "code", an attribute (role, municipality ...), "source", "participant" or
+        "coder"; two or more ``cols`` give combined columns labelled "Nordby / Leder". The index is
+        named after the row dimension (code rows: their code_path, all codes of the codebook up to
+        ``level`` in codebook order, a parent counting its subtree); columns are the values in
+        sorted order, then ``Total``: the row's value with the columns taken away, counted the same
+        way (distinct segments, participants, sources; not a sum). Normalised values are percent.
+        ``frame.attrs`` holds rows, cols, count, normalize, language, col_keys (one tuple per
+        column), row_labels/col_labels (code labels in the language). See coding.analysis.matrix.
+        """
+        from .analysis.matrix import matrix
+        return matrix(self.store, rows=rows, cols=cols, count=count, level=level, code=code, coder=coder,
+                      origin=origin, source=source, where=where, normalize=normalize,
+                      include_interviewer=include_interviewer, language=language)
+
+    def cooccurrence(self, *, unit: str = "turn", level: int | None = None, code: str | None = None,
+                     coder: str | None = None, origin: str | None = None, source: str | None = None,
+                     where: dict[str, str] | None = None, include_interviewer: bool = False,
+                     language: str | None = None):
+        """Pairs of codes that occur together, as a DataFrame sorted by count.
+
+        ``cooccurrence(unit="turn"|"segment", level=None, code=None, coder=None, origin=None,
+        source=None, where=None, include_interviewer=False, language=None)``
+
+        Columns: code_a, code_b, label_a, label_b, count (units with both), n_a, n_b (units with
+        each), jaccard. ``frame.attrs["frequency"]`` gives the units per code. Turn: both codes in
+        the same respondent turn; segment: overlapping segments. See coding.analysis.cooccurrence.
+        """
+        from .analysis.cooccurrence import cooccurrence
+        return cooccurrence(self.store, unit=unit, level=level, code=code, coder=coder, origin=origin,
+                            source=source, where=where, include_interviewer=include_interviewer,
+                            language=language)
+
+    def cooccurrence_graph(self, path: str | Path | None = None, *, min_count: int = 1, **filters):
+        """The co-occurrence network (networkx Graph); written as .graphml, .gexf or .png if ``path``."""
+        from .analysis.cooccurrence import graph, write_graph
+        from .analysis.plots import words
+        frame = self.cooccurrence(**filters)
+        g = graph(frame, min_count=min_count)
+        if path is not None:
+            write_graph(g, path, title=words(frame.attrs["language"])["cooccurrence"])
+        return g
+
+    def quotes(self, code: str, *, by: str = "role", limit: int | None = None, coder: str | None = None,
+               origin: str | None = None, source: str | None = None, where: dict[str, str] | None = None,
+               include_interviewer: bool = False, min_chars: int = 60, max_chars: int = 400,
+               language: str | None = None):
+        """Quotes for a code (its sub-codes included), grouped by an attribute, best first.
+
+        ``quotes(code, by="role", limit=None, coder=None, origin=None, source=None, where=None,
+        include_interviewer=False, min_chars=60, max_chars=400, language=None)``
+
+        A DataFrame with columns group (the ``by`` value), text (whole sentences of the turn),
+        attribution ("Virksomhedskonsulent, Nordby"), source, turn, timestamp, speaker, participant,
+        start, end, score, complete; ``limit`` quotes per group. See coding.analysis.quotes.
+        """
+        from .analysis.quotes import quotes
+        return quotes(self.store, code=code, by=by, limit=limit, coder=coder, origin=origin, source=source,
+                      where=where, include_interviewer=include_interviewer, min_chars=min_chars,
+                      max_chars=max_chars, language=language)
+
 
     # ------------------------------------------------------------------ summaries, case status, reports (issue 5)
     def set_summary(self, case: str, theme: str, text: str, *, case_by: str = "municipality") -> dict:

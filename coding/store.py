@@ -196,7 +196,7 @@ def m004_analysis_codings_cover(db: sqlite3.Connection) -> None:
     """)
 
 
-MIGRATIONS = [m001_initial, m005_reports_case_status_by, m003_autocode_state]
+MIGRATIONS = [m001_initial, m005_reports_case_status_by, m003_autocode_state, m004_analysis_codings_cover]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -628,6 +628,133 @@ class Store:
 
 
     # ------------------------------------------------------------------ analysis (issue 4)
+    def coding_columns(self, *, code_ids: Iterable[int] | None = None, coder: str | None = None,
+                       origin: str | None = None, source_id: int | None = None,
+                       chunk: int = 4_000_000) -> dict[str, Any]:
+        """Codings as integer columns for the analysis, ordered by source and start: ``position``
+        (source_id * 2**32 + start), ``source_id``, ``start``, ``end``, ``code_id``, ``coder``
+        (index into the list ``coders``).
+
+        Speed matters here (a matrix over a million codings in well under a second): the codings
+        are read from the covering index ``codings_analysis`` (no table rows touched) as two
+        comma-joined strings of packed integers that numpy parses, several times faster than one
+        Python tuple per row. Coders are guessed from a small sample of rows and encoded in SQL;
+        the names of coders the sample missed are read in a second pass. Chunks of about
+        ``chunk`` codings keep the strings short."""
+        import numpy as np
+
+        clauses, params = [], []
+        if code_ids is not None:
+            ids = list(code_ids)
+            clauses.append(f"code_id IN ({','.join('?' * len(ids))})" if ids else "0")
+            params.extend(ids)
+        for col, val in (("coder", coder), ("origin", origin), ("source_id", source_id)):
+            if val is not None:
+                clauses.append(f"{col} = ?")
+                params.append(val)
+        extra = "".join(f" AND {c}" for c in clauses)
+        empty = np.zeros(0, dtype=np.int64)
+        out: dict[str, Any] = {n: empty for n in ("position", "source_id", "start", "end", "code_id", "coder")}
+        out["coders"] = []
+        total, lo, hi, first_id, last_id = self.db.execute(
+            "SELECT count(*), min(source_id), max(source_id), min(id), max(id) FROM codings").fetchone()
+        if not total:
+            return out
+        if coder is not None:
+            known = [coder]
+        else:  # a guess from ~200 rows spread over the table; the rest arrive by name
+            sample = sorted({first_id + (last_id - first_id) * i // 199 for i in range(200)})
+            known = sorted(r[0] for r in self.db.execute(
+                f"SELECT DISTINCT coder FROM codings WHERE id IN ({','.join('?' * len(sample))})", sample))
+        n_coder = len(known) + 1  # the last index: a coder the sample missed
+        span = (self.db.execute("SELECT max(id) FROM codes").fetchone()[0] or 0) + 1
+        case = ("CASE coder " + " ".join(f"WHEN ? THEN {i}" for i in range(len(known))) + f" ELSE {len(known)} END"
+                if coder is None else "0")
+        case_params = known if coder is None else []
+        # source ranges of about `chunk` codings each (one range, no condition, when they fit)
+        step = max(1, (hi - lo + 1) * chunk // total)
+        ranges = [(first, first + step) for first in range(lo, hi + 1, step)]
+        index = "FROM codings INDEXED BY codings_analysis WHERE source_id >= ? AND source_id < ?"
+        if len(ranges) == 1:
+            index, ranges = "FROM codings INDEXED BY codings_analysis WHERE ? AND ?", [(1, 1)]
+        # no ORDER BY: the index scan gives (source, start) order; the caller checks it anyway
+        sql = (f'SELECT group_concat(source_id * 4294967296 + start), '
+               f'group_concat((max("end" - start, 0) * {span} + code_id) * {n_coder} + {case}) {index}{extra}')
+        positions, packed = [], []
+        for first, stop in ranges:
+            row = self.db.execute(sql, [*case_params, first, stop, *params]).fetchone()
+            if row[0] is not None:
+                positions.append(np.fromstring(row[0], dtype=np.int64, sep=","))
+                packed.append(np.fromstring(row[1], dtype=np.int64, sep=","))
+        if not positions:
+            return out
+        position = np.concatenate(positions)
+        packed_all = np.concatenate(packed)
+        coder_idx = packed_all % n_coder
+        rest = packed_all // n_coder
+        coders = list(known)
+        missed = coder_idx == len(known)
+        if missed.any():  # coders the sample missed: their names, in the same (index) order
+            names: list[str] = []
+            not_known = f" AND coder NOT IN ({','.join('?' * len(known))})" if known else ""
+            for first, stop in ranges:
+                text = self.db.execute(f"SELECT group_concat(coder, char(31)) {index}{extra}{not_known}",
+                                       [first, stop, *params, *known]).fetchone()[0]
+                if text is not None:
+                    names.extend(text.split("\x1f"))
+            coders = sorted(set(known) | set(names))
+            rank = {name: i for i, name in enumerate(coders)}
+            remap = np.array([rank[k] for k in known] + [0], dtype=np.int64)
+            coder_idx = remap[coder_idx]
+            coder_idx[missed] = np.array([rank[n] for n in names], dtype=np.int64)
+        start = position & 0xFFFFFFFF
+        out.update({"position": position, "source_id": position >> 32, "start": start,
+                    "end": start + rest // span, "code_id": rest % span, "coder": coder_idx, "coders": coders})
+        return out
+
+    def change_stamp(self) -> tuple[int, int]:
+        """Changes to the project since an earlier stamp show as a different value: committed by
+        another connection (``PRAGMA data_version``) or made on this one (``total_changes``)."""
+        return int(self.db.execute("PRAGMA data_version").fetchone()[0]), int(self.db.total_changes)
+
+    def turn_columns(self) -> dict[str, Any]:
+        """Every turn as integer columns ordered by source and start: ``source_id``, ``idx``,
+        ``start``, ``end``, ``participant_id`` (-1 when the speaker is not mapped)."""
+        import numpy as np
+
+        row = self.db.execute(
+            """SELECT group_concat(source_id), group_concat(idx), group_concat(start), group_concat("end"),
+                      group_concat(pid) FROM (
+                   SELECT t.source_id, t.idx, t.start, t."end", ifnull(sp.participant_id, -1) AS pid
+                   FROM turns t LEFT JOIN speakers sp ON sp.source_id = t.source_id AND sp.label = t.speaker
+                   ORDER BY t.source_id, t.start, t.idx)"""
+        ).fetchone()
+        names = ("source_id", "idx", "start", "end", "participant_id")
+        return {n: (np.fromstring(text, dtype=np.int64, sep=",") if text else np.zeros(0, dtype=np.int64))
+                for n, text in zip(names, row)}
+
+    def turn_labels(self) -> tuple[list[str], list[str | None]]:
+        """Speaker labels and timestamps of every turn, in :meth:`turn_columns` order."""
+        rows = self.db.execute(
+            'SELECT speaker, timestamp FROM turns ORDER BY source_id, start, idx').fetchall()
+        return [r[0] for r in rows], [r[1] for r in rows]
+
+    def source_names(self) -> list[sqlite3.Row]:
+        """Id, name and language of every source, by name (no text)."""
+        return self.db.execute("SELECT id, name, language FROM sources ORDER BY name").fetchall()
+
+    def participant_ids(self) -> dict[int, str]:
+        return {r[0]: r[1] for r in self.db.execute("SELECT id, pid FROM participants")}
+
+    def texts_of(self, source_ids: Iterable[int]) -> dict[int, str]:
+        ids = sorted(set(int(i) for i in source_ids))
+        out: dict[int, str] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            out.update({r[0]: r[1] for r in self.db.execute(
+                f"SELECT id, text FROM sources WHERE id IN ({','.join('?' * len(part))})", part)})
+        return out
+
 
     # ------------------------------------------------------------------ summaries, case status, reports (issue 5)
     def summaries(self, case_by: str | None = None) -> list[sqlite3.Row]:

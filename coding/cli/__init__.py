@@ -85,6 +85,7 @@ def main() -> None:
 from . import ingest_commands  # noqa: E402,F401
 from . import coding_commands  # noqa: E402,F401
 # -- command modules of other areas: add one import line each below this marker
+from . import analysis_commands  # noqa: E402,F401
 from . import codebook_commands  # noqa: E402,F401
 from . import export_group  # noqa: E402,F401
 from . import manual_commands  # noqa: E402,F401

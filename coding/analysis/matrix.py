@@ -1,0 +1,222 @@
+"""The code x attribute matrix evaluators put in every report.
+
+What is counted (also in the README):
+
+* ``segments``: segments (see :mod:`coding.analysis.segments`); a parent code counts its
+  descendants' segments merged, so text coded with two sub-codes counts once for the parent.
+* ``participants``: distinct participants with at least one segment (segments outside every turn
+  have no participant and are not counted).
+* ``sources``: distinct sources with at least one segment.
+* ``words``: words of the coded text, overlaps counted once (codings of different coders and of
+  sub-codes are merged first); a segment spanning two speakers gives each the words of its part.
+
+A segment spanning the turns of two participants counts once in each of their columns.
+
+``Total`` is the row's value with the column dimension taken away, counted the same way, so it is
+*not* the sum of the row: a segment spanning a Leder's and a Sagsbehandler's turns is one segment
+in the Total; a participant seen in two sources is one participant; with codes as columns the
+Total is the value of all codes together, as if they were sub-codes of one parent (text coded with
+two codes is one segment, a person who spoke about two themes is one person). Only ``words`` with
+attribute columns adds up, because a segment's words are split between speakers.
+
+``normalize``: ``row`` divides each cell by the row's Total, ``col`` by the column's value over all
+rows together (for code rows: all codes together), ``total`` by the value of everything together;
+normalised values are percentages with one decimal.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..errors import CodingError
+from ..store import Store
+from .segments import NONE_VALUE, ROOT, Context, build, dense, distinct
+
+COUNTS = ("segments", "participants", "sources", "words")
+NORMALIZE = ("none", "row", "col", "total")
+
+
+def _sort_key(value: str) -> tuple:
+    return (value == NONE_VALUE, value.casefold(), value)
+
+
+def matrix(store: Store, *, rows: str = "code", cols: Sequence[str] | str = ("role",), count: str = "segments",
+           level: int | None = None, code: str | None = None, coder: str | None = None,
+           origin: str | None = None, source: str | None = None, where: dict[str, str] | None = None,
+           normalize: str = "none", include_interviewer: bool = False,
+           language: str | None = None) -> pd.DataFrame:
+    """See :meth:`coding.Project.matrix`."""
+    cols = [cols] if isinstance(cols, str) else list(cols)
+    if count not in COUNTS:
+        raise CodingError(f"--count must be one of {', '.join(COUNTS)}, not '{count}'")
+    if normalize not in NORMALIZE:
+        raise CodingError(f"--normalize must be one of {', '.join(NORMALIZE)}, not '{normalize}'")
+    if not cols:
+        raise CodingError("the matrix needs at least one column dimension (--cols)")
+    ctx = Context.load(store)
+    ctx.check_dimension(rows, "--rows")
+    for name in cols:
+        ctx.check_dimension(name, "--cols")
+    dims = [rows, *cols]
+    for name in set(dims):
+        if dims.count(name) > 1:
+            raise CodingError(f"'{name}' is given twice in --rows/--cols")
+    code_in_rows, code_in_cols = rows == "code", "code" in cols
+    has_code = code_in_rows or code_in_cols
+    need_root = not has_code or code_in_cols or normalize in ("col", "total")
+    segs = build(ctx, code=code, coder=coder, origin=origin, source=source, where=where,
+                 include_interviewer=include_interviewer, mode="outline" if has_code else "only-root",
+                 level=level, root=need_root, by_coder=count != "words")
+    top = ctx.tree.get(code)["id"] if code else None
+    shown_codes = ctx.displayed_codes(mode="outline", level=level, top=top) if has_code else []
+    is_root = segs.code[segs.pairs["seg"]] == ROOT
+    cell_mask = ~is_root if has_code else is_root
+
+    # each dimension as an index per attributed piece (-1: not in this dimension, e.g. the root)
+    index: dict[str, np.ndarray] = {}
+    values: dict[str, list[str]] = {}
+    for name in dims:
+        if name == "code":
+            position = np.full(max(max(shown_codes, default=0), int(segs.code.max(initial=0))) + 1, -1,
+                               dtype=np.int64)
+            position[shown_codes] = np.arange(len(shown_codes))
+            index[name] = position[segs.code[segs.pairs["seg"]]]
+            values[name] = [ctx.tree.by_id[c]["path"] for c in shown_codes]
+            continue
+        raw, labels = ctx.value_codes(name, segs)
+        used = dense(raw)[0]  # values present among the attributed pieces
+        ordered = sorted((labels[u] for u in used.tolist()), key=_sort_key)
+        remap = np.full(len(labels), -1, dtype=np.int64)
+        where_label = {label: i for i, label in enumerate(labels)}
+        for pos, label in enumerate(ordered):
+            remap[where_label[label]] = pos
+        index[name] = remap[raw]
+        values[name] = ordered
+
+    if count == "words":
+        unit = None
+        weights = segs.words()
+    else:
+        unit = {"segments": segs.pairs["seg"], "participants": segs.pairs["pid"],
+                "sources": segs.pairs["sid"]}[count]
+        weights = None
+
+    def measure(mask: np.ndarray, names: list[str]) -> np.ndarray:
+        sizes = [len(values[n]) for n in names]
+        total = int(np.prod(sizes)) if names else 1
+        group = np.zeros(len(mask), dtype=np.int64)
+        valid = mask.copy()
+        for n, size in zip(names, sizes):
+            group = group * size + index[n]
+            valid &= index[n] >= 0
+        if weights is not None:
+            out = np.bincount(group[valid], weights=weights[valid], minlength=total)
+            return np.rint(out).astype(np.int64).reshape(sizes)
+        u = unit[valid]
+        g = group[valid][u >= 0]
+        u = u[u >= 0]
+        span = int(u.max(initial=0)) + 1
+        pairs = distinct(g * span + u)
+        return np.bincount(pairs // span, minlength=total).astype(np.int64).reshape(sizes)
+
+    cells = measure(cell_mask, dims)
+    n_rows = len(values[rows])
+    flat = cells.reshape(n_rows, -1)
+    # column combinations: every value combination that occurs (all shown codes for code columns)
+    col_sizes = [len(values[c]) for c in cols]
+    if cols == ["code"]:
+        combos = list(range(len(values["code"])))
+    else:
+        occurs = np.zeros(int(np.prod(col_sizes)), dtype=bool)
+        group = np.zeros(len(cell_mask), dtype=np.int64)
+        valid = cell_mask.copy()
+        for n, size in zip(cols, col_sizes):
+            group = group * size + index[n]
+            valid &= index[n] >= 0
+        occurs[group[valid]] = True
+        combos = np.flatnonzero(occurs).tolist()
+    col_keys = [tuple(values[c][i] for c, i in zip(cols, np.unravel_index(k, col_sizes))) for k in combos]
+    flat = flat[:, combos] if combos else np.zeros((n_rows, 0), dtype=np.int64)
+
+    row_mask = is_root if code_in_cols else cell_mask
+    row_total = measure(row_mask, [rows]).astype(np.int64)
+    row_ids = values[rows]
+    if rows != "code":  # attribute rows: only values that occur
+        keep = [i for i in range(n_rows) if flat[i].any() or row_total[i]]
+        flat, row_total, row_ids = flat[keep], row_total[keep], [row_ids[i] for i in keep]
+
+    if normalize == "none":
+        data = flat
+        totals = row_total
+    else:
+        grand = int(measure(is_root, []).reshape(-1)[0]) if need_root else 0
+        if normalize == "row":
+            den = np.repeat(row_total[:, None], flat.shape[1], axis=1)
+            tot_den = row_total
+        elif normalize == "col":
+            col_mask = is_root if code_in_rows else cell_mask
+            col_den = measure(col_mask, cols).reshape(-1)[combos] if combos else np.zeros(0)
+            den = np.repeat(np.asarray(col_den)[None, :], flat.shape[0], axis=0)
+            tot_den = np.full(len(row_total), grand)
+        else:
+            den = np.full(flat.shape, grand)
+            tot_den = np.full(len(row_total), grand)
+        data = _percent(flat, den)
+        totals = _percent(row_total, tot_den)
+
+    labels = [" / ".join(k) for k in col_keys]
+    frame = pd.DataFrame(data, index=pd.Index(row_ids, name=rows), columns=labels)
+    frame["Total"] = totals
+    lang = ctx.language(language)
+    by_path = {n["path"]: n for n in ctx.tree.by_id.values()}
+    frame.attrs.update({
+        "rows": rows, "cols": cols, "count": count, "normalize": normalize, "level": level,
+        "language": lang, "col_keys": col_keys,
+        "row_labels": {r: (ctx.tree.label(by_path[r]["id"], lang) if rows == "code" else r) for r in row_ids},
+        "row_depth": {r: (by_path[r]["depth"] if rows == "code" else 1) for r in row_ids},
+        "col_labels": {lab: " / ".join(ctx.tree.label(by_path[v]["id"], lang) if c == "code" else v
+                                       for c, v in zip(cols, key)) for lab, key in zip(labels, col_keys)},
+    })
+    return frame
+
+
+def _percent(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    part = np.asarray(part, dtype=float)
+    whole = np.asarray(whole, dtype=float)
+    out = np.zeros_like(part)
+    np.divide(part * 100.0, whole, out=out, where=whole > 0)
+    return np.round(out, 1)
+
+
+def _value(v):
+    return v.item() if hasattr(v, "item") else v
+
+
+def matrix_rows(frame: pd.DataFrame) -> tuple[list[dict], list[str]]:
+    """The wide table as records: first column named after the row dimension, then the columns."""
+    first = frame.index.name
+    columns = [first, *[str(c) for c in frame.columns]]
+    records = []
+    for row_id, values in zip(frame.index, frame.to_numpy()):
+        record = {first: row_id}
+        record.update({str(c): _value(v) for c, v in zip(frame.columns, values)})
+        records.append(record)
+    return records, columns
+
+
+def matrix_records(frame: pd.DataFrame) -> list[dict]:
+    """The long form for JSON: one ``{row, col..., count}`` per cell (the Total column left out)."""
+    first = frame.index.name
+    cols = frame.attrs.get("cols") or ["col"]
+    keys = frame.attrs.get("col_keys") or [(c,) for c in frame.columns if c != "Total"]
+    out = []
+    for row_id in frame.index:
+        for label, key in zip([c for c in frame.columns if c != "Total"], keys):
+            record = {first: row_id}
+            record.update(dict(zip(cols, key)))
+            record["count"] = _value(frame.at[row_id, label])
+            out.append(record)
+    return out

@@ -1,0 +1,599 @@
+"""Coded segments: the unit every count in the analysis is made of.
+
+Rules (also in the README, section "Analysis"):
+
+* A **segment** is a stretch of text where codings of the same code by the same coder in one source
+  overlap or touch (one ends where the next starts); such codings are merged into one segment.
+* A segment **belongs to the participant(s) whose turns it overlaps**. Interviewer turns (role
+  ``Interviewer``) are left out unless ``include_interviewer``: a segment that lies only in interviewer
+  turns does not count, and a segment that spans a question and its answer counts for the answer.
+  A segment outside every turn (a source without turns, a heading) belongs to the source alone.
+* A **parent code** counts the segments of its descendants rolled up: the codings of the code and of
+  every code below it are merged as if they were one code, so text coded with two sub-codes counts
+  once for the parent.
+* An attribute value of a segment comes from the participant first, then from the source.
+
+Everything here works on numpy columns (no Python object per coding) so that a matrix over a
+million codings stays well under a second.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+
+from ..errors import CodingError, NotFound
+from ..records import INTERVIEWER_ROLE, CodeTree
+from ..store import Store
+
+ROOT = 0  # the virtual code above every code: "all codes together"
+NONE_VALUE = "(none)"
+BUILTIN_DIMENSIONS = ("code", "source", "participant", "coder")
+WORD_RE = re.compile(r"\w+(?:[-'’]\w+)*")
+_SHIFT = np.int64(1) << np.int64(32)  # positions in a source are below 2**32
+_LOW = _SHIFT - 1
+
+
+# Per open store: the context and the last segment builds, valid while its change stamp holds, so
+# that a second matrix (by municipality after by role) or a heatmap after a table costs little.
+_MEMO: "weakref.WeakKeyDictionary[Store, dict]" = weakref.WeakKeyDictionary()
+_MEMO_SEGMENTS = 2
+
+
+class UnknownAttribute(NotFound):
+    """An attribute named in cols/rows/where/by that no participant or source has."""
+
+
+def _cummax_by_group(group: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Running maximum of ``values`` restarting at each new ``group`` (groups sorted ascending)."""
+    if len(values) == 0:
+        return values.copy()
+    base = values.min()
+    span = np.int64(values.max() - base + 1)
+    packed = group.astype(np.int64) * span + (values - base)
+    return np.maximum.accumulate(packed) - group.astype(np.int64) * span + base
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values, by sorting (numpy's hash-based ``unique`` is slow on big int arrays)."""
+    if len(values) == 0:
+        return values.copy()
+    ordered = np.sort(values)
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
+def dense(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For small integers >= -1 (ids): the sorted distinct values and each element's index into them."""
+    if len(values) == 0:
+        return values.copy(), np.zeros(0, dtype=np.int64)
+    shifted = values + 1
+    present = np.bincount(shifted) > 0
+    position = np.cumsum(present) - 1
+    return np.flatnonzero(present) - 1, position[shifted]
+
+
+def merge_intervals(major: np.ndarray, position: np.ndarray, end: np.ndarray, *, presorted: bool = False):
+    """Merge overlapping or touching intervals within each (``major``, source) group.
+
+    ``major`` is a small non-negative integer (code rank and coder), ``position`` is
+    ``source_id * 2**32 + start``. With ``presorted`` (input in position order) a linear radix sort
+    on ``major`` is enough. Returns ``(major, position, end, members)`` of the merged intervals in
+    (major, position) order, ``members`` being how many input intervals each holds."""
+    n = len(position)
+    if n == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, empty
+    size = int(major.max()) + 1
+    if presorted:
+        order = np.argsort(major.astype(np.uint16) if size <= 65536 else major, kind="stable")
+    else:
+        order = np.lexsort((position, major))
+    counts = np.bincount(major, minlength=size)
+    pos = position[order]
+    high = pos & ~_LOW
+    reach = high + end[order]  # packed end; its running maximum per major follows
+    bounds = np.concatenate([[0], np.cumsum(counts)])
+    for m in np.flatnonzero(counts).tolist():
+        part = reach[bounds[m]:bounds[m + 1]]
+        np.maximum.accumulate(part, out=part)
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    np.greater(pos[1:], reach[:-1], out=new[1:])
+    new[bounds[:-1][counts > 0]] = True
+    first = np.flatnonzero(new)
+    last = np.append(first[1:], n) - 1
+    majors = np.repeat(np.arange(size), counts)
+    return majors[first], pos[first], reach[last] & _LOW, np.diff(np.append(first, n))
+
+
+@dataclass
+class Context:
+    """What the analysis needs from the project besides the codings, loaded once."""
+
+    store: Store
+    tree: CodeTree
+    sources: dict[int, dict]
+    participants: dict[int, str]
+    participant_attrs: dict[int, dict[str, str]]
+    source_attrs: dict[int, dict[str, str]]
+    turns: dict[str, Any]
+    _texts: dict[int, str] = field(default_factory=dict)
+    _labels: tuple | None = None
+    _words: dict[int, tuple] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, store: Store) -> "Context":
+        """The context of the project as it is now (kept while the project does not change)."""
+        stamp = store.change_stamp()
+        memo = _MEMO.get(store)
+        if memo is not None and memo["stamp"] == stamp:
+            return memo["context"]
+        ctx = cls._read(store)
+        _MEMO[store] = {"stamp": stamp, "context": ctx, "segments": {}}
+        return ctx
+
+    @classmethod
+    def _read(cls, store: Store, tree: CodeTree | None = None) -> "Context":
+        turns = store.turn_columns()
+        participant_attrs = store.all_participant_attributes()
+        uniq, inverse = dense(turns["participant_id"])
+        interviewer = np.array([participant_attrs.get(int(p), {}).get("role") == INTERVIEWER_ROLE
+                                for p in uniq.tolist()], dtype=bool)
+        turns["interviewer"] = interviewer[inverse] if len(uniq) else np.zeros(0, dtype=bool)
+        sid = turns["source_id"]
+        turns["key_start"] = sid * _SHIFT + turns["start"]
+        reach = _cummax_by_group(sid, turns["end"])
+        turns["key_reach"] = sid * _SHIFT + reach
+        turns["monotone"] = bool(np.all(reach == turns["end"]))  # no turn reaches past the next one
+        return cls(store=store, tree=tree or CodeTree.load(store),
+                   sources={r["id"]: {"name": r["name"], "language": r["language"]} for r in store.source_names()},
+                   participants=store.participant_ids(), participant_attrs=participant_attrs,
+                   source_attrs=store.all_source_attributes(), turns=turns)
+
+    # ------------------------------------------------------------------ names
+    def attribute_names(self) -> list[str]:
+        names = {k for attrs in self.participant_attrs.values() for k in attrs}
+        names |= {k for attrs in self.source_attrs.values() for k in attrs}
+        return sorted(names)
+
+    def check_dimension(self, name: str, option: str, *, allow_code: bool = True) -> None:
+        known = self.attribute_names()
+        if name in known or name in BUILTIN_DIMENSIONS and (allow_code or name != "code"):
+            return
+        builtin = [b for b in BUILTIN_DIMENSIONS if allow_code or b != "code"]
+        raise UnknownAttribute(
+            f"unknown attribute '{name}' in {option}; the project's attributes are: "
+            f"{', '.join(known) or '(none yet: import a manifest)'} (and {', '.join(builtin)})")
+
+    def language(self, language: str | None = None) -> str:
+        """The language for labels: the one asked for, else the majority of the sources' languages."""
+        if language:
+            return language
+        counts: dict[str, int] = {}
+        for src in self.sources.values():
+            counts[src["language"]] = counts.get(src["language"], 0) + 1
+        if counts:
+            return max(sorted(counts), key=lambda k: counts[k])
+        return "da"
+
+    def turn_labels(self) -> tuple[list[str], list[str | None]]:
+        """Speaker labels and timestamps per turn (loaded on first use)."""
+        if self._labels is None:
+            self._labels = self.store.turn_labels()
+        return self._labels
+
+    def words(self, source_ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Word starts and ends of these sources as sorted packed positions (cached per source)."""
+        texts = self.texts(source_ids)
+        starts, ends = [], []
+        for sid in sorted(source_ids):
+            if sid not in self._words:
+                begin, finish = word_bounds(texts[sid])
+                self._words[sid] = (sid * _SHIFT + begin, sid * _SHIFT + finish)
+            starts.append(self._words[sid][0])
+            ends.append(self._words[sid][1])
+        empty = np.zeros(0, dtype=np.int64)
+        return (np.concatenate(starts) if starts else empty), (np.concatenate(ends) if ends else empty)
+
+    def texts(self, source_ids: Iterable[int]) -> dict[int, str]:
+        missing = [int(s) for s in set(int(s) for s in source_ids) if s not in self._texts]
+        if missing:
+            self._texts.update(self.store.texts_of(missing))
+        return self._texts
+
+    # ------------------------------------------------------------------ code filter and targets
+    def subtree(self, code_id: int) -> set[int]:
+        children: dict[int | None, list[int]] = {}
+        for node in self.tree.by_id.values():
+            children.setdefault(node["parent_id"], []).append(node["id"])
+        out, stack = set(), [code_id]
+        while stack:
+            cur = stack.pop()
+            if cur not in out:
+                out.add(cur)
+                stack.extend(children.get(cur, []))
+        return out
+
+    def targets(self, code_ids: Iterable[int], *, mode: str, level: int | None, top: int | None,
+                root: bool) -> dict[int, list[int]]:
+        """The codes each coded code counts for.
+
+        ``own``: the code itself. ``level``: its ancestor at depth ``level`` (the code itself if
+        shallower), never above ``top`` (the code filter). ``outline``: the code and every ancestor
+        down from ``top`` at depth <= ``level``. ``only-root``: nothing but the virtual root. With
+        ``root`` every code also counts for the virtual root (all codes together)."""
+        by_id = self.tree.by_id
+        top_depth = by_id[top]["depth"] if top is not None else 1
+        out: dict[int, list[int]] = {}
+        for cid in code_ids:
+            chain = []
+            cur = by_id.get(cid)
+            while cur is not None:
+                chain.append(cur)
+                if cur["id"] == top:
+                    break
+                cur = by_id.get(cur["parent_id"])
+            chain.reverse()  # from the top (or the code filter) down to the code
+            if mode == "own":
+                targets = [cid]
+            elif mode == "only-root":
+                targets = []
+            elif mode == "level":
+                depth = max(min(level or 10**6, by_id[cid]["depth"]), top_depth)
+                targets = [next(n["id"] for n in chain if n["depth"] == depth)]
+            elif mode == "outline":
+                limit = max(level or 10**6, top_depth)
+                targets = [n["id"] for n in chain if n["depth"] <= limit]
+            else:
+                raise ValueError(mode)
+            if root:
+                targets.append(ROOT)
+            out[cid] = targets
+        return out
+
+    def displayed_codes(self, *, mode: str, level: int | None, top: int | None) -> list[int]:
+        """Codes that are rows (or columns) of a table, in codebook order."""
+        nodes = self.tree.ordered()
+        allowed = self.subtree(top) if top is not None else None
+        top_depth = self.tree.by_id[top]["depth"] if top is not None else 1
+        limit = max(level or 10**6, top_depth)
+        out = []
+        for node in nodes:
+            if allowed is not None and node["id"] not in allowed:
+                continue
+            if mode == "outline" and node["depth"] > limit:
+                continue
+            if mode == "level" and node["depth"] > limit:
+                continue
+            out.append(node["id"])
+        return out
+
+    # ------------------------------------------------------------------ values of a dimension
+    def value_codes(self, name: str, segs: "Segments") -> tuple[np.ndarray, list[str]]:
+        """Per attributed piece: an index into the returned list of values (``(none)`` included)."""
+        pairs = segs.pairs
+        if name == "code":
+            uniq, inv = dense(segs.code[pairs["seg"]])
+            labels = [self.tree.by_id[int(u)]["path"] if int(u) != ROOT else "(all codes)" for u in uniq]
+            return inv, labels
+        if name == "source":
+            uniq, inv = dense(pairs["sid"])
+            return inv, [self.sources[int(u)]["name"] for u in uniq]
+        if name == "coder":
+            uniq, inv = dense(segs.coder[pairs["seg"]])
+            return inv, [segs.coders[int(u)] if u >= 0 else NONE_VALUE for u in uniq]
+        if name == "participant":
+            uniq, inv = dense(pairs["pid"])
+            return inv, [self.participants.get(int(u), NONE_VALUE) if u >= 0 else NONE_VALUE for u in uniq]
+        values: dict[str, int] = {NONE_VALUE: 0}
+        labels = [NONE_VALUE]
+
+        def table(attrs: dict[int, dict[str, str]]) -> np.ndarray:
+            size = (max(attrs) + 1) if attrs else 1
+            arr = np.full(size, -1, dtype=np.int64)
+            for key, a in attrs.items():
+                if name in a and a[name] != "":
+                    v = a[name]
+                    if v not in values:
+                        values[v] = len(labels)
+                        labels.append(v)
+                    arr[key] = values[v]
+            return arr
+        by_participant = table(self.participant_attrs)
+        by_source = table(self.source_attrs)
+        pid = pairs["pid"]
+        sid = pairs["sid"]
+        from_participant = np.full(len(pid), -1, dtype=np.int64)
+        ok = (pid >= 0) & (pid < len(by_participant))
+        from_participant[ok] = by_participant[pid[ok]]
+        from_source = np.full(len(sid), -1, dtype=np.int64)
+        ok = sid < len(by_source)
+        from_source[ok] = by_source[sid[ok]]
+        value = np.where(from_participant >= 0, from_participant, from_source)
+        value[value < 0] = 0
+        return value, labels
+
+
+@dataclass
+class Segments:
+    """Merged segments and their attributed pieces (segment x turn), as numpy columns.
+
+    Segment columns: ``code`` (the code it counts for; ``ROOT`` = all codes), ``sid``, ``coder``
+    (index into ``coders``, -1 when merged across coders), ``start``, ``end``, ``codings``.
+    ``pairs``: one row per segment and overlapping respondent turn (``turn`` = row in the context's
+    turn columns, -1 outside turns) with ``seg``, ``sid``, ``pid`` (-1 unknown), ``start``/``end``
+    clipped to the turn."""
+
+    ctx: Context
+    code: np.ndarray
+    sid: np.ndarray
+    coder: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    codings: np.ndarray
+    coders: list[str]
+    pairs: dict[str, np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.code)
+
+    def select_pairs(self, mask: np.ndarray) -> "Segments":
+        """Keep only the attributed pieces in ``mask`` (segments without pieces stop counting)."""
+        pairs = {k: v[mask] for k, v in self.pairs.items()}
+        return Segments(self.ctx, self.code, self.sid, self.coder, self.start, self.end, self.codings,
+                        self.coders, pairs)
+
+    def live(self) -> np.ndarray:
+        """Indices of the segments that still have an attributed piece, in order."""
+        return distinct(self.pairs["seg"])  # pieces are in segment order: cheap
+
+    def spans(self) -> tuple[np.ndarray, np.ndarray]:
+        """Start and end of each attributed piece: the segment clipped to its turn."""
+        seg, turn = self.pairs["seg"], self.pairs["turn"]
+        start, end = self.start[seg], self.end[seg]
+        if len(self.ctx.turns["start"]):
+            inside = turn >= 0
+            safe = np.maximum(turn, 0)
+            start = np.where(inside, np.maximum(start, self.ctx.turns["start"][safe]), start)
+            end = np.where(inside, np.minimum(end, self.ctx.turns["end"][safe]), end)
+        return start, np.maximum(end, start)
+
+    def words(self) -> np.ndarray:
+        """Words in each attributed piece (a word cut by the piece's edge counts)."""
+        pairs = self.pairs
+        out = np.zeros(len(pairs["seg"]), dtype=np.int64)
+        if len(out) == 0:
+            return out
+        word_start, word_end = self.ctx.words(dense(pairs["sid"])[0].tolist())
+        piece_start, piece_end = self.spans()
+        lo = pairs["sid"] * _SHIFT + piece_start
+        hi = pairs["sid"] * _SHIFT + piece_end
+        out = np.searchsorted(word_start, hi, "left") - np.searchsorted(word_end, lo, "right")
+        return np.maximum(out, 0)
+
+
+_WORD_CHARS: np.ndarray | None = None
+
+
+def word_bounds(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and ends of the words of ``text``, as ``WORD_RE`` finds them, computed with numpy.
+
+    A word is a run of word characters (``str.isalnum`` or ``_``); a hyphen or apostrophe between
+    two word characters joins them ("co-operation", "don't")."""
+    global _WORD_CHARS
+    if _WORD_CHARS is None:
+        _WORD_CHARS = np.array([chr(c).isalnum() or c == 95 for c in range(0x3000)], dtype=bool)
+    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    inword = np.zeros(len(points), dtype=bool)
+    low = points < len(_WORD_CHARS)
+    inword[low] = _WORD_CHARS[points[low]]
+    if not low.all():
+        high = points[~low]
+        uniq = dense(high.astype(np.int64))[0] if high.max() < 10_000_000 else np.unique(high)
+        ok = np.array([chr(int(c)).isalnum() for c in uniq], dtype=bool)
+        inword[~low] = ok[np.searchsorted(uniq, high)]
+    if len(points) > 2:
+        joiner = (points[1:-1] == 45) | (points[1:-1] == 39) | (points[1:-1] == 0x2019)
+        inword[1:-1] |= joiner & inword[:-2] & inword[2:]
+    edges = np.diff(np.concatenate([[0], inword.astype(np.int8), [0]]))
+    return np.flatnonzero(edges == 1).astype(np.int64), np.flatnonzero(edges == -1).astype(np.int64)
+
+
+def code_filter(ctx: Context, code: str | None) -> tuple[int | None, list[int] | None]:
+    if code is None:
+        return None, None
+    node = ctx.tree.get(code)
+    return node["id"], sorted(ctx.subtree(node["id"]))
+
+
+def source_filter(ctx: Context, source: str | None) -> int | None:
+    if source is None:
+        return None
+    for sid, src in ctx.sources.items():
+        if src["name"] == source:
+            return sid
+    known = ", ".join(sorted(s["name"] for s in ctx.sources.values())[:10])
+    raise NotFound(f"no source named '{source}' in the project" + (f" (sources: {known} ...)" if known else ""))
+
+
+def build(ctx: Context, *, code: str | None = None, coder: str | None = None, origin: str | None = None,
+          source: str | None = None, where: dict[str, str] | None = None, include_interviewer: bool = False,
+          mode: str = "own", level: int | None = None, root: bool = False, by_coder: bool = True,
+          where_option: str = "--where") -> Segments:
+    """Segments of the codings that pass the filters, attributed to respondents' turns.
+
+    ``mode``/``level``/``root``: which codes a coding counts for (see :meth:`Context.targets`);
+    ``by_coder=False`` merges the codings of different coders too (coded text, for word counts)."""
+    if level is not None and level < 1:
+        raise CodingError(f"--level must be 1 or more, not {level}")
+    where = dict(where or {})
+    for name in where:
+        ctx.check_dimension(name, where_option, allow_code=False)
+    key = (code, coder, origin, source, tuple(sorted(where.items())), include_interviewer, mode, level, root,
+           by_coder)
+    memo = _MEMO.get(ctx.store)
+    cached = memo["segments"] if memo is not None and memo["context"] is ctx else None
+    if cached is not None and key in cached:
+        return cached[key]
+    segs = _build(ctx, code=code, coder=coder, origin=origin, source=source, where=where,
+                  include_interviewer=include_interviewer, mode=mode, level=level, root=root, by_coder=by_coder)
+    if cached is not None:
+        while len(cached) >= _MEMO_SEGMENTS:
+            cached.pop(next(iter(cached)))
+        cached[key] = segs
+    return segs
+
+
+def _build(ctx: Context, *, code, coder, origin, source, where, include_interviewer, mode, level, root,
+           by_coder) -> Segments:
+    top, code_ids = code_filter(ctx, code)
+    cols = ctx.store.coding_columns(code_ids=code_ids, coder=coder, origin=origin,
+                                    source_id=source_filter(ctx, source))
+    coders = cols["coders"]
+    present = dense(cols["code_id"])[0].tolist()
+    targets = ctx.targets(present, mode=mode, level=level, top=top, root=root or mode == "only-root")
+    if mode == "only-root":
+        targets = {k: [ROOT] for k in targets}
+    # expand each coding to the codes it counts for (CSR over code ids)
+    size = (max(present) + 1) if present else 1
+    counts = np.zeros(size, dtype=np.int64)
+    for cid, ts in targets.items():
+        counts[cid] = len(ts)
+    offsets = np.concatenate([[0], np.cumsum(counts)])
+    flat = np.zeros(int(offsets[-1]), dtype=np.int64)
+    for cid, ts in targets.items():
+        flat[offsets[cid]:offsets[cid] + len(ts)] = ts
+    code_id = cols["code_id"]
+    position, end = cols["position"], cols["end"]
+    coder_idx = cols["coder"] if by_coder else np.zeros(len(code_id), dtype=np.int64)
+    presorted = bool(np.all(position[1:] >= position[:-1])) if len(position) else True
+    if len(code_id) and int(counts.max()) == 1 and int(counts[code_id].min()) == 1:
+        target = flat[offsets[code_id]]  # one code each: no expansion
+    else:
+        reps = counts[code_id]
+        row = np.repeat(np.arange(len(code_id)), reps)
+        within = np.arange(len(row)) - np.repeat(np.cumsum(reps) - reps, reps)
+        target = flat[offsets[code_id[row]] + within] if len(row) else np.zeros(0, dtype=np.int64)
+        position, end, coder_idx = position[row], end[row], coder_idx[row]
+    # merge within (target code, coder, source); codes as dense ranks so the sort key stays small
+    target_ids, target_rank = dense(target)
+    n_coder = max(len(coders), 1)
+    major, seg_pos, e, members = merge_intervals(target_rank * n_coder + coder_idx, position, end,
+                                                 presorted=presorted)
+    seg_coder = major % n_coder if by_coder else np.full(len(major), -1, dtype=np.int64)
+    seg_code = target_ids[major // n_coder] if len(major) else np.zeros(0, dtype=np.int64)
+    seg_sid, s = seg_pos >> 32, seg_pos & _LOW
+    pairs = attribute(ctx, seg_sid, s, e, include_interviewer)
+    segs = Segments(ctx, seg_code, seg_sid, seg_coder, s, e, members, coders, pairs)
+    for name, wanted in where.items():
+        value, labels = ctx.value_codes(name, segs)
+        if wanted in labels:
+            segs = segs.select_pairs(value == labels.index(wanted))
+        else:
+            segs = segs.select_pairs(np.zeros(len(value), dtype=bool))
+    return segs
+
+
+def attribute(ctx: Context, sid: np.ndarray, start: np.ndarray, end: np.ndarray,
+              include_interviewer: bool) -> dict[str, np.ndarray]:
+    """Pieces of each segment per overlapping turn (interviewer turns dropped unless asked).
+
+    One row per (segment, turn) in segment order: ``seg``, ``turn`` (-1: the segment lies outside
+    every turn), ``sid``, ``pid`` (-1: no participant)."""
+    turns = ctx.turns
+    n = len(sid)
+    high = sid * _SHIFT
+    reach_end = np.maximum(end, start + 1)  # an empty coding still sits in a turn
+    lo = np.searchsorted(turns["key_reach"], high + start, "right")
+    hi = np.searchsorted(turns["key_start"], high + reach_end, "left")
+    k = np.maximum(hi - lo, 0)
+    if not turns["monotone"]:  # turns that overlap each other: keep only real overlaps
+        seg = np.repeat(np.arange(n), k)
+        turn = np.arange(len(seg)) + np.repeat(lo - (np.cumsum(k) - k), k)
+        real = (turns["end"][turn] > start[seg]) & (turns["start"][turn] < reach_end[seg])
+        k = np.bincount(seg[real], minlength=n)
+        lo = np.where(k > 0, lo, 0)
+        turn_kept = turn[real]
+    room = np.maximum(k, 1)  # a segment outside every turn keeps one piece, turn -1
+    offset = np.cumsum(room) - room
+    seg = np.repeat(np.arange(n), room)
+    if turns["monotone"]:
+        turn = np.arange(len(seg)) + np.repeat(lo - offset, room)
+    else:
+        turn = np.zeros(len(seg), dtype=np.int64)
+        turn[np.flatnonzero(np.repeat(k > 0, room))] = turn_kept
+    turn[offset[k == 0]] = -1
+    if not include_interviewer and len(turns["start"]):
+        keep = (turn < 0) | ~turns["interviewer"][np.maximum(turn, 0)]
+        seg, turn = seg[keep], turn[keep]
+    pid = turns["participant_id"][np.maximum(turn, 0)] if len(turns["start"]) else np.full(len(turn), -1)
+    return {"seg": seg, "turn": turn, "sid": sid[seg], "pid": np.where(turn >= 0, pid, -1)}
+
+
+# ---------------------------------------------------------------------- the listing
+def segments_frame(store: Store, *, code: str | None = None, coder: str | None = None,
+                   origin: str | None = None, source: str | None = None, where: dict[str, str] | None = None,
+                   include_interviewer: bool = False, level: int | None = None, rollup: bool = False,
+                   language: str | None = None) -> pd.DataFrame:
+    """One row per segment; see :meth:`coding.Project.segments`."""
+    ctx = Context.load(store)
+    mode = "outline" if rollup else ("level" if level is not None else "own")
+    segs = build(ctx, code=code, coder=coder, origin=origin, source=source, where=where,
+                 include_interviewer=include_interviewer, mode=mode, level=level)
+    return describe(ctx, segs, language=language)
+
+
+def describe(ctx: Context, segs: Segments, *, language: str | None = None) -> pd.DataFrame:
+    """The segments that still have attributed pieces, as a DataFrame (one row each)."""
+    lang = ctx.language(language)
+    live = segs.live()
+    pairs = segs.pairs
+    turns = ctx.turns
+    speakers, timestamps = ctx.turn_labels()
+    words = segs.words()
+    texts = ctx.texts(segs.sid[live].tolist()) if len(live) else {}
+    tree = ctx.tree
+    attr_names = ctx.attribute_names()
+    attr_values = {name: ctx.value_codes(name, segs) for name in attr_names}
+    # pieces grouped by segment (pairs are sorted by segment)
+    bounds = np.searchsorted(pairs["seg"], np.append(live, np.iinfo(np.int64).max))
+    rows = []
+    for i, seg in enumerate(live.tolist()):
+        a, b = bounds[i], bounds[i + 1]
+        turn_rows = [t for t in pairs["turn"][a:b].tolist() if t >= 0]
+        pids = [p for p in pairs["pid"][a:b].tolist()]
+        sid = int(segs.sid[seg])
+        cid = int(segs.code[seg])
+        node = tree.by_id[cid]
+        record = {
+            "source": ctx.sources[sid]["name"], "code": node["code"], "code_path": node["path"],
+            "label": tree.label(cid, lang), "coder": segs.coders[segs.coder[seg]] if segs.coder[seg] >= 0 else "",
+            "start": int(segs.start[seg]), "end": int(segs.end[seg]),
+            "text": texts[sid][segs.start[seg]:segs.end[seg]], "codings": int(segs.codings[seg]),
+            "words": int(words[a:b].sum()),
+            "turn": _join(turns["idx"][t] for t in turn_rows),
+            "timestamp": _join(timestamps[t] for t in turn_rows),
+            "speaker": _join(speakers[t] for t in turn_rows),
+            "participant": _join(ctx.participants.get(p) for p in pids if p >= 0),
+        }
+        for name in attr_names:
+            value, labels = attr_values[name]
+            record[name] = _join(labels[v] for v in value[a:b].tolist() if v > 0)
+        rows.append(record)
+    columns = ["source", "code", "code_path", "label", "coder", "start", "end", "text", "codings", "words",
+               "turn", "timestamp", "speaker", "participant", *attr_names]
+    rank = {node["code"]: i for i, node in enumerate(tree.ordered())}
+    rows.sort(key=lambda r: (rank.get(r["code"], 0), r["source"], r["start"], r["coder"]))
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _join(values: Iterable) -> str:
+    return "; ".join(dict.fromkeys(str(v) for v in values if v not in (None, "")))

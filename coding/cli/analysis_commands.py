@@ -1,0 +1,151 @@
+"""``coding segments``, ``coding matrix``, ``coding cooccurrence``, ``coding quotes``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from . import cli
+from .coding_commands import filter_options, parse_where
+from .output import emit, format_option
+
+interviewer_option = click.option(
+    "--include-interviewer", is_flag=True,
+    help="Count interviewer turns too (left out by default).")
+level_option = click.option("--level", type=click.IntRange(min=1),
+                            help="Codes down to this depth only (1 = top-level themes), sub-codes rolled up.")
+language_option = click.option("--language", help="Language of code labels (default: most sources' language).")
+
+
+@cli.command("segments")
+@filter_options
+@interviewer_option
+@level_option
+@click.option("--rollup", is_flag=True, help="List under every code the merged segments of its whole subtree.")
+@language_option
+@format_option("table", "csv", "json", "xlsx", "md")
+@click.pass_obj
+def segments_command(state, code, coder, origin, source, where, include_interviewer, level, rollup, language,
+                     fmt, output):
+    """List coded segments (overlapping or touching codings merged) with speaker and attributes.
+
+    Example: coding segments --code samarbejde --level 1 --format csv -o segments.csv
+    """
+    frame = state.project.segments(code=code, coder=coder, origin=origin, source=source,
+                                   where=parse_where(where), include_interviewer=include_interviewer,
+                                   level=level, rollup=rollup, language=language)
+    records = frame.to_dict("records")
+    emit(records, fmt, output, list(frame.columns), sheet="segments")
+
+
+@cli.command("matrix")
+@click.option("--rows", default="code", show_default=True,
+              help="Row dimension: code, an attribute (role, municipality ...), source, participant or coder.")
+@click.option("--cols", multiple=True, metavar="DIM",
+              help="Column dimension (repeatable: --cols municipality --cols role). Default: role.")
+@click.option("--count", type=click.Choice(["segments", "participants", "sources", "words"]), default="segments",
+              show_default=True, help="What each cell counts.")
+@level_option
+@filter_options
+@click.option("--normalize", type=click.Choice(["none", "row", "col", "total"]), default="none",
+              show_default=True, help="Percent of the row's Total, the column's or everything's.")
+@interviewer_option
+@language_option
+@click.option("--heatmap", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also draw the matrix as a heatmap (.png).")
+@format_option("table", "csv", "json", "xlsx", "md")
+@click.pass_obj
+def matrix_command(state, rows, cols, count, level, code, coder, origin, source, where, normalize,
+                   include_interviewer, language, heatmap, fmt, output):
+    """Count segments (or participants, sources, words) by code and role, municipality or any attribute.
+
+    Example: coding matrix --rows code --cols municipality --cols role --format csv -o matrix.csv
+    """
+    from ..analysis.matrix import matrix_records, matrix_rows
+    from ..analysis.plots import heatmap_png
+
+    if heatmap is not None and heatmap.suffix.lower() != ".png":
+        raise click.BadParameter(f"'{heatmap}' must be a .png file", param_hint="--heatmap")
+    frame = state.project.matrix(rows, list(cols) or ["role"], count=count, level=level, code=code, coder=coder,
+                                 origin=origin, source=source, where=parse_where(where), normalize=normalize,
+                                 include_interviewer=include_interviewer, language=language)
+    records, columns = matrix_rows(frame)
+    emit(records, fmt, output, columns, sheet="matrix", json_data=matrix_records(frame))
+    if heatmap is not None:
+        heatmap_png(frame, heatmap)
+        state.say(f"wrote {heatmap}")
+
+
+@cli.command("cooccurrence")
+@click.option("--unit", type=click.Choice(["turn", "segment"]), default="turn", show_default=True,
+              help="Codes co-occur in the same respondent turn, or in overlapping segments.")
+@level_option
+@filter_options
+@interviewer_option
+@language_option
+@click.option("--graph", "graph_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the network: .graphml, .gexf or .png.")
+@click.option("--min-count", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Edges in the graph need at least this many co-occurrences.")
+@format_option("table", "csv", "json", "xlsx", "md")
+@click.pass_obj
+def cooccurrence_command(state, unit, level, code, coder, origin, source, where, include_interviewer, language,
+                         graph_path, min_count, fmt, output):
+    """Pairs of codes that occur together, with counts and Jaccard index; optionally the network.
+
+    Example: coding cooccurrence --unit turn --level 1 --graph themes.png
+    """
+    from ..analysis.cooccurrence import graph, write_graph
+    from ..analysis.plots import words
+
+    frame = state.project.cooccurrence(unit=unit, level=level, code=code, coder=coder, origin=origin,
+                                       source=source, where=parse_where(where),
+                                       include_interviewer=include_interviewer, language=language)
+    if graph_path is not None:  # check the suffix before printing anything
+        write_graph(graph(frame, min_count=min_count), graph_path,
+                    title=words(frame.attrs["language"])["cooccurrence"])
+    emit(frame.to_dict("records"), fmt, output, list(frame.columns), sheet="cooccurrence")
+    if graph_path is not None:
+        state.say(f"wrote {graph_path}")
+
+
+@cli.command("quotes")
+@click.option("--code", required=True, help="The code (id, path or label); its sub-codes are included.")
+@click.option("--by", default="role", show_default=True, help="Group the quotes by this attribute.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many quotes per group (best first).")
+@click.option("--coder", help="Only codings by this coder.")
+@click.option("--origin", help="Only codings of this origin.")
+@click.option("--source", help="Only this source.")
+@click.option("--where", multiple=True, metavar="ATTR=VALUE", help="Only speakers/sources with this value.")
+@interviewer_option
+@click.option("--min-chars", type=click.IntRange(min=1), default=60, show_default=True,
+              help="Shorter quotes rank lower.")
+@click.option("--max-chars", type=click.IntRange(min=20), default=400, show_default=True,
+              help="Longer quotes rank lower.")
+@language_option
+@format_option("text", "md", "docx", default="text")
+@click.pass_obj
+def quotes_command(state, code, by, limit, coder, origin, source, where, include_interviewer, min_chars,
+                   max_chars, language, fmt, output):
+    """Quotes for a theme, grouped by role or municipality, attributed, whole sentences first.
+
+    Example: coding quotes --code samarbejde --by municipality --limit 3 --format docx -o quotes.docx
+    """
+    from ..analysis.quotes import render_quotes, write_quotes_docx
+
+    if fmt == "docx" and output is None:
+        raise click.UsageError("--format docx needs -o FILE.docx")
+    frame = state.project.quotes(code, by=by, limit=limit, coder=coder, origin=origin, source=source,
+                                 where=parse_where(where), include_interviewer=include_interviewer,
+                                 min_chars=min_chars, max_chars=max_chars, language=language)
+    if fmt == "docx":
+        write_quotes_docx(frame, output)
+        state.say(f"wrote {output}")
+        return
+    text = render_quotes(frame, fmt)
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+        state.say(f"wrote {output}")
+    else:
+        click.echo(text, nl=False)

@@ -1,0 +1,399 @@
+"""Segments, matrices, co-occurrence and quotes against a small project counted by hand.
+
+The project (built from real text files and a real manifest through the CLI):
+
+* nordby_leder.txt, Nordby, individual interview: Interviewer + Mette (Leder).
+* aabaek_fokus.txt, Åbæk, focus group: Interviewer + Bo (Sagsbehandler), Carl
+  (Virksomhedskonsulent), Dorte (Leder): three roles in one source.
+* kildemose_vk.txt, Kildemose: Interviewer + Eva (Virksomhedskonsulent).
+
+Codes: samarbejde (parent) with samarbejde/virksomheder and samarbejde/borgere; ressourcer.
+Codings are numbered c1..c14 below; the hand counts are worked out next to each test.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import docx
+import networkx as nx
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from coding import Project
+from coding.cli import cli
+
+NORDBY = ("Interviewer: Hvordan samarbejder I med virksomhederne?\n\n"
+          "Mette: Vi ringer til virksomhederne hver uge. Det giver gode praktikker. Borgerne er glade for det.\n\n"
+          "Interviewer: Hvad mangler I?\n\n"
+          "Mette: Vi mangler flere konsulenter.\n")
+AABAEK = ("Interviewer: Fortæl om jeres samarbejde.\n\n"
+          "Bo: Vi holder møder med jobcentret hver måned.\n\n"
+          "Carl: Jeg besøger virksomhederne. Jeg kender mange arbejdsgivere.\n\n"
+          "Dorte: Som leder ser jeg, at det virker. Men vi har for få ressourcer.\n")
+KILDEMOSE = ("Interviewer: Hvordan går det?\n\n"
+             "Eva: Vi samarbejder med borgerne om deres mål. Det tager tid.\n")
+MANIFEST = ("source,speaker,participant,role,municipality\n"
+            "nordby_leder.txt,,,,Nordby\n"
+            "nordby_leder.txt,Interviewer,INT-1,Interviewer,\n"
+            "nordby_leder.txt,Mette,NOR-L-1,Leder,\n"
+            "aabaek_fokus.txt,,,,Åbæk\n"
+            "aabaek_fokus.txt,Interviewer,INT-1,Interviewer,\n"
+            "aabaek_fokus.txt,Bo,AAB-S-1,Sagsbehandler,\n"
+            "aabaek_fokus.txt,Carl,AAB-VK-1,Virksomhedskonsulent,\n"
+            "aabaek_fokus.txt,Dorte,AAB-L-1,Leder,\n"
+            "kildemose_vk.txt,,,,Kildemose\n"
+            "kildemose_vk.txt,Interviewer,INT-1,Interviewer,\n"
+            "kildemose_vk.txt,Eva,KIL-VK-1,Virksomhedskonsulent,\n")
+
+VK, BO, RES, SAM = "samarbejde/virksomheder", "samarbejde/borgere", "ressourcer", "samarbejde"
+
+
+def run(project: Path, *args: str, ok: bool = True):
+    result = CliRunner().invoke(cli, ["--project", str(project), *args], catch_exceptions=False)
+    if ok:
+        assert result.exit_code == 0, result.output
+    return result
+
+
+def span(text: str, phrase: str, until: str | None = None, *, from_: int = 0) -> tuple[int, int]:
+    start = text.index(phrase, from_)
+    end = text.index(until, start) + len(until) if until else start + len(phrase)
+    return start, end
+
+
+def build_project(tmp_path: Path) -> Path:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for name, text in (("nordby_leder.txt", NORDBY), ("aabaek_fokus.txt", AABAEK), ("kildemose_vk.txt", KILDEMOSE)):
+        (folder / name).write_text(text, encoding="utf-8")
+    (tmp_path / "participants.csv").write_text(MANIFEST, encoding="utf-8")
+    path = tmp_path / "p.db"
+    run(path, "import", str(folder), "--manifest", str(tmp_path / "participants.csv"))
+    with Project.open(path) as project, project.transaction():
+        store = project.store
+        sam = store.upsert_code(code="samarbejde", parent_id=None, position=1,
+                                labels={"da": "Samarbejde", "en": "Collaboration"})
+        vk = store.upsert_code(code="virksomheder", parent_id=sam, position=2,
+                               labels={"da": "Samarbejde med virksomheder", "en": "Employers"})
+        bo = store.upsert_code(code="borgere", parent_id=sam, position=3,
+                               labels={"da": "Samarbejde med borgere", "en": "Citizens"})
+        res = store.upsert_code(code="ressourcer", parent_id=None, position=4,
+                                labels={"da": "Ressourcer", "en": "Resources"})
+        ids = {r["name"]: r["id"] for r in store.source_names()}
+        texts = store.source_texts()
+        n, a, k = ids["nordby_leder.txt"], ids["aabaek_fokus.txt"], ids["kildemose_vk.txt"]
+        tn, ta, tk = texts[n], texts[a], texts[k]
+        c1 = span(tn, "Vi ringer til virksomhederne hver uge.")
+        c2 = (c1[1], span(tn, "Det giver gode praktikker.")[1])  # touches c1: one segment
+        codings = [
+            (n, c1, vk, "anne"),                                                       # c1
+            (n, c2, vk, "anne"),                                                       # c2
+            (n, span(tn, "Borgerne er glade for det."), bo, "anne"),                   # c3
+            (n, span(tn, "Vi mangler flere konsulenter."), res, "anne"),               # c4
+            (n, span(tn, "Hvordan samarbejder I med virksomhederne?"), vk, "anne"),    # c5 interviewer only
+            (n, span(tn, "ringer til virksomhederne"), vk, "auto"),                    # c6 second coder
+            (a, span(ta, "Vi holder møder med jobcentret hver måned."), sam, "anne"),  # c7 on the parent
+            (a, span(ta, "Jeg besøger virksomhederne.", "at det virker."), vk, "anne"),  # c8 Carl -> Dorte
+            (a, span(ta, "Jeg kender mange arbejdsgivere."), vk, "anne"),              # c9 inside c8
+            (a, span(ta, "Jeg besøger virksomhederne."), bo, "anne"),                  # c10 sub-code inside c8
+            (a, span(ta, "Men vi har for få ressourcer."), res, "anne"),               # c11
+            (a, span(ta, "for få ressourcer"), res, "auto"),                           # c12 second coder
+            (k, span(tk, "Vi samarbejder med borgerne om deres mål."), bo, "anne"),    # c13
+            (k, span(tk, "Det tager tid."), bo, "anne"),                               # c14 gap: own segment
+        ]
+        store.insert_codings({"source_id": sid, "start": s, "end": e, "code_id": cid, "coder": coder,
+                              "origin": "auto" if coder == "auto" else "manual"}
+                             for sid, (s, e), cid, coder in codings)
+    return path
+
+
+@pytest.fixture()
+def project_path(tmp_path) -> Path:
+    return build_project(tmp_path)
+
+
+def cells(frame) -> dict:
+    return {(row, col): frame.at[row, col] for row in frame.index for col in frame.columns}
+
+
+# --------------------------------------------------------------------------- segments
+def test_segments_merge_overlapping_and_touching_per_coder(project_path):
+    with Project.open(project_path) as project:
+        segs = project.segments()
+    # c1+c2 touch -> one; c8+c9 overlap -> one; c5 lies only in an interviewer turn -> left out;
+    # c6 (auto) inside c1 stays its own segment: another coder.
+    assert len(segs) == 11  # 14 codings - 2 merges - c5
+    vk = segs[segs["code"] == "virksomheder"].sort_values(["source", "coder", "start"])
+    assert list(zip(vk["source"], vk["coder"], vk["codings"])) == [
+        ("aabaek_fokus.txt", "anne", 2), ("nordby_leder.txt", "anne", 2), ("nordby_leder.txt", "auto", 1)]
+    first = vk.iloc[1]
+    assert first["text"] == "Vi ringer til virksomhederne hver uge. Det giver gode praktikker."
+    assert first["role"] == "Leder" and first["municipality"] == "Nordby" and first["participant"] == "NOR-L-1"
+    spanning = vk.iloc[0]
+    assert spanning["participant"] == "AAB-VK-1; AAB-L-1"
+    assert spanning["role"] == "Virksomhedskonsulent; Leder" and spanning["turn"] == "3; 4"
+    # 7 words in Carl's part + 7 in Dorte's; the label "Dorte:" between the turns is no one's words
+    assert spanning["words"] == 14
+
+
+def test_segments_interviewer_and_rollup(project_path):
+    with Project.open(project_path) as project:
+        with_interviewer = project.segments(code="virksomheder", include_interviewer=True)
+        assert len(with_interviewer) == 4
+        assert "Interviewer" in set(with_interviewer["role"])
+        rolled = project.segments(code="samarbejde", level=1)
+        # c1+c2 | c3 | c6 (auto) | c7 | c8+c9+c10 | c13 | c14: seven segments, all under the parent
+        assert len(rolled) == 7 and set(rolled["code"]) == {"samarbejde"}
+        assert sorted(rolled["codings"].tolist()) == [1, 1, 1, 1, 1, 2, 3]
+
+
+# --------------------------------------------------------------------------- matrix by hand
+# Segments per code and role (interviewer left out):
+#   virksomheder: Nordby anne (c1+c2, Leder), Nordby auto (c6, Leder), Åbæk anne (c8+c9: Carl VK and
+#                 Dorte Leder) -> Leder 3, VK 1, Total 3 (the spanning segment counts once)
+#   borgere:      c3 (Leder), c10 (VK), c13, c14 (VK) -> Leder 1, VK 3, Total 4
+#   samarbejde:   c1+c2, c3, c6 (Leder), c7 (Sagsbehandler), c8+c9+c10 (VK, Leder: c10 lies inside
+#                 c8, so not counted twice), c13, c14 (VK) -> Leder 4, S 1, VK 3, Total 7
+#   ressourcer:   c4, c11, c12 (Leder) -> Leder 3, Total 3
+def test_matrix_segments_by_role(project_path):
+    with Project.open(project_path) as project:
+        frame = project.matrix("code", ["role"])
+    assert frame.index.name == "code"
+    assert list(frame.index) == [SAM, VK, BO, RES]
+    assert list(frame.columns) == ["Leder", "Sagsbehandler", "Virksomhedskonsulent", "Total"]
+    assert frame.loc[VK].tolist() == [3, 0, 1, 3]
+    assert frame.loc[BO].tolist() == [1, 0, 3, 4]
+    assert frame.loc[SAM].tolist() == [4, 1, 3, 7]
+    assert frame.loc[RES].tolist() == [3, 0, 0, 3]
+
+
+def test_matrix_participants_sources_words(project_path):
+    with Project.open(project_path) as project:
+        participants = project.matrix("code", ["role"], count="participants")
+        sources = project.matrix("code", ["role"], count="sources")
+        words = project.matrix("code", ["role"], count="words")
+    # participants: virksomheder Mette+Dorte / Carl; samarbejde Mette+Dorte / Bo / Carl+Eva (5 people)
+    assert participants.loc[VK].tolist() == [2, 0, 1, 3]
+    assert participants.loc[SAM].tolist() == [2, 1, 2, 5]
+    assert participants.loc[RES].tolist() == [2, 0, 0, 2]
+    # sources: virksomheder Nordby+Åbæk / Åbæk -> Total 2 distinct sources, not 3
+    assert sources.loc[VK].tolist() == [2, 0, 1, 2]
+    assert sources.loc[BO].tolist() == [1, 0, 2, 3]
+    # words (overlaps once, across coders): virksomheder Nordby 10 + Dorte's part 7 / Carl's part 7
+    assert words.loc[VK].tolist() == [17, 0, 7, 24]
+    assert words.loc[RES].tolist() == [10, 0, 0, 10]        # c12 lies inside c11
+    assert words.loc[BO].tolist() == [5, 0, 13, 18]
+    assert words.loc[SAM].tolist() == [22, 7, 17, 46]       # 15 + 7 | 7 | 7 + 10
+
+
+def test_matrix_interviewer_coder_level_where(project_path):
+    with Project.open(project_path) as project:
+        both = project.matrix("code", ["role"], include_interviewer=True)
+        assert both.loc[VK].tolist() == [1, 3, 0, 1, 4]  # c5 in the interviewer's turn
+        assert list(both.columns)[0] == "Interviewer"
+        anne = project.matrix("code", ["role"], coder="anne")
+        assert anne.loc[VK].tolist() == [2, 0, 1, 2]
+        assert anne.loc[RES].tolist() == [2, 0, 0, 2]
+        top = project.matrix("code", ["role"], level=1)
+        assert list(top.index) == [SAM, RES]
+        assert top.loc[SAM].tolist() == [4, 1, 3, 7]
+        aabaek = project.matrix("code", ["role"], where={"municipality": "Åbæk"})
+        assert list(aabaek.columns) == ["Leder", "Sagsbehandler", "Virksomhedskonsulent", "Total"]
+        assert aabaek.loc[SAM].tolist() == [1, 1, 1, 2]
+
+
+def test_matrix_two_column_attributes_and_transposed(project_path):
+    with Project.open(project_path) as project:
+        frame = project.matrix("code", ["municipality", "role"])
+        assert list(frame.columns) == ["Kildemose / Virksomhedskonsulent", "Nordby / Leder", "Åbæk / Leder",
+                                       "Åbæk / Sagsbehandler", "Åbæk / Virksomhedskonsulent", "Total"]
+        assert frame.loc[SAM].tolist() == [2, 3, 1, 1, 1, 7]
+        by_role = project.matrix("role", ["code"])
+    # Total per role = all codes together: Leder has c1+c2, c3, c4 and c6 in Nordby, the Dorte part
+    # of c8+c9+c10 and c11, c12 in Åbæk -> 7, though the cells add up to 11
+    assert by_role.index.name == "role"
+    assert list(by_role.columns) == [SAM, VK, BO, RES, "Total"]
+    assert by_role.loc["Leder"].tolist() == [4, 3, 1, 3, 7]
+    assert by_role.loc["Sagsbehandler"].tolist() == [1, 0, 0, 0, 1]
+    assert by_role.loc["Virksomhedskonsulent"].tolist() == [3, 1, 3, 0, 3]
+
+
+def test_matrix_normalize(project_path):
+    with Project.open(project_path) as project:
+        row = project.matrix("code", ["role"], normalize="row")
+        col = project.matrix("code", ["role"], normalize="col")
+        total = project.matrix("code", ["role"], normalize="total")
+    assert row.loc[SAM].tolist() == [57.1, 14.3, 42.9, 100.0]           # 4/7, 1/7, 3/7
+    # columns: all codes together per role: Leder 7, Sagsbehandler 1, VK 3; everything: 10 segments
+    assert col.loc[SAM].tolist() == [57.1, 100.0, 100.0, 70.0]
+    assert col.loc[RES].tolist() == [42.9, 0.0, 0.0, 30.0]
+    assert total.loc[SAM].tolist() == [40.0, 10.0, 30.0, 70.0]
+
+
+def test_codings_and_matrix_agree(project_path):
+    """The participants the codings listing shows for a code are the matrix's participant Total."""
+    records = json.loads(run(project_path, "codings", "--code", "samarbejde", "--no-interviewer",
+                             "--format", "json").output)
+    people = {p for r in records for p in r["participant"].split("; ") if r["role"] != "Interviewer"}
+    with Project.open(project_path) as project:
+        frame = project.matrix("code", ["role"], count="participants")
+    assert len(people) == frame.at[SAM, "Total"] == 5
+
+
+# --------------------------------------------------------------------------- CLI shapes
+def test_matrix_csv_json_md_xlsx_through_cli(project_path, tmp_path):
+    text = run(project_path, "matrix", "--rows", "code", "--cols", "municipality", "--cols", "role",
+               "--format", "csv").output
+    table = list(csv.reader(io.StringIO(text)))
+    assert table[0] == ["code", "Kildemose / Virksomhedskonsulent", "Nordby / Leder", "Åbæk / Leder",
+                        "Åbæk / Sagsbehandler", "Åbæk / Virksomhedskonsulent", "Total"]
+    assert table[1] == [SAM, "2", "3", "1", "1", "1", "7"]
+    assert [r[0] for r in table[1:]] == [SAM, VK, BO, RES]
+    records = json.loads(run(project_path, "matrix", "--cols", "role", "--format", "json").output)
+    assert {"code": VK, "role": "Leder", "count": 3} in records
+    assert {"code": VK, "role": "Sagsbehandler", "count": 0} in records
+    assert len(records) == 4 * 3 and all(set(r) == {"code", "role", "count"} for r in records)
+    md = run(project_path, "matrix", "--cols", "role", "--format", "md").output
+    assert md.splitlines()[0] == "| code | Leder | Sagsbehandler | Virksomhedskonsulent | Total |"
+    out = tmp_path / "m.xlsx"
+    run(project_path, "matrix", "--rows", "role", "--cols", "code", "--format", "xlsx", "-o", str(out))
+    sheet = openpyxl.load_workbook(out).active
+    assert [c.value for c in sheet[1]] == ["role", SAM, VK, BO, RES, "Total"]
+    assert [c.value for c in sheet[2]] == ["Leder", 4, 3, 1, 3, 7]
+    table = run(project_path, "matrix", "--cols", "role", "--count", "participants").output
+    assert table.splitlines()[0].split() == ["code", "Leder", "Sagsbehandler", "Virksomhedskonsulent", "Total"]
+
+
+def test_heatmap_png(project_path, tmp_path):
+    png = tmp_path / "heat.png"
+    run(project_path, "matrix", "--cols", "role", "--heatmap", str(png), "--format", "csv")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    import matplotlib.image
+    image = matplotlib.image.imread(png)
+    assert image.shape[0] > 300 and image.shape[1] > 600
+
+
+@pytest.mark.parametrize("args,name,option,builtin", [
+    (["--cols", "kommune"], "kommune", "--cols", "code, source, participant, coder"),
+    (["--rows", "region", "--cols", "code"], "region", "--rows", "code, source, participant, coder"),
+    (["--cols", "role", "--where", "rolle=Leder"], "rolle", "--where", "source, participant, coder"),
+])
+def test_matrix_unknown_attribute_is_a_clear_error(project_path, args, name, option, builtin):
+    before = run(project_path, "matrix", "--cols", "role", "--format", "csv").output
+    result = run(project_path, "matrix", *args, ok=False)
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        f"Error: unknown attribute '{name}' in {option}; the project's attributes are: "
+        f"municipality, role (and {builtin})")
+    assert run(project_path, "matrix", "--cols", "role", "--format", "csv").output == before
+
+
+def test_matrix_bad_combinations(project_path):
+    result = run(project_path, "matrix", "--rows", "code", "--cols", "code", ok=False)
+    assert result.exit_code == 1 and "'code' is given twice" in result.output
+    result = run(project_path, "matrix", "--cols", "role", "--format", "xlsx", ok=False)
+    assert result.exit_code == 2 and "needs -o" in result.output
+    result = run(project_path, "matrix", "--cols", "role", "--code", "ukendt", ok=False)
+    assert result.exit_code == 1 and "no code 'ukendt'" in result.output
+
+
+# --------------------------------------------------------------------------- co-occurrence
+# Respondent turns with codes: Mette 1 {virksomheder, borgere}, Mette 2 {ressourcer}, Bo {samarbejde},
+# Carl {virksomheder, borgere}, Dorte {virksomheder, ressourcer}, Eva {borgere}.
+#   virksomheder-borgere: 2 turns, n 3 and 3 -> Jaccard 2 / 4 = 0.5
+#   virksomheder-ressourcer: 1 turn, n 3 and 2 -> Jaccard 1 / 4 = 0.25
+def test_cooccurrence_turns(project_path):
+    with Project.open(project_path) as project:
+        frame = project.cooccurrence()
+    rows = {(r["code_a"], r["code_b"]): (r["count"], r["n_a"], r["n_b"], r["jaccard"])
+            for r in frame.to_dict("records")}
+    assert rows == {(VK, BO): (2, 3, 3, 0.5), (VK, RES): (1, 3, 2, 0.25)}
+    assert frame.attrs["frequency"] == {SAM: 1, VK: 3, BO: 3, RES: 2}
+
+
+# Overlapping segments: Nordby c1+c2 with c6 {virksomheder}; Åbæk c8+c9 with c10 {virksomheder,
+# borgere}, c11 with c12 {ressourcer}; the rest alone -> virksomheder in 2 units, borgere in 4.
+def test_cooccurrence_segments_and_level(project_path):
+    with Project.open(project_path) as project:
+        frame = project.cooccurrence(unit="segment")
+        assert frame[["code_a", "code_b", "count", "n_a", "n_b", "jaccard"]].values.tolist() == [
+            [VK, BO, 1, 2, 4, 0.2]]
+        top = project.cooccurrence(level=1)
+    # top-level themes per turn: samarbejde in 5 turns, ressourcer in 2, together in Dorte's turn
+    assert top[["code_a", "code_b", "count", "n_a", "n_b"]].values.tolist() == [[SAM, RES, 1, 5, 2]]
+
+
+def test_cooccurrence_cli_and_graphs(project_path, tmp_path):
+    text = run(project_path, "cooccurrence", "--format", "csv").output
+    table = list(csv.DictReader(io.StringIO(text)))
+    assert table[0]["code_a"] == VK and table[0]["code_b"] == BO and table[0]["jaccard"] == "0.5"
+    graphml = tmp_path / "g.graphml"
+    run(project_path, "cooccurrence", "--graph", str(graphml))
+    g = nx.read_graphml(graphml)
+    assert g.nodes[VK]["frequency"] == 3 and g.nodes[VK]["label"] == "Samarbejde med virksomheder"
+    assert g.edges[VK, BO]["weight"] == 2 and g.edges[VK, BO]["jaccard"] == 0.5
+    gexf = tmp_path / "g.gexf"
+    run(project_path, "cooccurrence", "--graph", str(gexf))
+    assert nx.read_gexf(gexf).number_of_edges() == 2
+    png = tmp_path / "g.png"
+    run(project_path, "cooccurrence", "--graph", str(png))
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    result = run(project_path, "cooccurrence", "--graph", str(tmp_path / "g.svg"), ok=False)
+    assert result.exit_code == 1 and "g.svg: a graph is written as .graphml, .gexf, .png" in result.output
+    assert not (tmp_path / "g.svg").exists()
+
+
+# --------------------------------------------------------------------------- quotes
+def test_quotes_grouped_attributed_whole_sentences(project_path):
+    with Project.open(project_path) as project:
+        frame = project.quotes("samarbejde", by="role")
+    groups = list(dict.fromkeys(frame["group"]))
+    assert groups == ["Leder", "Sagsbehandler", "Virksomhedskonsulent"]
+    leder = frame[frame["group"] == "Leder"]
+    texts = leder["text"].tolist()
+    # c6 ("ringer til virksomhederne") widens to its sentence and joins c1+c2; c3 follows right after
+    # in the same turn: one readable passage instead of three pieces
+    assert texts[0] == "Vi ringer til virksomhederne hver uge. Det giver gode praktikker. Borgerne er glade for det."
+    assert len(texts) == 2  # Mette's passage and Dorte's part of c8 (Dorte's and Carl's words apart)
+    dorte = leder.iloc[1]
+    assert dorte["text"] == "Som leder ser jeg, at det virker." and dorte["participant"] == "AAB-L-1"
+    assert dorte["attribution"] == "Leder, Åbæk" and dorte["turn"] == 4 and dorte["source"] == "aabaek_fokus.txt"
+    vk = frame[frame["group"] == "Virksomhedskonsulent"]
+    # the complete passage of readable length ranks first
+    assert vk["text"].tolist() == ["Jeg besøger virksomhederne. Jeg kender mange arbejdsgivere.",
+                                   "Vi samarbejder med borgerne om deres mål. Det tager tid."]
+    assert vk["score"].tolist() == sorted(vk["score"].tolist(), reverse=True)
+    assert frame["complete"].all()
+
+
+def test_quotes_widen_fragments_unless_too_long(project_path):
+    """c12 codes three words ("for få ressourcer"); its quote is the whole sentence (29 characters)
+    unless that is longer than 2 * max_chars, then the coded words are quoted as a fragment."""
+    with Project.open(project_path) as project:
+        widened = project.quotes("ressourcer", coder="auto", max_chars=20)
+        fragment = project.quotes("ressourcer", coder="auto", max_chars=12)
+    assert widened["text"].tolist() == ["Men vi har for få ressourcer."] and widened["complete"].all()
+    assert fragment["text"].tolist() == ["for få ressourcer"] and not fragment["complete"].any()
+    assert fragment["score"].iloc[0] < widened["score"].iloc[0]
+
+
+def test_quotes_cli_formats(project_path, tmp_path):
+    text = run(project_path, "quotes", "--code", "samarbejde", "--by", "municipality", "--limit", "1").output
+    assert "Kildemose (1 citat)" in text
+    assert "— Virksomhedskonsulent, Kildemose (kildemose_vk.txt, tur 2)" in text
+    assert text.count("“") == 3  # one per municipality
+    md = run(project_path, "quotes", "--code", "borgere", "--format", "md").output
+    assert md.startswith("# Citater: Samarbejde med borgere (samarbejde/borgere)")
+    assert "> Vi samarbejder med borgerne om deres mål." in md
+    out = tmp_path / "q.docx"
+    run(project_path, "quotes", "--code", "ressourcer", "--format", "docx", "-o", str(out))
+    paragraphs = [p.text for p in docx.Document(out).paragraphs]
+    assert "“Men vi har for få ressourcer.”" in paragraphs
+    assert "— Leder, Åbæk (aabaek_fokus.txt, tur 4)" in paragraphs
+    result = run(project_path, "quotes", "--code", "ressourcer", "--by", "kommune", ok=False)
+    assert result.exit_code == 1 and "unknown attribute 'kommune' in --by" in result.output
