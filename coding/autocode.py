@@ -51,6 +51,7 @@ ORIGIN = "auto"
 UNITS = ("sentence", "turn")
 CHUNK_CHARS = 50_000        # text tokenised as one Doc
 TASK_CHARS = 250_000        # text handed to a worker at a time
+PIPE_BATCH = 8              # chunks per nlp.pipe batch
 AUTO_JOBS_MIN_CHARS = 2_000_000   # below this, --jobs auto stays in one process
 
 WORD, SPACE, BREAK, FINAL, CLOSER = 0, 1, 2, 3, 4
@@ -165,6 +166,7 @@ class CompiledCode:
     near: list[tuple[list, list, int, str]] = field(default_factory=list)
     unless: list = field(default_factory=list)
     patterns: int = 0
+    pattern_list: list = field(default_factory=list)
 
 
 class LanguageRules:
@@ -178,7 +180,9 @@ class LanguageRules:
         self.items: list[Item] = []
         self._item_ids: dict[tuple, int] = {}
         self.phrases: list[tuple[int, ...]] = []
+        self.phrase_trigger: list[int] = []     # which word of a phrase is looked for first
         self._phrase_ids: dict[tuple[int, ...], int] = {}
+        self.stop_words = {w.lower() for w in getattr(self.nlp.Defaults, "stop_words", set())}
         self.codes: list[CompiledCode] = []
         self.item_codes: dict[int, set[int]] = collections.defaultdict(set)
         self.triggers: set[int] = set()
@@ -225,6 +229,10 @@ class LanguageRules:
         if pid is None:
             pid = self._phrase_ids[items] = len(self.phrases)
             self.phrases.append(items)
+            # anchor on the rarest-looking word: not a stop word, then the longest
+            self.phrase_trigger.append(max(range(len(words)), key=lambda k: (
+                words[k].strip("*") not in self.stop_words and words[k].isalpha() or "*" in words[k],
+                len(words[k]), -k)))
         return ("p", pid)
 
     def _compile(self, index: int, slug: str, ruleset: dict) -> None:
@@ -234,7 +242,7 @@ class LanguageRules:
             if ref[0] == "t":
                 code.terms[ref[1]] = text
             else:
-                code.phrases.append((self.phrases[ref[1]], text))
+                code.phrases.append((ref[1], text))
         for rule in ruleset.get("near") or []:
             first = [self._ref(t) for t in rule["terms"]]
             second = [self._ref(t) for t in rule["with"]]
@@ -252,22 +260,50 @@ class LanguageRules:
                 self.matcher.add(key, [pattern])
                 self.pattern_keys[self.nlp.vocab.strings[key]] = (len(self.codes), n + 1)
             code.patterns = len(patterns)
+            code.pattern_list = patterns
         self.codes.append(code)
 
-    def _first_items(self, ref) -> list[int]:
-        return [ref[1]] if ref[0] == "t" else [self.phrases[ref[1]][0]]
+    def _trigger_item(self, ref) -> int:
+        return ref[1] if ref[0] == "t" else self.phrases[ref[1]][self.phrase_trigger[ref[1]]]
 
     def _index(self) -> None:
+        """Triggers: the words whose presence makes a unit worth a closer look (terms, each phrase's
+        anchor word, the first side of a near rule). The other side of near rules and unless words
+        are looked up only in units where something triggered."""
+        self.item_rules: dict[int, list[tuple]] = collections.defaultdict(list)
         for position, code in enumerate(self.codes):
-            refs = [("t", i) for i in code.terms] + [("p", self._phrase_ids[p]) for p, _ in code.phrases]
-            for first, second, _, _ in code.near:
-                refs += first + second
-            for ref in refs:
-                for item in self._first_items(ref):
-                    self.item_codes[item].add(position)
+            for item, text in code.terms.items():
+                self.item_rules[item].append((position, "term", item, text))
+            for pid, text in code.phrases:
+                self.item_rules[self._trigger_item(("p", pid))].append((position, "phrase", pid, text))
+            for number, (first, _, _, _) in enumerate(code.near):
+                for ref in first:
+                    self.item_rules[self._trigger_item(ref)].append((position, "near", number, None))
+        for item, rules in self.item_rules.items():
+            self.triggers.add(item)
+            self.item_codes[item].update(r[0] for r in rules)
+        # spaCy patterns run only in units holding one of their literal words (LEMMA/LOWER/ORTH/TEXT
+        # of a token that must occur); a pattern without such a word runs on every chunk.
+        self.pattern_anchors: set[int] = set()
+        self.patterns_everywhere = False
+        for code in self.codes:
+            for pattern in code.pattern_list:
+                anchor = None
+                for token in pattern:
+                    if token.get("OP") not in (None, "1"):
+                        continue
+                    for key in ("LEMMA", "LOWER", "ORTH", "TEXT", "NORM"):
+                        if isinstance(token.get(key), str) and token[key].strip():
+                            anchor = token[key].lower()
+                            break
+                    if anchor:
+                        break
+                if anchor is None:
+                    self.patterns_everywhere = True
+                else:
+                    item = self._item(anchor, False)
+                    self.pattern_anchors.add(item)
                     self.triggers.add(item)
-            for ref in code.unless:
-                self.triggers.update(self._first_items(ref))
         lex = self.lexicon
         self.by_lemma: dict[str, set[int]] = collections.defaultdict(set)
         self.by_form: dict[str, set[int]] = collections.defaultdict(set)
@@ -358,72 +394,98 @@ class LanguageRules:
 
         hits = np.flatnonzero(trig)
         pattern_hits: dict[int, list] = {}
-        if self.matcher is not None and (wanted is None or any(c.patterns and c.slug in wanted for c in self.codes)):
+        pattern_doc = self.matcher is not None and (
+            wanted is None or any(c.patterns and c.slug in wanted for c in self.codes))
+        pattern_hits_all = False
+        if pattern_doc:
             lemma_u = np.fromiter((strings.add(e[3]) for e in entries), dtype=np.uint64, count=len(entries))
             doc.from_array([LEMMA], lemma_u[inv])
-            for key, s, e in self.matcher(doc):
-                u = int(unit_id[s])
-                if int(unit_id[e - 1]) == u:
-                    pattern_hits.setdefault(u, []).append((key, s, e))
+            if self.patterns_everywhere:
+                pattern_hits_all = True
+                for key, a, b in self.matcher(doc):
+                    u = int(unit_id[a])
+                    if int(unit_id[b - 1]) == u:
+                        pattern_hits.setdefault(u, []).append((key, a, b))
         if hits.size == 0 and not pattern_hits:
             return n
 
         groups: dict[int, list[tuple[int, int]]] = {}
+        lowers = lowers.tolist()          # plain lists: indexing them is much cheaper than numpy
+        unit_list = unit_id.tolist()
         for t, u, j in zip(hits.tolist(), unit_id[hits].tolist(), inv[hits].tolist()):
             groups.setdefault(u, []).append((t, j))
-        for u in pattern_hits:
-            groups.setdefault(u, [])
         for u, members in groups.items():
             pos: dict[int, list[int]] = {}
-            candidates: set[int] = set()
             for t, j in members:
                 for item in entries[j][1]:
                     pos.setdefault(item, []).append(t)
-                    candidates |= self.item_codes.get(item, set())
-            for key, _, _ in pattern_hits.get(u, ()):
-                candidates.add(self.pattern_keys[key][0])
-            if not candidates:
+            if pattern_doc and not pattern_hits_all and any(i in self.pattern_anchors for i in pos):
+                s0 = int(unit_starts[u])
+                s1 = int(unit_starts[u + 1]) if u + 1 < len(unit_starts) else n
+                for key, a, b in self.matcher(doc[s0:s1]):
+                    pattern_hits.setdefault(u, []).append((key, s0 + a, s0 + b))
+            found_rules: dict[int, list[tuple]] = {}    # code -> [(description, spans or pairs, near?)]
+            phrase_cache: dict[int, list] = {}
+            near_done: set[tuple[int, int]] = set()
+            full = None
+            for item in pos:
+                for c, kind, ref, text in self.item_rules.get(item, ()):
+                    code = self.codes[c]
+                    if wanted is not None and code.slug not in wanted:
+                        continue
+                    if kind == "term":
+                        found_rules.setdefault(c, []).append((f"term {text}", [(t, t + 1) for t in pos[item]], False))
+                    elif kind == "phrase":
+                        spans = phrase_cache.get(ref)
+                        if spans is None:
+                            spans = phrase_cache[ref] = self._phrase_spans(ref, pos, u, unit_list, lowers)
+                        if spans:
+                            found_rules.setdefault(c, []).append((f"phrase {text}", spans, False))
+                    elif (c, ref) not in near_done:
+                        near_done.add((c, ref))
+                        first, second, within, desc = code.near[ref]
+                        a = [sp for r in first for sp in self._ref_spans(r, pos, u, unit_list, lowers)]
+                        if not a:
+                            continue
+                        if full is None:
+                            full = self._unit_positions(u, unit_starts, n, lowers)
+                        b = [sp for r in second for sp in self._ref_spans(r, full, u, unit_list, lowers)]
+                        pairs = [(x, y) for x in a for y in b if x != y and abs(x[0] - y[0]) <= within]
+                        if pairs:
+                            found_rules.setdefault(c, []).append((desc, pairs, True))
+            for key, s0, s1 in pattern_hits.get(u, ()):
+                c, number = self.pattern_keys[key]
+                if wanted is None or self.codes[c].slug in wanted:
+                    found_rules.setdefault(c, []).append((f"pattern {number}", [(s0, s1)], False))
+            if not found_rules:
                 continue
             fired_here: dict[int, tuple[list[str], list[tuple[int, int]]]] = {}
-            for c in sorted(candidates):
+            for c in sorted(found_rules):
                 code = self.codes[c]
-                if wanted is not None and code.slug not in wanted:
-                    continue
                 blocked: set[int] = set()
-                for r in code.unless:
-                    for s0, s1 in self._ref_spans(r, pos, u, unit_id, lowers):
-                        blocked.update(range(s0, s1))
-
-                def free(span: tuple[int, int]) -> bool:
-                    return not blocked or not any(t in blocked for t in range(span[0], span[1]))
-
+                if code.unless:
+                    if full is None:
+                        full = self._unit_positions(u, unit_starts, n, lowers)
+                    for r in code.unless:
+                        for b0, b1 in self._ref_spans(r, full, u, unit_list, lowers):
+                            blocked.update(range(b0, b1))
                 rules: list[str] = []
                 spans: list[tuple[int, int]] = []
-                for item, text in code.terms.items():
-                    if item in pos:
-                        kept = [(t, t + 1) for t in pos[item] if free((t, t + 1))]
-                        if kept:
-                            rules.append(f"term {text}")
-                            spans.extend(kept)
-                for items, text in code.phrases:
-                    kept = [sp for sp in self._phrase_spans(items, pos, u, unit_id, lowers) if free(sp)]
-                    if kept:
-                        rules.append(f"phrase {text}")
-                        spans.extend(kept)
-                for first, second, within, desc in code.near:
-                    a = [sp for r in first for sp in self._ref_spans(r, pos, u, unit_id, lowers) if free(sp)]
-                    if not a:
+                for desc, found_spans, is_near in found_rules[c]:
+                    if blocked:
+                        if is_near:
+                            found_spans = [pr for pr in found_spans
+                                           if not any(t in blocked for sp in pr for t in range(sp[0], sp[1]))]
+                        else:
+                            found_spans = [sp for sp in found_spans if not any(t in blocked for t in range(*sp))]
+                    if not found_spans:
                         continue
-                    b = [sp for r in second for sp in self._ref_spans(r, pos, u, unit_id, lowers) if free(sp)]
-                    close = [(x, y) for x in a for y in b if x != y and abs(x[0] - y[0]) <= within]
-                    if close:
+                    if desc not in rules:
                         rules.append(desc)
-                        spans.extend(sp for pair in close[:3] for sp in pair)
-                for key, s0, s1 in pattern_hits.get(u, ()):
-                    position, number = self.pattern_keys[key]
-                    if position == c and free((s0, s1)):
-                        rules.append(f"pattern {number}")
-                        spans.append((s0, s1))
+                    if is_near:
+                        spans.extend(sp for pair in found_spans[:3] for sp in pair)
+                    else:
+                        spans.extend(found_spans)
                 if rules:
                     fired_here[c] = (rules, spans)
             if not fired_here:
@@ -450,23 +512,42 @@ class LanguageRules:
         return n
 
     def _items_at(self, t: int, lowers) -> tuple:
-        return self.info[int(lowers[t])][1]
+        return self.info[lowers[t]][1]
 
-    def _phrase_spans(self, items: tuple[int, ...], pos, u, unit_id, lowers) -> list[tuple[int, int]]:
+    def _unit_positions(self, u: int, unit_starts, n: int, lowers) -> dict[int, list[int]]:
+        """Every rule word in unit ``u`` (not only triggers)."""
+        s0 = int(unit_starts[u])
+        s1 = int(unit_starts[u + 1]) if u + 1 < len(unit_starts) else n
+        info = self.info
+        out: dict[int, list[int]] = {}
+        for t, h in enumerate(lowers[s0:s1], start=s0):
+            for item in info[h][1]:
+                out.setdefault(item, []).append(t)
+        return out
+
+    def _phrase_spans(self, pid: int, pos, u, unit_id, lowers) -> list[tuple[int, int]]:
+        items = self.phrases[pid]
+        k = self.phrase_trigger[pid]
         out = []
         n = len(lowers)
-        for t in pos.get(items[0], ()):
-            end = t + len(items)
-            if end > n or int(unit_id[end - 1]) != u:
+        info = self.info
+        size = len(items)
+        for t in pos.get(items[k], ()):
+            start = t - k
+            end = start + size
+            if start < 0 or end > n or unit_id[start] != u or unit_id[end - 1] != u:
                 continue
-            if all(items[k] in self._items_at(t + k, lowers) for k in range(1, len(items))):
-                out.append((t, end))
+            for j in range(size):
+                if j != k and items[j] not in info[lowers[start + j]][1]:
+                    break
+            else:
+                out.append((start, end))
         return out
 
     def _ref_spans(self, ref, pos, u, unit_id, lowers) -> list[tuple[int, int]]:
         if ref[0] == "t":
             return [(t, t + 1) for t in pos.get(ref[1], ())]
-        return self._phrase_spans(self.phrases[ref[1]], pos, u, unit_id, lowers)
+        return self._phrase_spans(ref[1], pos, u, unit_id, lowers)
 
 
 # --------------------------------------------------------------------------- the engine
@@ -509,7 +590,7 @@ class Engine:
         rules = self.rules(task.language)
         found: dict = {}
         tokens = 0
-        docs = rules.nlp.pipe((c.text for c in task.chunks), batch_size=8)
+        docs = rules.nlp.pipe((c.text for c in task.chunks), batch_size=PIPE_BATCH)
         for chunk, doc in zip(task.chunks, docs):
             tokens += rules.code_doc(doc, chunk, task.unit, task.wanted, found)
         out = []

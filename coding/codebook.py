@@ -308,16 +308,22 @@ def blank_nlp(lang: str):
     return nlp
 
 
+_LANGUAGES: dict[str, bool] = {}
+
+
 def known_language(lang: Any) -> bool:
+    """Whether spaCy has a language class (and so a tokenizer) for ``lang``."""
     if not isinstance(lang, str) or not re.fullmatch(r"[a-z]{2,3}", lang):
         return False
-    import spacy.util
+    if lang not in _LANGUAGES:
+        import spacy.util
 
-    try:
-        spacy.util.get_lang_class(lang)
-    except Exception:  # spaCy raises ImportError/KeyError-like errors for unknown codes
-        return False
-    return True
+        try:
+            spacy.util.get_lang_class(lang)
+            _LANGUAGES[lang] = True
+        except Exception:  # spaCy raises ImportError/KeyError-like errors for unknown codes
+            _LANGUAGES[lang] = False
+    return _LANGUAGES[lang]
 
 
 class _Checker:

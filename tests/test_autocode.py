@@ -1,0 +1,366 @@
+"""Lemma-aware auto-coding through the library and the CLI, on real transcript files and projects."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from coding import Project
+from coding.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CODEBOOK = """\
+name: Test themes
+version: 1
+codes:
+  - id: belief
+    labels: {da: Tro på borgeren, en: Belief}
+    definition: Tro på, at borgeren kan arbejde.
+    rules:
+      da:
+        phrases: [tro på]
+        near:
+          - {terms: [forventning], with: [borger], within: 6}
+      en:
+        phrases: [believe in]
+  - id: leadership
+    labels: {da: Ledelse, en: Leadership}
+    definition: Ledelse.
+    rules:
+      da:
+        terms: [leder, ledelse]
+        unless: [leder efter]
+      en:
+        terms: [manager]
+    children:
+      - id: production_management
+        labels: {da: Produktionsstyring, en: Production management}
+        definition: Måltal.
+        rules:
+          da: {terms: [måltal, dashboard*]}
+  - id: capacity
+    labels: {da: Kapacitet, en: Capacity}
+    definition: Konsulenter.
+    rules:
+      da: {terms: [konsulent]}
+    children:
+      - id: caseload
+        labels: {da: Sagsstamme, en: Caseload}
+        definition: Sager per medarbejder.
+        rules:
+          da:
+            terms: [sagsstamme]
+            patterns:
+              - [{LIKE_NUM: true, LOWER: {NOT_IN: [en, et]}}, {LEMMA: sag}]
+  - id: citizens
+    labels: {da: Borgere, en: Citizens}
+    definition: Tal om borgerne.
+    rules:
+      da: {terms: [borger, tro]}
+"""
+
+NORDBY = """\
+Interviewer: Hvordan har ledelsen arbejdet med borgerne?
+
+Anne (VK): Borgerne kom hurtigere i gang. Vi talte med borgeren hver uge. Jeg kender en borger, der fik job.
+Virksomhedskonsulenterne har fået flere konsulenttimer. Sagsstammen er nede på 40 sager.
+
+Interviewer: Og afdelingslederne?
+
+Anne (VK): Afdelingslederne følger op på måltallene på dashboardet. Jeg leder efter en ny lejlighed.
+Hun er troværdig. Vi tror på, at de kan. Forventningen er, at hver eneste borger kommer i praktik.
+"""
+
+ENGLISH = """\
+Interviewer: How did the managers work?
+
+Sam (VK): Our manager believed in the citizens from day one. The citizen stories helped.
+"""
+
+
+def run(project: Path, *args: str, ok: bool = True):
+    result = CliRunner().invoke(cli, ["--project", str(project), *args], catch_exceptions=False)
+    if ok:
+        assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.fixture
+def setup(tmp_path):
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "nordby.txt").write_text(NORDBY, encoding="utf-8")
+    (tmp_path / "corpus" / "harbour.txt").write_text(ENGLISH, encoding="utf-8")
+    codebook = tmp_path / "codebook.yaml"
+    codebook.write_text(CODEBOOK, encoding="utf-8")
+    db = tmp_path / "p.db"
+    run(db, "import", str(tmp_path / "corpus"))
+    return db, codebook, tmp_path
+
+
+def codings(db: Path, **filters) -> list[dict]:
+    with Project.open(db) as project:
+        return project.codings(**filters)
+
+
+def by_code(db: Path) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for record in codings(db, origin="auto"):
+        out.setdefault(record["code"], []).append(record)
+    return out
+
+
+def snapshot(db: Path) -> list[tuple]:
+    with sqlite3.connect(db) as con:
+        return sorted(con.execute(
+            "SELECT s.name, c.start, c.\"end\", k.code, c.coder, c.origin, c.rule, c.matched, c.guid "
+            "FROM codings c JOIN sources s ON s.id = c.source_id JOIN codes k ON k.id = c.code_id"))
+
+
+def test_lemmas_compounds_phrases_near_patterns_and_unless(setup):
+    db, codebook, _ = setup
+    out = run(db, "autocode", "--codebook", str(codebook)).output
+    assert "coded 2 source(s) in full" in out
+    found = by_code(db)
+    citizens = [r["text"] for r in found["citizens"]]
+    # inflections and a capitalised sentence opener are one lemma: Borgerne, borgeren, borger
+    assert "Borgerne kom hurtigere i gang." in citizens
+    assert "Vi talte med borgeren hver uge." in citizens
+    assert "Jeg kender en borger, der fik job." in citizens
+    # "tro" is shorter than min_part_length: it matches "tror" but not the compound "troværdig"
+    assert "Hun er troværdig." not in citizens
+    assert "Vi tror på, at de kan." in citizens
+    # compounds: head (virksomhedskonsulenterne), modifier (konsulenttimer), unknown inflected compound
+    capacity = {r["text"]: r["matched"] for r in found["capacity"]}
+    assert capacity["Virksomhedskonsulenterne har fået flere konsulenttimer."] == \
+        "Virksomhedskonsulenterne, konsulenttimer"
+    caseload = {r["text"]: r for r in found["caseload"]}
+    record = caseload["Sagsstammen er nede på 40 sager."]
+    assert record["matched"] == "Sagsstammen, 40 sager"
+    assert record["rule"] == "term sagsstamme; pattern 1"
+    assert record["code_path"] == "capacity/caseload"
+    # compound head with an inflection, wildcard, and "leder efter" cancelling the verb "leder"
+    assert [r["text"] for r in found["leadership"] if r["source"] == "nordby.txt"] == [
+        "Afdelingslederne følger op på måltallene på dashboardet."]
+    production = found["production_management"][0]
+    assert production["matched"] == "måltallene, dashboardet"
+    # phrase (tro på with an inflected verb) and near (forventning ... borger within 6 tokens)
+    belief = {r["text"]: r["rule"] for r in found["belief"] if r["source"] == "nordby.txt"}
+    assert belief["Vi tror på, at de kan."] == "phrase tro på"
+    assert belief["Forventningen er, at hver eneste borger kommer i praktik."] == "near forventning~borger ≤6"
+    # every coding: origin auto, coder autocode, respondents only
+    for record in codings(db):
+        assert (record["origin"], record["coder"], record["role"]) == ("auto", "autocode", "Virksomhedskonsulent")
+        assert record["rule"] and record["matched"]
+
+
+def test_near_respects_the_distance(tmp_path):
+    book = yaml.safe_load(CODEBOOK)
+    book["codes"][0]["rules"]["da"]["near"][0]["within"] = 2
+    (tmp_path / "t.txt").write_text("Anne: Forventningen er, at hver eneste borger kommer i praktik.\n",
+                                    encoding="utf-8")
+    with Project.open(tmp_path / "p.db") as project:
+        project.import_paths([tmp_path / "t.txt"])
+        report = project.autocode(book, dry_run=True, collect=True)
+        assert [p["code"] for p in report.planned] == ["citizens"]
+        book["codes"][0]["rules"]["da"]["near"][0]["within"] = 6
+        report = project.autocode(book, dry_run=True, collect=True)
+        assert sorted(p["code"] for p in report.planned) == ["belief", "citizens"]
+
+
+def test_english_path(setup):
+    db, codebook, _ = setup
+    run(db, "autocode", "--codebook", str(codebook))
+    english = [r for r in codings(db) if r["source"] == "harbour.txt"]
+    assert {(r["code"], r["text"], r["matched"]) for r in english} == {
+        ("leadership", "Our manager believed in the citizens from day one.", "manager"),
+        ("belief", "Our manager believed in the citizens from day one.", "believed in"),
+    }  # the interviewer's "managers" is not coded
+
+
+def test_include_interviewer_and_turn_unit(setup):
+    db, codebook, _ = setup
+    run(db, "autocode", "--codebook", str(codebook), "--include-interviewer", "--unit", "turn")
+    texts = {(r["code"], r["role"]) for r in codings(db)}
+    assert ("leadership", "Interviewer") in texts
+    with Project.open(db) as project:
+        source = project.source("nordby.txt")
+        turns = {(t["start"], t["end"]) for t in project.store.turns(source["id"])}
+    for record in codings(db, source="nordby.txt"):
+        assert (record["start"], record["end"]) in turns  # whole turns
+
+
+def test_rerun_is_idempotent_and_skips_unchanged_sources(setup):
+    db, codebook, _ = setup
+    run(db, "autocode", "--codebook", str(codebook))
+    first = snapshot(db)
+    out = run(db, "autocode").output
+    assert "coded 0 source(s) in full, 0 in part (changed codes only), skipped 2 unchanged" in out
+    assert snapshot(db) == first  # nothing touched, same GUIDs
+    out = run(db, "autocode", "--force").output
+    assert "coded 2 source(s) in full" in out and f"replacing {len(first)} earlier ones" in out
+    again = snapshot(db)
+    assert [row[:8] for row in again] == [row[:8] for row in first]  # same codings, new rows
+
+
+def test_human_codings_are_never_touched(setup):
+    db, codebook, _ = setup
+    run(db, "codebook", "import", str(codebook))
+    with Project.open(db) as project:
+        store = project.store
+        with store.transaction():
+            source_id = project.source("nordby.txt")["id"]
+            code_id = store.code_by_code("leadership")["id"]
+            store.insert_codings([
+                {"source_id": source_id, "start": 60, "end": 80, "code_id": code_id, "coder": "anna", "origin": "manual"},
+                {"source_id": source_id, "start": 90, "end": 99, "code_id": code_id, "coder": "autocode",
+                 "origin": "refi"},
+            ])
+    before = [r for r in snapshot(db) if r[5] != "auto"]
+    run(db, "autocode")
+    run(db, "autocode", "--force", "--unit", "turn")
+    after = [r for r in snapshot(db) if r[5] != "auto"]
+    assert after == before and len(after) == 2
+
+
+def test_dry_run_changes_nothing(setup):
+    db, codebook, _ = setup
+    before = db.read_bytes()
+    out = run(db, "autocode", "--codebook", str(codebook), "--dry-run", "--format", "json").output
+    data = json.loads(out)
+    assert data["dry_run"] is True and data["codings"] == len(data["planned"]) > 0
+    assert {"source", "start", "end", "code", "rule", "matched"} <= set(data["planned"][0])
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT count(*) FROM codes").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM codings").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM autocode_state").fetchone()[0] == 0
+    run(db, "autocode", "--codebook", str(codebook))
+    coded = snapshot(db)
+    out = run(db, "autocode", "--dry-run", "--force").output
+    assert out.startswith("dry run: would code 2 source(s) in full")
+    assert snapshot(db) == coded
+    assert before  # the project existed before the dry run
+
+
+def test_incremental_rerun_redoes_only_changed_sources_and_codes(setup):
+    db, codebook, tmp_path = setup
+    run(db, "autocode", "--codebook", str(codebook))
+    first = {r[8]: r for r in snapshot(db)}
+    # a changed transcript: only that source is redone
+    changed = NORDBY.replace("Vi talte med borgeren hver uge.", "Vi talte med lederen hver uge.")
+    (tmp_path / "corpus" / "nordby.txt").write_text(changed, encoding="utf-8")
+    run(db, "import", "--replace", str(tmp_path / "corpus" / "nordby.txt"))
+    out = run(db, "autocode", "--format", "json").output
+    data = json.loads(out)
+    assert data["sources_coded"] == ["nordby.txt"] and data["sources_skipped"] == ["harbour.txt"]
+    english_guids = {g for g, r in first.items() if r[0] == "harbour.txt"}
+    assert english_guids <= {r[8] for r in snapshot(db)}
+    assert "Vi talte med lederen hver uge." in [r["text"] for r in codings(db, code="leadership")]
+    # a changed rule of one code: only that code is redone; other codes keep their rows (GUIDs)
+    current = {r[8]: r for r in snapshot(db)}
+    edited = CODEBOOK.replace("da: {terms: [konsulent]}", "da: {terms: [konsulent, praktik]}")
+    codebook.write_text(edited, encoding="utf-8")
+    data = json.loads(run(db, "autocode", "--codebook", str(codebook), "--format", "json").output)
+    # the English source has no capacity rules, so its fingerprint for that code did not change
+    assert data["sources_partial"] == ["nordby.txt"] and data["sources_skipped"] == ["harbour.txt"]
+    now = {r[8]: r for r in snapshot(db)}
+    kept = {g for g, r in current.items() if r[3] != "capacity"}
+    assert kept <= set(now)
+    assert any(r[3] == "capacity" and r[7] == "praktik" for r in now.values())
+    # a manifest that changes who is the interviewer changes the selection: redone
+    (tmp_path / "m.csv").write_text("source,speaker,participant,role\nnordby.txt,Anne (VK),P1,Interviewer\n",
+                                    encoding="utf-8")
+    run(db, "import", "--manifest", str(tmp_path / "m.csv"))
+    data = json.loads(run(db, "autocode", "--format", "json").output)
+    assert data["sources_coded"] == ["nordby.txt"]
+    assert codings(db, source="nordby.txt") == []
+
+
+def test_worker_processes_give_the_same_codings(setup):
+    db, codebook, _ = setup
+    run(db, "autocode", "--codebook", str(codebook), "--jobs", "1")
+    one = [r[:8] for r in snapshot(db)]
+    out = run(db, "autocode", "--force", "--jobs", "2").output
+    assert "2 process(es)" in out
+    assert [r[:8] for r in snapshot(db)] == one
+
+
+def test_long_turn_is_split_without_losing_offsets(tmp_path):
+    filler = "Det var en almindelig dag på kontoret med kaffe og mails. " * 2000  # ~120,000 characters
+    text = f"Anne: {filler}Til sidst talte lederen med os. {filler}Sagsstammen var høj.\n"
+    (tmp_path / "long.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "cb.yaml").write_text(CODEBOOK, encoding="utf-8")
+    with Project.open(tmp_path / "p.db") as project:
+        project.import_paths([tmp_path / "long.txt"])
+        report = project.autocode(tmp_path / "cb.yaml")
+        assert report.codings == 2
+        found = {r["code"]: r["text"] for r in project.codings()}
+    assert found == {"leadership": "Til sidst talte lederen med os.", "caseload": "Sagsstammen var høj."}
+
+
+def test_show_and_codings_listing_after_autocode(setup):
+    db, codebook, _ = setup
+    out = run(db, "autocode", "--codebook", str(codebook)).output
+    assert "code" in out and "Ledelse" in out and "total_auto" in out
+    records = json.loads(run(db, "codings", "--format", "json").output)
+    required = {"source", "start", "end", "text", "code", "code_path", "coder", "origin", "speaker",
+                "participant", "role"}
+    assert required <= set(records[0])
+    shown = json.loads(run(db, "show", "nordby.txt", "--format", "json").output)
+    codes_of_turns = [t["codes"] for t in shown["turns"]]
+    assert codes_of_turns[0] == [] and "capacity" in codes_of_turns[1]
+
+
+def test_clear_errors_leave_the_project_unchanged(setup):
+    db, codebook, tmp_path = setup
+    result = run(db, "autocode", ok=False)
+    assert result.exit_code == 1
+    assert "the project has no codebook; import one with 'coding codebook import FILE'" in result.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(CODEBOOK.replace("    definition: Konsulenter.\n", "    definiton: Konsulenter.\n"),
+                   encoding="utf-8")
+    result = run(db, "autocode", "--codebook", str(bad), ok=False)
+    assert result.exit_code == 1
+    line = bad.read_text(encoding="utf-8").splitlines().index("    definiton: Konsulenter.") + 1
+    assert f"{bad}, line {line}: unknown key 'definiton' in code 'capacity'" in result.output
+    assert "Traceback" not in result.output
+    no_rules = tmp_path / "norules.yaml"
+    no_rules.write_text("codes:\n  - id: a\n    labels: {da: A}\n", encoding="utf-8")
+    result = run(db, "autocode", "--codebook", str(no_rules), ok=False)
+    assert "the codebook has no rules to auto-code with" in result.output
+    assert snapshot(db) == []
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT count(*) FROM codes").fetchone()[0] == 0
+
+
+def test_quality_benchmark_prints_f1_on_a_gold_file(tmp_path):
+    gold = tmp_path / "gold.yaml"
+    gold.write_text(yaml.safe_dump([
+        {"id": "g1", "language": "da", "role": "Leder", "text": "Ledelsen følger op på måltallene hver uge.",
+         "themes": ["leadership"]},
+        {"id": "g2", "language": "da", "role": "Sagsbehandler",
+         "text": "Vi har fået to virksomhedskonsulenter mere.", "themes": ["capacity"]},
+        {"id": "g3", "language": "da", "role": "Borger", "text": "Det regnede hele dagen.", "themes": []},
+        {"id": "g4", "language": "en", "role": "Leder", "text": "The weather was fine.", "themes": ["leadership"]},
+    ], allow_unicode=True), encoding="utf-8")
+    codebook = tmp_path / "cb.yaml"
+    codebook.write_text(CODEBOOK, encoding="utf-8")
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "autocode_quality.py"), str(gold),
+                             "--codebook", str(codebook)], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("leadership") for line in lines)
+    figures = json.loads(lines[-1])
+    rows = {r["theme"]: r for r in figures["themes"]}
+    assert rows["leadership"]["tp"] == 1 and rows["leadership"]["fn"] == 1
+    assert rows["leadership"]["precision"] == 1.0 and rows["leadership"]["recall"] == 0.5
+    assert rows["capacity"]["f1"] == 1.0
+    assert figures["macro_f1"] == round((rows["leadership"]["f1"] + 1.0) / 2, 3)
+    assert "macro-F1" in result.stdout
