@@ -368,7 +368,6 @@ class Project:
                               quotes_per_theme=quotes_per_theme, title=title)
         return model
 
-
     # ------------------------------------------------------------------ manual coding, agreement (issue 6)
     def import_codings(self, path: str | Path) -> dict[str, int]:
         """Add codings from a spreadsheet (.xlsx/.csv: source, code, coder, start+end or turn); all or nothing."""

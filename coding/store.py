@@ -808,15 +808,34 @@ class Store:
         return [r[0] for r in self.db.execute(
             "SELECT name FROM participant_attributes UNION SELECT name FROM source_attributes ORDER BY 1")]
 
-    def count_analyst_work(self) -> dict[str, int]:
-        """What a person added to a project beyond import and auto-coding (the pipeline checks
-        this before it recreates a project)."""
-        one = lambda sql: int(self.db.execute(sql).fetchone()[0])  # noqa: E731
-        return {"summaries": one("SELECT count(*) FROM summaries"),
-                "case statuses": one("SELECT count(*) FROM case_status_by"),
-                "codings not made by autocode": one("SELECT count(*) FROM codings WHERE origin != 'auto'"),
-                "memos": one("SELECT count(*) FROM memos")}
-
+    @staticmethod
+    def peek(path: str | Path) -> dict | None:
+        """A read-only look at a project file without migrating it: who made it and how much
+        analyst work it holds. None when the file is not a project."""
+        try:
+            from urllib.parse import quote
+            # immutable: no -wal/-shm files are made next to a cleanly closed project
+            clean = not Path(f"{path}-wal").exists()
+            db = sqlite3.connect(f"file:{quote(str(Path(path).resolve()))}?mode=ro{'&immutable=1' if clean else ''}",
+                                 uri=True)
+        except sqlite3.Error:
+            return None
+        try:
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if not {"meta", "sources", "codings"} <= tables:
+                return None
+            row = db.execute("SELECT value FROM meta WHERE key = 'created_by'").fetchone()
+            one = lambda sql: int(db.execute(sql).fetchone()[0])  # noqa: E731
+            work = {"summaries": one("SELECT count(*) FROM summaries") if "summaries" in tables else 0,
+                    "case statuses": sum(one(f"SELECT count(*) FROM {t}") for t in ("case_status", "case_status_by")
+                                         if t in tables),
+                    "codings not made by autocode": one("SELECT count(*) FROM codings WHERE origin != 'auto'"),
+                    "memos": one("SELECT count(*) FROM memos") if "memos" in tables else 0}
+            return {"created_by": row[0] if row else None, "work": work}
+        except sqlite3.Error:
+            return None
+        finally:
+            db.close()
 
 
     # ------------------------------------------------------------------ manual coding, agreement (issue 6)

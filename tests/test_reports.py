@@ -205,7 +205,7 @@ def test_framework_docx_table_cases_down_themes_across(project, tmp_path):
     table = document.tables[0]
     assert table.style.name == "Table Grid"
     header = [c.text for c in table.rows[0].cells]
-    assert header == ["Municipality", "Tro på borgeren", "Ledelse"]
+    assert header == ["Kommune", "Tro på borgeren", "Ledelse"]
     assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
     assert [r.cells[0].text for r in table.rows[1:]] == ["Kildemose", "Nordby"]
     nordby_belief = table.rows[2].cells[1].text
@@ -400,6 +400,21 @@ def test_anonymized_appendix_has_no_manifest_name(project, tmp_path):
                                                   "Virksomhedskonsulent 1"]
 
 
+def test_anonymized_framework_has_no_manifest_name(project, tmp_path):
+    run(project, "summary", "set", "Nordby", "leadership", "Mette og Jonas i Nordby roser chefen.")
+    for name in ("framework.docx", "framework.xlsx"):
+        out = tmp_path / name
+        run(project, "export", "framework", "--anonymize", "-o", str(out))
+        text = docx_xml_text(out)  # an .xlsx is a zip of XML parts too
+        for person in MANIFEST_NAMES_PEOPLE:
+            assert not re.search(rf"(?<!\w){re.escape(person)}(?!\w)", text), (name, person)
+        for place in MANIFEST_NAMES_PLACES:
+            assert not re.search(rf"(?<!\w){re.escape(place)}", text, re.IGNORECASE), (name, place)
+    table = docx.Document(tmp_path / "framework.docx").tables[0]
+    assert [r.cells[0].text for r in table.rows] == ["Case", "Case 1", "Case 2"]
+    assert "[Sagsbehandler 1] og [Virksomhedskonsulent 1] i [Case 2] roser chefen." in table.rows[2].cells[2].text
+
+
 def test_template_restyles_the_appendix(project, tmp_path):
     from docx.shared import Pt, RGBColor
 
@@ -438,3 +453,137 @@ def test_template_without_quote_style_gets_it(project, tmp_path):
     document = docx.Document(out)
     assert any(p.style.name == "Quote" for p in document.paragraphs)
     assert document.tables[0].style.name == "Table Grid"
+
+
+# --------------------------------------------------------------------------- the pipeline
+
+SAMPLE = ROOT / "transcripts_sample"
+STV = ROOT / "codebooks" / "stv.yaml"
+PIPELINE_FILES = ["matrix_role.csv", "matrix_role.xlsx", "matrix_role.png", "matrix_municipality.csv",
+                  "matrix_municipality.xlsx", "matrix_municipality.png", "cooccurrence.graphml",
+                  "cooccurrence.png", "framework.docx", "framework.xlsx", "appendix.docx", "report.html",
+                  "report.md", "coding.db"]
+
+
+def top_level_codes() -> list[str]:
+    import yaml
+
+    return [code["id"] for code in yaml.safe_load(STV.read_text(encoding="utf-8"))["codes"]]
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("pipeline") / "sample"
+    result = run(None, "pipeline", str(SAMPLE), "--manifest", str(SAMPLE / "participants.csv"),
+                 "--codebook", str(STV), "--out", str(out))
+    return out, result
+
+
+def test_pipeline_on_the_sample_corpus_writes_every_file(sample_run):
+    import networkx as nx
+
+    out, result = sample_run
+    assert sorted(p.name for p in out.iterdir()) == sorted(PIPELINE_FILES)
+    assert "[1/7] importing" in result.stderr and "[7/7] report" in result.stderr
+    assert result.stdout.startswith("14 sources, ")
+    themes = top_level_codes()
+    municipalities = ["Kildemose", "Lyngholt", "Nordby", "Åbæk"]
+    roles = ["Borger", "Leder", "Mentor", "Projektleder", "Sagsbehandler", "Virksomhedskonsulent"]
+
+    for name in ("matrix_role.png", "matrix_municipality.png", "cooccurrence.png"):
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    rows = list(csv.reader((out / "matrix_role.csv").open(encoding="utf-8")))
+    assert rows[0] == ["code", *roles, "Total"]
+    assert {r[0] for r in rows[1:]} >= set(themes)
+    assert sum(int(r[-1]) for r in rows[1:] if r[0] in themes) > 0
+    rows = list(csv.reader((out / "matrix_municipality.csv").open(encoding="utf-8")))
+    assert rows[0] == ["code", *municipalities, "Total"]
+    book = openpyxl.load_workbook(out / "matrix_municipality.xlsx")
+    assert [c.value for c in book.active[1]] == ["code", *municipalities, "Total"]
+    graph = nx.read_graphml(out / "cooccurrence.graphml")
+    assert set(graph.nodes) == set(themes)
+
+    framework = docx.Document(out / "framework.docx")
+    table = framework.tables[0]
+    assert len(table.rows) == 1 + len(municipalities) and len(table.columns) == 1 + len(themes)
+    assert [r.cells[0].text for r in table.rows[1:]] == municipalities
+    assert all(re.search(r"— \w+ \([A-Z]+-[A-Z]+\d\), \w+\.(docx|txt|md|vtt|srt), tur \d+", c.text)
+               for r in table.rows[1:] for c in r.cells[1:] if not c.text.startswith("0 segmenter"))
+    sheet = openpyxl.load_workbook(out / "framework.xlsx")["Framework"]
+    assert sheet["A1"].value == "municipality"
+    assert [sheet.cell(1, 3 + 2 * i).value for i in range(len(themes))] == [f"Summary [{t}]" for t in themes]
+    appendix = docx.Document(out / "appendix.docx")
+    assert headings(appendix, 1) == ["Valideringsstatus", *municipalities]
+    assert sum(1 for p in appendix.paragraphs if p.style.name == "Quote") >= 4 * len(themes)
+
+    html = (out / "report.html").read_text(encoding="utf-8")
+    images = re.findall(r'<img src="([^"]+)"', html)
+    assert images == ["matrix_role.png", "matrix_municipality.png", "cooccurrence.png"]
+    links = re.findall(r'<a href="([^"]+)"', html)
+    assert sorted(links) == sorted(PIPELINE_FILES)
+    assert html.count("<blockquote>") >= len(themes)
+    with Project.open(out / "coding.db") as project:
+        labels = [project.codes().label(project.codes().get(t)["id"]) for t in themes]
+        assert len(project.sources()) == 14
+        assert project.store.get_meta("created_by") == "coding pipeline"
+    for label in labels:
+        assert "<h3 " in html and f">{label}</h3>" in html
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "![" in md and "](matrix_role.png)" in md and "](cooccurrence.png)" in md
+    assert "| Borger |" in md  # participants by role
+
+
+def test_pipeline_reruns_but_keeps_analyst_work(sample_run, tmp_path):
+    import shutil
+
+    out = tmp_path / "sample"
+    shutil.copytree(sample_run[0], out)
+    words = tmp_path / "words"
+    words.mkdir()
+    (words / "nordby_leder.txt").write_text(TRANSCRIPTS["kildemose_leder.txt"], encoding="utf-8")
+    # an earlier pipeline result with nothing added: replaced
+    result = run(None, "pipeline", str(words), "--codebook", str(STV), "--out", str(out))
+    assert "replacing" in result.stderr
+    with Project.open(out / "coding.db") as project:
+        assert [s["name"] for s in project.sources()] == ["nordby_leder.txt"]
+    # no manifest, no municipality: cases are interviews, no matrix by municipality
+    assert sorted(p.name for p in out.iterdir()) == sorted(f for f in PIPELINE_FILES if "municipality" not in f)
+    assert headings(docx.Document(out / "appendix.docx"), 1) == ["Valideringsstatus", "nordby_leder.txt"]
+    # a summary written since: refused, nothing changed
+    run(out / "coding.db", "summary", "set", "nordby_leder.txt", "leadership", "Chefen prioriterer.",
+        "--case-by", "source")
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    refused = run(None, "pipeline", str(SAMPLE), "--codebook", str(STV), "--out", str(out), ok=False)
+    assert refused.exit_code == 1
+    assert "holds work added after the pipeline made it (1 summaries); not replaced" in refused.output
+    after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    assert after == before
+    forced = run(None, "pipeline", str(words), "--codebook", str(STV), "--out", str(out), "--force")
+    assert "--force" in forced.stderr
+    assert json.loads(run(out / "coding.db", "summary", "list", "--format", "json").output) == []
+
+
+def test_pipeline_failure_leaves_the_earlier_result(tmp_path):
+    words = tmp_path / "words"
+    words.mkdir()
+    (words / "kildemose_leder.txt").write_text(TRANSCRIPTS["kildemose_leder.txt"], encoding="utf-8")
+    out = tmp_path / "out"
+    run(None, "pipeline", str(words), "--codebook", str(STV), "--out", str(out))
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("codes:\n  - id: belief\n    labels: {da: Tro}\n    colour: red\n", encoding="utf-8")
+    result = run(None, "pipeline", str(words), "--codebook", str(bad), "--out", str(out), ok=False)
+    assert result.exit_code == 1 and str(bad) in result.output and "Traceback" not in result.output
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    # a project someone else made is not replaced
+    other = tmp_path / "other"
+    other.mkdir()
+    run(other / "coding.db", "import", str(words))
+    result = run(None, "pipeline", str(words), "--codebook", str(STV), "--out", str(other), ok=False)
+    assert result.exit_code == 1 and "is a project that the pipeline did not make; not replaced" in result.output
+    # the output folder may not be inside the input folder
+    result = run(None, "pipeline", str(words), "--codebook", str(STV), "--out", str(words / "reports"), ok=False)
+    assert result.exit_code == 1 and "must not be inside the input folder" in result.output
+    assert not (words / "reports").exists()
+    result = run(None, "pipeline", str(tmp_path / "nowhere"), "--codebook", str(STV), "--out", str(out), ok=False)
+    assert result.exit_code == 1 and "nowhere: no such file or folder" in result.output

@@ -91,3 +91,4 @@ from . import export_group  # noqa: E402,F401
 from . import manual_commands  # noqa: E402,F401
 from . import report_commands  # noqa: E402,F401
 from . import refi_commands  # noqa: E402,F401
+from . import pipeline_commands  # noqa: E402,F401

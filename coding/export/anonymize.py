@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 
 from ..ingest.labels import INTERVIEWER_LABELS, ROLE_ABBREVIATIONS
-from ..records import INTERVIEWER_ROLE
 from ..summaries import case_values
 from .wording import words
 

@@ -44,20 +44,17 @@ class Cell:
     summary: str | None = None
 
     def best(self, limit: int = 3) -> list[Quote]:
-        """Up to ``limit`` quotes of readable length, from as many different people as possible."""
-        def readable(q: Quote) -> int:
-            n = len(q.text)
-            return 0 if 60 <= n <= 320 else (1 if n > 320 else 2)
-        ranked = sorted(self.quotes, key=lambda q: (readable(q), q.order))
+        """Up to ``limit`` quotes, best first as ranked by :meth:`coding.Project.quotes` (whole
+        sentences of readable length), from as many different people as possible; in turn order."""
         chosen: list[Quote] = []
         seen: set[str] = set()
-        for q in ranked:
+        for q in self.quotes:
+            if len(chosen) == limit:
+                break
             if q.participant not in seen:
                 chosen.append(q)
                 seen.add(q.participant)
-            if len(chosen) == limit:
-                break
-        for q in ranked:
+        for q in self.quotes:
             if len(chosen) == limit:
                 break
             if q not in chosen:
@@ -164,7 +161,7 @@ def shorten(text: str, limit: int = 320) -> str:
 
 def build_model(project, case_by: str, *, themes: list[str] | None = None,
                 where: dict[str, str] | None = None, language: str | None = None,
-                quote_chars: int = 320) -> CaseModel:
+                quote_chars: int = 300) -> CaseModel:
     """Cases, themes and cells of a project for the framework matrix and the appendix."""
     store = project.store
     language = language or project_language(store)
@@ -173,12 +170,6 @@ def build_model(project, case_by: str, *, themes: list[str] | None = None,
     values = case_values(store, case_by)  # raises NotFound for an unknown attribute
     summaries = summary_map(store, case_by)
     statuses = {r["case_value"]: r for r in store.case_statuses(case_by)}
-
-    # which theme(s) each code counts for
-    theme_of: dict[int, list[str]] = {}
-    for theme in theme_list:
-        for code_id in tree.descendants(theme.code_id):
-            theme_of.setdefault(code_id, []).append(theme.code)
 
     source_rows = store.sources()
     position = {row["name"]: i for i, row in enumerate(source_rows)}
@@ -221,23 +212,42 @@ def build_model(project, case_by: str, *, themes: list[str] | None = None,
             interview.people.append(person)
             first_seen[case] = min(first_seen.get(case, order), order)
 
+    role_of = {row["pid"]: attrs.get("role", "")
+               for row, attrs in ((r, store.participant_attributes(r["id"])) for r in store.participants())}
     cells: dict[tuple[str, str], Cell] = {}
-    for seg in project_segments(project, where):
-        codes = theme_of.get(seg["code_id"])
-        if not codes:
-            continue
-        quote = Quote(
-            text=shorten(seg["text"], quote_chars), source=seg["source"], turn=seg["turn"],
-            timestamp=seg.get("timestamp"), role=seg["role"] or "", participant=seg["participant"] or "",
-            participants=list(seg["participants"]), order=(position.get(seg["source"], 0), seg["start"]))
-        for case in seg["cases_by"](case_by):
+    wanted = {t.code for t in theme_list}
+    frame = project.segments(where=where, rollup=True, language=language)
+    frame = frame[frame["code"].isin(wanted)] if len(frame) else frame
+    column = case_by if case_by in frame.columns else None
+    for row in frame.to_dict("records"):
+        participants = _split(row["participant"])
+        if case_by == "participant":
+            values_of_row = participants
+        elif case_by == "source":
+            values_of_row = [row["source"]]
+        else:
+            values_of_row = _split(row.get(column)) if column else []
+        for case in values_of_row:
             if case not in by_case:
                 continue
-            for code in codes:
-                cell = cells.setdefault((case, code), Cell())
-                cell.segments += 1
-                cell.participants.update(seg["participants"])
-                cell.quotes.append(quote)
+            cell = cells.setdefault((case, row["code"]), Cell())
+            cell.segments += 1
+            cell.participants.update(participants)
+    for theme in theme_list:
+        quotes = project.quotes(theme.code, by=case_by, where=where, max_chars=quote_chars, language=language)
+        for row in quotes.to_dict("records"):
+            case = row["group"]
+            if case not in by_case:
+                continue
+            turn = row["turn"]
+            quote = Quote(
+                text=shorten(row["text"], quote_chars * 2), source=row["source"],
+                turn="" if turn is None or turn != turn else str(int(turn)),
+                timestamp=row["timestamp"] if isinstance(row["timestamp"], str) and row["timestamp"] else None, role=role_of.get(row["participant"], ""),
+                participant=row["participant"] if isinstance(row["participant"], str) else "",
+                participants=[row["participant"]] if isinstance(row["participant"], str) and row["participant"] else [],
+                order=(position.get(row["source"], 0), int(row["start"])))
+            cells.setdefault((case, theme.code), Cell()).quotes.append(quote)
     cases = []
     for value in sorted(by_case, key=(lambda v: first_seen.get(v, (1e9,))) if case_by == "participant"
                         else (lambda v: v.casefold())):
@@ -254,29 +264,3 @@ def build_model(project, case_by: str, *, themes: list[str] | None = None,
     return CaseModel(case_by, language, cases, theme_list, cells)
 
 
-def project_segments(project, where: dict[str, str] | None) -> list[dict]:
-    """Coded segments of respondents, with the case values they belong to.
-
-    Each dict: source, start, end, text, code_id, turn, timestamp, role, participant,
-    participants (ids), and ``cases_by(attr)`` giving the case values of the segment."""
-    store = project.store
-    timestamps = {(t["source_id"], t["idx"]): t["timestamp"] for t in store.all_turns()}
-    source_ids = {row["name"]: row["id"] for row in store.sources()}
-    out = []
-    for rec in project.codings(where=where, include_interviewer=False):
-        turn = str(rec["turn"] or "")
-        first_turn = turn.split("; ")[0]
-        stamp = timestamps.get((source_ids[rec["source"]], int(first_turn))) if first_turn.isdigit() else None
-        participants = [p for p in _split(rec["participant"])]
-
-        def cases_by(attr, rec=rec, participants=participants):
-            if attr == "participant":
-                return participants
-            if attr == "source":
-                return [rec["source"]]
-            return _split(rec.get(attr))
-        out.append({"source": rec["source"], "start": rec["start"], "end": rec["end"], "text": rec["text"],
-                    "code_id": rec["code_id"], "turn": turn, "timestamp": stamp, "role": rec["role"],
-                    "participant": rec["participant"], "participants": participants,
-                    "cases_by": cases_by})
-    return out

@@ -24,6 +24,11 @@ from ..errors import InputError
 
 PARAGRAPH_STYLES = ("Normal", "Title", "Subtitle", "Heading 1", "Heading 2", "Quote", "Caption")
 TABLE_STYLES = ("Table Grid",)
+SETTINGS_AFTER_UPDATE_FIELDS = (
+    "hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars", "rsids", "mathPr", "attachedSchema",
+    "themeFontLang", "clrSchemeMapping", "doNotIncludeSubdocsInStats", "doNotAutoCompressPictures",
+    "forceUpgrade", "captions", "readModeInkLockDown", "smartTagType", "schemaLibrary", "shapeDefaults",
+    "doNotEmbedSmartTags", "decimalSymbol", "listSeparator")
 
 
 def new_document(template: str | Path | None = None) -> docx.document.Document:
@@ -155,7 +160,13 @@ def add_toc(document, placeholder: str, levels: str = "1-2") -> None:
     if settings.find(qn("w:updateFields")) is None:
         update = OxmlElement("w:updateFields")
         update.set(qn("w:val"), "true")
-        settings.append(update)
+        # the schema fixes the order of settings; Word refuses a file with updateFields after these
+        later = {qn(f"w:{n}") for n in SETTINGS_AFTER_UPDATE_FIELDS}
+        following = next((child for child in settings if child.tag in later), None)
+        if following is not None:
+            following.addprevious(update)
+        else:
+            settings.append(update)
 
 
 def all_text(document) -> str:

@@ -30,7 +30,7 @@ from docx.shared import Pt
 from ..errors import InputError
 from . import docx_util
 from .cases import CaseModel, Quote
-from .wording import count_phrase, words
+from .wording import attribute_label, count_phrase, words
 
 SHEET = "Framework"
 SUMMARY_HEADER = re.compile(r"^\s*(?:summary|opsummering)\s*\[(?P<code>[^\[\]]+)\]\s*$", re.IGNORECASE)
@@ -60,12 +60,12 @@ class Names:
 
 
 def attribution(quote: Quote, names: Names, w: dict[str, str]) -> str:
-    roles = quote.role.split("; ") if quote.role else []
-    people = [names.person(pid, roles[i] if i < len(roles) else (roles[0] if roles else ""))
-              for i, pid in enumerate(quote.participants)] or [quote.role or w["participant"]]
-    parts = [" / ".join(people), names.source(quote.source)]
+    """"Sagsbehandler (NOR-S1), nordby_fokusgruppe.docx, tur 12, 00:05:13" (anonymized:
+    "Sagsbehandler 1, Interview 3, tur 12, 00:05:13")."""
+    who = names.person(quote.participant, quote.role) if quote.participant else (quote.role or w["participant"])
+    parts = [who, names.source(quote.source)]
     if quote.turn:
-        parts.append(f"{w['turn']} {quote.turn.replace('; ', '-') if quote.turn.count(';') else quote.turn}")
+        parts.append(f"{w['turn']} {quote.turn}")
     if quote.timestamp:
         parts.append(quote.timestamp)
     return names.text(", ".join(parts))
@@ -90,9 +90,10 @@ def write_docx(model: CaseModel, path: str | Path, *, template: str | Path | Non
     section = document.sections[-1]
     docx_util.landscape(section)
     document.add_paragraph(names.text(title) if title else w["framework_title"], style="Title")
-    case_label = names.text(model.case_by if not anonymizer or model.case_by == "participant" else w["case"])
+    case_by = attribute_label(model.language, model.case_by)
+    case_label = case_by if not anonymizer or model.case_by == "participant" else w["case"]
     about = w["about"].format(date=_dt.date.today().isoformat(), cases=len(model.cases),
-                              case_by=names.text(model.case_by), themes=len(model.themes))
+                              case_by=case_by, themes=len(model.themes))
     document.add_paragraph(about + (" " + w["about_anonymized"] if anonymizer else ""))
     header = [case_label.capitalize()] + [names.text(t.label) for t in model.themes]
     table = document.add_table(rows=1, cols=len(header))
@@ -165,6 +166,15 @@ def write_xlsx(model: CaseModel, path: str | Path, *, anonymizer=None) -> None:
             summary.alignment = wrap
             summary.fill = fill
     sheet.freeze_panes = "B2"
+    # Excel does not grow rows for wrapped text it did not lay out itself: estimate the height
+    for r in range(2, len(model.cases) + 2):
+        lines = 1
+        for col in range(1, 2 + 2 * len(model.themes)):
+            value = sheet.cell(r, col).value
+            width = sheet.column_dimensions[get_column_letter(col)].width or 10
+            if value:
+                lines = max(lines, sum(max(1, -(-len(line) // int(width * 1.1))) for line in str(value).split("\n")))
+        sheet.row_dimensions[r].height = min(409, 15 * lines)
 
     counts = book.create_sheet("Counts")
     counts.append([model.case_by] + [t.code for t in model.themes])

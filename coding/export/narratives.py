@@ -18,7 +18,7 @@ from pathlib import Path
 from . import docx_util
 from .cases import Case, CaseModel
 from .framework import Names, attribution
-from .wording import count_phrase, words
+from .wording import attribute_label, count_phrase, words
 
 DEFAULT_QUOTES_PER_THEME = 5
 
@@ -32,7 +32,7 @@ def write_docx(model: CaseModel, path: str | Path, *, template: str | Path | Non
     document.core_properties.title = names.text(title) if title else w["appendix_title"]
     document.add_paragraph(names.text(title) if title else w["appendix_title"], style="Title")
     about = w["about"].format(date=_dt.date.today().isoformat(), cases=len(model.cases),
-                              case_by=names.text(model.case_by), themes=len(model.themes))
+                              case_by=attribute_label(model.language, model.case_by), themes=len(model.themes))
     document.add_paragraph(about + (" " + w["about_anonymized"] if anonymizer else ""))
     document.add_paragraph(w["contents"], style="Caption")
     docx_util.add_toc(document, w["toc_placeholder"])

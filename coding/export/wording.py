@@ -74,6 +74,19 @@ WORDS = {
 }
 
 
+ATTRIBUTE_LABELS = {
+    "da": {"municipality": "kommune", "kommune": "kommune", "participant": "deltager", "source": "interview",
+           "role": "rolle", "interview_type": "interviewtype", "region": "region", "gender": "køn"},
+    "en": {"municipality": "municipality", "participant": "participant", "source": "interview", "role": "role",
+           "interview_type": "interview type", "gender": "gender"},
+}
+
+
+def attribute_label(language: str, name: str) -> str:
+    """How a case attribute is named in a document ("kommune" for municipality in Danish)."""
+    return ATTRIBUTE_LABELS.get(language, ATTRIBUTE_LABELS["en"]).get(name, name.replace("_", " "))
+
+
 def words(language: str) -> dict[str, str]:
     return WORDS.get(language, WORDS["en"])
 

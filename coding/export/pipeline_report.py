@@ -1,0 +1,262 @@
+"""The files the pipeline writes after auto-coding, and the report that ties them together.
+
+Every number comes from the analysis API (:meth:`coding.Project.matrix`, ``cooccurrence``,
+``quotes``, ``segments``) and every document from the report writers, so the folder says the same
+as the commands would (``coding matrix ...``, ``coding export framework ...``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+from typing import Callable
+
+from ..records import INTERVIEWER_ROLE
+from .report import Block, write_report
+from .tables import render_csv, write_xlsx
+
+CASE_ATTRIBUTE = "municipality"
+
+WORDS = {
+    "da": {
+        "title": "Kodningsrapport: {name}",
+        "made": "Lavet af coding pipeline den {date} ud fra {input} med kodebogen {codebook}{manifest}. "
+                "Kodningerne er automatiske (kodebogens regler): et første gennemløb, som skal efterses, "
+                "ikke en færdig analyse. Alle tabeller og figurer findes også som filer i denne mappe.",
+        "with_manifest": " og deltagerlisten {manifest}",
+        "what": "Hvad er kodet",
+        "what_text": "{sources} interviews med {turns} ture; {people} deltagere (interviewere ikke "
+                     "medregnet); {codings} automatiske kodninger i {segments} segmenter.",
+        "sources": "Interviews",
+        "source": "Interview", "format": "Format", "language": "Sprog", "type": "Type", "turns": "Ture",
+        "codings": "Kodninger",
+        "people": "Deltagere efter rolle og kommune",
+        "role": "Rolle", "total": "I alt", "municipality": "Kommune",
+        "themes": "Kodninger pr. tema",
+        "theme": "Tema", "code": "Kode", "segments": "Segmenter", "participants": "Deltagere",
+        "interviews": "Interviews",
+        "by_role": "Temaer efter rolle",
+        "by_municipality": "Temaer efter kommune",
+        "matrix_note": "Antal segmenter; et overordnet tema tæller sine undertemaers segmenter én gang. "
+                       "Total er ikke summen af rækken: et segment, der spænder over to roller, tælles én gang.",
+        "heatmap": "Varmekort: {title}",
+        "cooccurrence": "Temaer der optræder sammen",
+        "cooccurrence_note": "To temaer optræder sammen, når de er kodet i den samme tur. Knudens størrelse "
+                             "viser, hvor ofte temaet forekommer, stregens tykkelse hvor ofte de to optræder sammen.",
+        "pair_a": "Tema", "pair_b": "Tema", "count": "Ture med begge", "jaccard": "Jaccard",
+        "network": "Netværk af temaer, der optræder i samme tur",
+        "quotes": "Citater pr. tema",
+        "quotes_note": "Det bedst egnede citat fra hver kommune (hele sætninger af læsbar længde), "
+                       "automatisk udvalgt; tjek dem mod interviewet før brug.",
+        "documents": "Rammematrix og casehistorier",
+        "documents_text": "framework.docx og framework.xlsx viser kommunerne ned ad siden og temaerne hen ad, "
+                          "med antal, deltagere og op til tre citater i hver celle. Skriv analytikerens "
+                          "opsummeringer i de gule celler i framework.xlsx, og læs dem ind igen; "
+                          "appendix.docx er casehistorierne med et kapitel pr. kommune.",
+        "files": "Filer",
+        "no_municipality": "Deltagerlisten angiver ingen kommune (kolonnen municipality), så der er ingen "
+                           "tabel efter kommune; rammematrix og casehistorier er pr. interview.",
+        "f_matrix_role": "temaer x rolle (segmenter)", "f_matrix_municipality": "temaer x kommune (segmenter)",
+        "f_heatmap": "varmekort", "f_graph": "netværk af temaer (GraphML, til Gephi eller yEd)",
+        "f_network": "netværk af temaer (figur)",
+        "f_framework_docx": "rammematrix til rapporten (Word, liggende)",
+        "f_framework_xlsx": "rammematrix med felter til opsummeringer (Excel)",
+        "f_appendix": "casehistorier (Word)", "f_report": "denne rapport", "f_db": "projektet: arbejd videre med "
+        "coding --project {db} ...",
+    },
+    "en": {
+        "title": "Coding report: {name}",
+        "made": "Made by coding pipeline on {date} from {input} with the codebook {codebook}{manifest}. "
+                "The codings are automatic (the codebook's rules): a first pass to be checked, not a finished "
+                "analysis. Every table and figure is also a file in this folder.",
+        "with_manifest": " and the participant list {manifest}",
+        "what": "What was coded",
+        "what_text": "{sources} interviews with {turns} turns; {people} participants (interviewers not "
+                     "counted); {codings} automatic codings in {segments} segments.",
+        "sources": "Interviews",
+        "source": "Interview", "format": "Format", "language": "Language", "type": "Type", "turns": "Turns",
+        "codings": "Codings",
+        "people": "Participants by role and municipality",
+        "role": "Role", "total": "Total", "municipality": "Municipality",
+        "themes": "Codings per theme",
+        "theme": "Theme", "code": "Code", "segments": "Segments", "participants": "Participants",
+        "interviews": "Interviews",
+        "by_role": "Themes by role",
+        "by_municipality": "Themes by municipality",
+        "matrix_note": "Number of segments; a parent theme counts the segments of its sub-themes once. "
+                       "Total is not the row's sum: a segment spanning two roles counts once.",
+        "heatmap": "Heatmap: {title}",
+        "cooccurrence": "Themes that occur together",
+        "cooccurrence_note": "Two themes occur together when they are coded in the same turn. Node size shows "
+                             "how often a theme occurs, line width how often the two occur together.",
+        "pair_a": "Theme", "pair_b": "Theme", "count": "Turns with both", "jaccard": "Jaccard",
+        "network": "Network of themes that occur in the same turn",
+        "quotes": "Quotes per theme",
+        "quotes_note": "The best-suited quote from each municipality (whole sentences of readable length), "
+                       "picked automatically; check them against the interview before use.",
+        "documents": "Framework matrix and case histories",
+        "documents_text": "framework.docx and framework.xlsx show municipalities down and themes across, with "
+                          "counts, participants and up to three quotes per cell. Write the analyst's summaries in "
+                          "the yellow cells of framework.xlsx and read them back; appendix.docx holds the case "
+                          "histories, one chapter per municipality.",
+        "files": "Files",
+        "no_municipality": "The participant list gives no municipality (column municipality), so there is no "
+                           "table by municipality; the framework matrix and case histories are per interview.",
+        "f_matrix_role": "themes x role (segments)", "f_matrix_municipality": "themes x municipality (segments)",
+        "f_heatmap": "heatmap", "f_graph": "network of themes (GraphML, for Gephi or yEd)",
+        "f_network": "network of themes (figure)",
+        "f_framework_docx": "framework matrix for the report (Word, landscape)",
+        "f_framework_xlsx": "framework matrix with cells for summaries (Excel)",
+        "f_appendix": "case histories (Word)", "f_report": "this report",
+        "f_db": "the project: go on with coding --project {db} ...",
+    },
+}
+
+
+def _matrix_files(project, folder: Path, dim: str, language: str, w: dict, blocks: list[Block],
+                  files: list[tuple[str, str]], heading: str) -> None:
+    from ..analysis.matrix import matrix_rows
+    from ..analysis.plots import heatmap_png, matrix_title
+
+    frame = project.matrix("code", [dim], count="segments", language=language)
+    records, columns = matrix_rows(frame)
+    stem = f"matrix_{dim}"
+    (folder / f"{stem}.csv").write_text(render_csv(records, columns), encoding="utf-8")
+    write_xlsx(records, folder / f"{stem}.xlsx", columns, sheet="matrix")
+    heatmap_png(frame, folder / f"{stem}.png")
+    labels = frame.attrs.get("row_labels", {})
+    depth = frame.attrs.get("row_depth", {})
+    rows = []
+    for record in records:
+        code = record[columns[0]]
+        rows.append(["\u2003" * (depth.get(code, 1) - 1) + str(labels.get(code, code))]
+                    + [record[c] for c in columns[1:]])
+    blocks += [Block("h2", heading), Block("note", w["matrix_note"]),
+               Block("table", columns=[w["theme"], *columns[1:]], rows=rows),
+               Block("figure", w["heatmap"].format(title=matrix_title(frame)), src=f"{stem}.png")]
+    files += [(f"{stem}.csv", w[f"f_{stem}"]), (f"{stem}.xlsx", w[f"f_{stem}"]), (f"{stem}.png", w["f_heatmap"])]
+
+
+def write_all(project, folder: Path, *, say: Callable[[int, int, str], None], steps: int, first_step: int,
+              result, input: Path, codebook: Path, manifest: Path | None, language: str | None = None) -> None:
+    """Write the matrices, network, framework, appendix and report into ``folder``."""
+    from .cases import project_language
+
+    store = project.store
+    language = language or project_language(store)
+    w = WORDS.get(language, WORDS["en"])
+    attributes = set(store.attribute_names())
+    has_place = CASE_ATTRIBUTE in attributes
+    case_by = CASE_ATTRIBUTE if has_place else "source"
+    blocks: list[Block] = []
+    files: list[tuple[str, str]] = []
+    n = first_step
+
+    # ---------------------------------------------------------------- what was coded
+    sources = project.sources()
+    participants = [p for p in project.participants() if p.get("role") != INTERVIEWER_ROLE]
+    segments = project.segments(language=language)
+    codings = project.codings()
+    manifest_text = w["with_manifest"].format(manifest=manifest) if manifest else ""
+    title = w["title"].format(name=input.name or str(input))
+    blocks += [Block("h1", title),
+               Block("note", w["made"].format(date=_dt.date.today().isoformat(), input=input, codebook=codebook,
+                                             manifest=manifest_text)),
+               Block("h2", w["what"]),
+               Block("p", w["what_text"].format(sources=len(sources), turns=sum(s["turns"] for s in sources),
+                                                people=len(participants),
+                                                codings=sum(1 for c in codings if c["origin"] == "auto"),
+                                                segments=len(segments)))]
+    blocks.append(Block("table", w["sources"], columns=[w["source"], w["format"], w["language"],
+                                                       *( [w["type"]] if "interview_type" in attributes else []),
+                                                       *([w["municipality"]] if has_place else []),
+                                                       w["turns"], w["codings"]],
+                        rows=[[s["name"], s["format"], s["language"],
+                               *([s.get("interview_type", "")] if "interview_type" in attributes else []),
+                               *([s.get(CASE_ATTRIBUTE, "")] if has_place else []),
+                               s["turns"], s["codings"]] for s in sources]))
+    places = sorted({p.get(CASE_ATTRIBUTE, "") for p in participants if p.get(CASE_ATTRIBUTE)}, key=str.casefold)
+    roles = sorted({p.get("role") or "?" for p in participants}, key=str.casefold)
+    rows = []
+    for role in roles:
+        mine = [p for p in participants if (p.get("role") or "?") == role]
+        rows.append([role, *[sum(1 for p in mine if p.get(CASE_ATTRIBUTE) == place) for place in places], len(mine)])
+    rows.append([w["total"], *[sum(1 for p in participants if p.get(CASE_ATTRIBUTE) == place) for place in places],
+                 len(participants)])
+    blocks.append(Block("table", w["people"], columns=[w["role"], *places, w["total"]], rows=rows))
+
+    # codings per theme: one matrix per count, the Total column of each
+    by_count = {count: project.matrix("code", ["role"], count=count, level=1, language=language)
+                for count in ("segments", "participants", "sources")}
+    frame = by_count["segments"]
+    labels = frame.attrs.get("row_labels", {})
+    blocks.append(Block("table", w["themes"], columns=[w["theme"], w["code"], w["segments"], w["participants"],
+                                                      w["interviews"]],
+                        rows=[[labels.get(code, code), code, int(frame.at[code, "Total"]),
+                               int(by_count["participants"].at[code, "Total"]),
+                               int(by_count["sources"].at[code, "Total"])] for code in frame.index]))
+
+    # ---------------------------------------------------------------- matrices
+    say(n, steps, "matrices by role" + (" and municipality" if has_place else "") + " (.csv .xlsx .png)")
+    _matrix_files(project, folder, "role", language, w, blocks, files, w["by_role"])
+    if has_place:
+        _matrix_files(project, folder, CASE_ATTRIBUTE, language, w, blocks, files, w["by_municipality"])
+    else:
+        blocks.append(Block("note", w["no_municipality"]))
+        result.notes.append("no municipality attribute: no matrix by municipality; cases are interviews")
+    n += 1
+
+    # ---------------------------------------------------------------- co-occurrence
+    say(n, steps, "co-occurrence network (.graphml .png)")
+    from ..analysis.cooccurrence import graph, write_graph
+    from ..analysis.plots import words as plot_words
+
+    pairs = project.cooccurrence(unit="turn", level=1, language=language)
+    network = graph(pairs)
+    write_graph(network, folder / "cooccurrence.graphml")
+    write_graph(network, folder / "cooccurrence.png", title=plot_words(language)["cooccurrence"])
+    blocks += [Block("h2", w["cooccurrence"]), Block("note", w["cooccurrence_note"]),
+               Block("figure", w["network"], src="cooccurrence.png"),
+               Block("table", columns=[w["pair_a"], w["pair_b"], w["count"], w["jaccard"]],
+                     rows=[[r.label_a, r.label_b, int(r.count), round(float(r.jaccard), 2)]
+                           for r in pairs.head(12).itertuples(index=False)])]
+    files += [("cooccurrence.graphml", w["f_graph"]), ("cooccurrence.png", w["f_network"])]
+    n += 1
+
+    # ---------------------------------------------------------------- quotes per theme
+    blocks += [Block("h2", w["quotes"]), Block("note", w["quotes_note"])]
+    tree = project.codes()
+    for node in tree.children(None):
+        quotes = project.quotes(node["code"], by=case_by if has_place else "role", limit=1, language=language)
+        if not len(quotes):
+            continue
+        blocks.append(Block("h3", tree.label(node["id"], language)))
+        for row in quotes.itertuples(index=False):
+            where = [row.source]
+            if row.turn is not None and row.turn == row.turn:
+                where.append(f"{'tur' if language == 'da' else 'turn'} {int(row.turn)}")
+            if isinstance(row.timestamp, str) and row.timestamp:
+                where.append(row.timestamp)
+            blocks.append(Block("quote", row.text, by=f"{row.attribution} ({', '.join(where)})"))
+
+    # ---------------------------------------------------------------- documents
+    say(n, steps, f"framework matrix by {case_by} (.docx .xlsx)")
+    project.export_framework(folder / "framework.docx", case_by=case_by, language=language)
+    project.export_framework(folder / "framework.xlsx", case_by=case_by, language=language)
+    files += [("framework.docx", w["f_framework_docx"]), ("framework.xlsx", w["f_framework_xlsx"])]
+    n += 1
+    say(n, steps, f"case-history appendix by {case_by} (.docx)")
+    project.export_narratives(folder / "appendix.docx", case_by=case_by, language=language)
+    files.append(("appendix.docx", w["f_appendix"]))
+    n += 1
+    blocks += [Block("h2", w["documents"]), Block("p", w["documents_text"]),
+               Block("code", f"coding --project {result.out / 'coding.db'} summary import "
+                             f"{result.out / 'framework.xlsx'}\n"
+                             f"coding --project {result.out / 'coding.db'} export framework -o "
+                             f"{result.out / 'framework.docx'}")]
+
+    say(n, steps, "report (.html .md)")
+    files += [("report.html", w["f_report"]), ("report.md", w["f_report"]),
+              ("coding.db", w["f_db"].format(db=result.out / "coding.db"))]
+    blocks += [Block("h2", w["files"]), Block("files", items=files)]
+    write_report(folder, title, blocks, lang=language)
