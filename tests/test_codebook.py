@@ -268,3 +268,12 @@ def test_stv_yaml_loads_with_plain_yaml_too():
     # the file is ordinary YAML: other tools can read it
     data = yaml.safe_load(STV.read_text(encoding="utf-8"))
     assert data["name"] == "STV themes" and len(data["codes"]) >= 4
+
+
+def test_readme_codebook_example_is_valid():
+    import re
+
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("## Codebook and auto-coding", 1)[1]
+    example = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
+    book = Codebook.from_dict(yaml.safe_load(example), file="README.md")
+    assert [c.id for c in book.codes] == ["leadership", "production_management"]
