@@ -832,7 +832,11 @@ def run_autocode(store: Store, codebook: Codebook, *, unit: str = "sentence", dr
     report.jobs = jobs
     ids = code_ids or {}
 
+    languages = {lang for code in spec["codes"] for lang, rules in code["rules"].items() if rules}
+
     def tasks_of(plan: SourcePlan) -> list[Task]:
+        if plan.language not in languages:      # no rules for this language: nothing to tokenise
+            return []
         text = store.source_text(plan.source_id)
         report.characters += sum(u[2] - u[1] for u in plan.units or [])
         return build_tasks(plan.source_id, plan.language, text, plan.units or [], unit, plan.wanted)
@@ -881,7 +885,7 @@ def run_autocode(store: Store, codebook: Codebook, *, unit: str = "sentence", dr
                 store_result(plan, engine.run(task))
             finish(plan)
     else:
-        for lang in sorted({p.language for p in work}):
+        for lang in sorted({p.language for p in work} & languages):
             engine.rules(lang)      # built once here; forked workers inherit it
         with _context().Pool(processes=jobs, initializer=_init_worker, initargs=(spec,)) as pool:
             pending: collections.deque = collections.deque()

@@ -364,3 +364,16 @@ def test_quality_benchmark_prints_f1_on_a_gold_file(tmp_path):
     assert rows["capacity"]["f1"] == 1.0
     assert figures["macro_f1"] == round((rows["leadership"]["f1"] + 1.0) / 2, 3)
     assert "macro-F1" in result.stdout
+
+
+def test_sources_in_a_language_without_rules_are_recorded_not_coded(tmp_path):
+    (tmp_path / "t.txt").write_text("Anne: Borgerne og lederne.\n", encoding="utf-8")
+    book = yaml.safe_load(CODEBOOK)
+    for code in book["codes"]:
+        code.pop("children", None)
+        code["rules"] = {"en": {"terms": ["manager"]}}
+    with Project.open(tmp_path / "p.db") as project:
+        project.import_paths([tmp_path / "t.txt"])
+        report = project.autocode(book)
+        assert (report.coded, report.codings) == (["t.txt"], 0)
+        assert project.autocode(book).skipped == ["t.txt"]
