@@ -87,8 +87,10 @@ def check_replaceable(db: Path, force: bool) -> str | None:
 def run_pipeline(input: str | Path, *, codebook: str | Path, out: str | Path, manifest: str | Path | None = None,
                  force: bool = False, language: str | None = None,
                  step: Callable[[int, int, str], None] | None = None,
-                 progress: Callable[[str], None] | None = None) -> PipelineResult:
-    """Run import, auto-coding and every report; ``step(n, total, message)`` reports progress."""
+                 progress: Callable[[str], None] | None = None,
+                 notify: Callable[[str], None] | None = None) -> PipelineResult:
+    """Run import, auto-coding and every report; ``step(n, total, message)`` reports progress,
+    ``notify(text)`` notes and warnings as they come (they are also in ``result.notes``)."""
     from .project import Project
 
     started = time.perf_counter()
@@ -101,6 +103,8 @@ def run_pipeline(input: str | Path, *, codebook: str | Path, out: str | Path, ma
     note = check_replaceable(out / "coding.db", force)
     if note:
         result.notes.append(note)
+        if notify:
+            notify(note)
     out.mkdir(parents=True, exist_ok=True)
     partial = out / PARTIAL
     if partial.exists():
@@ -116,7 +120,10 @@ def run_pipeline(input: str | Path, *, codebook: str | Path, out: str | Path, ma
 
             say(1, STEPS, f"importing {input}" + (f" with manifest {manifest}" if manifest else ""))
             imported = project.import_paths([input], manifest=manifest, progress=progress)
-            result.notes += [f"warning: {w}" for w in imported.warnings]
+            for warning in imported.warnings:
+                result.notes.append(f"warning: {warning}")
+                if notify:
+                    notify(f"warning: {warning}")
             result.counts["sources"] = len(project.sources())
 
             say(2, STEPS, f"auto-coding with {codebook}")

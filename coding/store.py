@@ -656,8 +656,10 @@ class Store:
         empty = np.zeros(0, dtype=np.int64)
         out: dict[str, Any] = {n: empty for n in ("position", "source_id", "start", "end", "code_id", "coder")}
         out["coders"] = []
-        total, lo, hi, first_id, last_id = self.db.execute(
-            "SELECT count(*), min(source_id), max(source_id), min(id), max(id) FROM codings").fetchone()
+        total, lo, hi, first_id, last_id = self.db.execute(  # one subquery each: each uses an index
+            "SELECT (SELECT count(*) FROM codings), (SELECT min(source_id) FROM codings), "
+            "(SELECT max(source_id) FROM codings), (SELECT min(id) FROM codings), (SELECT max(id) FROM codings)"
+        ).fetchone()
         if not total:
             return out
         if coder is not None:
@@ -680,9 +682,9 @@ class Store:
         # no ORDER BY: the index scan gives (source, start) order; the caller checks it anyway
         sql = (f'SELECT group_concat(source_id * 4294967296 + start), '
                f'group_concat((max("end" - start, 0) * {span} + code_id) * {n_coder} + {case}) {index}{extra}')
+        rows = [self.db.execute(sql, [*case_params, *bounds, *params]).fetchone() for bounds in ranges]
         positions, packed = [], []
-        for first, stop in ranges:
-            row = self.db.execute(sql, [*case_params, first, stop, *params]).fetchone()
+        for row in rows:
             if row[0] is not None:
                 positions.append(np.fromstring(row[0], dtype=np.int64, sep=","))
                 packed.append(np.fromstring(row[1], dtype=np.int64, sep=","))

@@ -382,6 +382,20 @@ def test_quotes_widen_fragments_unless_too_long(project_path):
     assert fragment["score"].iloc[0] < widened["score"].iloc[0]
 
 
+def test_quotes_give_each_voice_a_turn(project_path):
+    """With max_chars 50 Eva's two sentences stay apart and both outscore Carl's 59 characters;
+    a list of two still quotes both people."""
+    with Project.open(project_path) as project:
+        frame = project.quotes("samarbejde", where={"role": "Virksomhedskonsulent"}, min_chars=10,
+                               max_chars=50)
+        two = project.quotes("samarbejde", where={"role": "Virksomhedskonsulent"}, min_chars=10,
+                             max_chars=50, limit=2)
+    assert frame["participant"].tolist() == ["KIL-VK-1", "AAB-VK-1", "KIL-VK-1"]
+    assert frame["score"].tolist()[1] < frame["score"].tolist()[2]
+    assert two["text"].tolist() == ["Vi samarbejder med borgerne om deres mål.",
+                                    "Jeg besøger virksomhederne. Jeg kender mange arbejdsgivere."]
+
+
 def test_quotes_cli_formats(project_path, tmp_path):
     text = run(project_path, "quotes", "--code", "samarbejde", "--by", "municipality", "--limit", "1").output
     assert "Kildemose (1 citat)" in text
@@ -397,3 +411,114 @@ def test_quotes_cli_formats(project_path, tmp_path):
     assert "— Leder, Åbæk (aabaek_fokus.txt, tur 4)" in paragraphs
     result = run(project_path, "quotes", "--code", "ressourcer", "--by", "kommune", ok=False)
     assert result.exit_code == 1 and "unknown attribute 'kommune' in --by" in result.output
+
+
+# --------------------------------------------------------------------------- edges and internals
+def test_results_follow_changes_to_the_project(project_path):
+    """Segments are kept between calls on one open project only while nothing changes."""
+    with Project.open(project_path) as project:
+        assert project.matrix("code", ["role"]).at[RES, "Total"] == 3
+        store = project.store
+        text = store.source_texts()[store.source_by_name("kildemose_vk.txt")["id"]]
+        start, end = span(text, "Det tager tid.")
+        with project.transaction():
+            store.insert_codings([{"source_id": store.source_by_name("kildemose_vk.txt")["id"], "start": start,
+                                   "end": end, "code_id": store.code_by_code("ressourcer")["id"],
+                                   "coder": "anne", "origin": "manual"}])
+        again = project.matrix("code", ["role"])
+        assert again.at[RES, "Total"] == 4 and again.at[RES, "Virksomhedskonsulent"] == 1
+    # a change made through another connection is seen too
+    with Project.open(project_path) as project:
+        assert project.matrix("code", ["role"]).at[RES, "Total"] == 4
+        with Project.open(project_path) as other, other.transaction():
+            other.store.delete_codings(coder="auto")
+        assert project.matrix("code", ["role"]).at[RES, "Total"] == 3
+
+
+def test_coding_columns_find_coders_a_sample_would_miss(tmp_path):
+    """Coders are guessed from a sample of rows; a coder with a few codings between sampled rows
+    must still be read, with the right codings."""
+    path = build_project(tmp_path)
+    with Project.open(path) as project, project.transaction():
+        store = project.store
+        sid = store.source_by_name("nordby_leder.txt")["id"]
+        code_id = store.code_by_code("ressourcer")["id"]
+        store.delete_codings()
+        rows = [{"source_id": sid, "start": i % 150, "end": i % 150 + 5, "code_id": code_id,
+                 "coder": "auto", "origin": "auto"} for i in range(5000)]
+        for i in (1, 2, 3):  # the 2nd-4th codings: between the first two sampled rows
+            rows[i] = dict(rows[i], coder="sjælden", start=200 + i, end=210 + i)
+        store.insert_codings(rows)
+    with Project.open(path) as project:
+        columns = project.store.coding_columns()
+        assert columns["coders"] == ["auto", "sjælden"]
+        rare = columns["coder"] == 1
+        assert sorted(columns["start"][rare].tolist()) == [201, 202, 203]
+        assert (columns["end"] - columns["start"]).tolist() == [5] * 4997 + [10] * 3
+        frame = project.segments(coder="sjælden")
+    assert frame["codings"].tolist() == [3] and frame["start"].tolist() == [201]  # touching: one segment
+
+
+def test_overlapping_turns_and_text_outside_turns(tmp_path):
+    """Simultaneous speech (turns that overlap, e.g. from a REFI project) and a coded heading."""
+    folder = tmp_path / "c"
+    folder.mkdir()
+    (folder / "lyngholt.txt").write_text(
+        "Interview i Lyngholt\n\nInterviewer: Hvad tænker I?\n\nAnne: Vi deler opgaverne.\n\n"
+        "Bo: Og vi taler sammen hver dag.\n", encoding="utf-8")
+    path = tmp_path / "p.db"
+    run(path, "import", str(folder))
+    with Project.open(path) as project, project.transaction():
+        store = project.store
+        sid = store.source_by_name("lyngholt.txt")["id"]
+        text = store.source_texts()[sid]
+        code = store.upsert_code(code="deling", parent_id=None, labels={"da": "Deling"})
+        turns = store.turns(sid)
+        anne, bo = turns[1], turns[2]
+        # Anne's turn now runs to the end of Bo's (they talk at once); Bo's stays inside it
+        store.replace_turns(sid, [{"start": turns[0]["start"], "end": turns[0]["end"], "speaker": "Interviewer"},
+                                  {"start": anne["start"], "end": bo["end"], "speaker": "Anne"},
+                                  {"start": bo["start"], "end": bo["start"] + 2, "speaker": "Bo"}])
+        store.insert_codings([
+            {"source_id": sid, **dict(zip(("start", "end"), span(text, "Interview i Lyngholt"))),
+             "code_id": code, "coder": "anne", "origin": "manual"},
+            {"source_id": sid, **dict(zip(("start", "end"), span(text, "vi taler sammen"))),
+             "code_id": code, "coder": "anne", "origin": "manual"},
+        ])
+    with Project.open(path) as project:
+        frame = project.segments()
+        participants = project.matrix("code", ["participant"], count="participants")
+        segments = project.matrix("code", ["participant"])
+    heading, talk = frame.iloc[0], frame.iloc[1]
+    assert heading["text"] == "Interview i Lyngholt" and heading["participant"] == "" and heading["turn"] == ""
+    # "vi taler sammen" lies in Anne's long turn, not in Bo's two characters
+    assert talk["participant"] == "lyngholt:Anne" and talk["turn"] == "2"
+    assert list(segments.columns) == ["lyngholt:Anne", "(none)", "Total"]
+    assert segments.loc["deling"].tolist() == [1, 1, 2]
+    assert participants.loc["deling"].tolist() == [1, 0, 1]  # the heading has no participant
+
+
+def test_word_bounds_agree_with_the_regular_expression():
+    import random
+
+    from coding.analysis.segments import WORD_RE, word_bounds
+
+    rng = random.Random(4)
+    alphabet = "ab -'’.,\nÆø1_é—日\u0301"
+    texts = ["Vi ringer til virksomhederne.", "co-operation don't a--b 'x' l’été 3.5 x_y", ""]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(2000)]
+    for text in texts:
+        starts, ends = word_bounds(text)
+        assert list(zip(starts.tolist(), ends.tolist())) == [m.span() for m in WORD_RE.finditer(text)], text
+
+
+def test_segments_command_csv(project_path):
+    text = run(project_path, "segments", "--code", "borgere", "--format", "csv").output
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [(r["source"], r["text"], r["role"]) for r in rows] == [
+        ("aabaek_fokus.txt", "Jeg besøger virksomhederne.", "Virksomhedskonsulent"),
+        ("kildemose_vk.txt", "Vi samarbejder med borgerne om deres mål.", "Virksomhedskonsulent"),
+        ("kildemose_vk.txt", "Det tager tid.", "Virksomhedskonsulent"),
+        ("nordby_leder.txt", "Borgerne er glade for det.", "Leder"),
+    ]
+    assert rows[0]["label"] == "Samarbejde med borgere" and rows[0]["municipality"] == "Åbæk"

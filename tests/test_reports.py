@@ -339,6 +339,7 @@ def test_narratives_chapters_status_quotes_and_toc(project, tmp_path):
     assert texts[nordby + 1] == "Status: godkendt (2026-11-20)"
     # interviews and participants by role of Nordby
     interviews = document.tables[2]
+    assert [c.text for c in interviews.rows[0].cells] == ["Interview", "Oplysninger", "Deltagere"]
     assert [[c.text for c in r.cells][0] for r in interviews.rows[1:]] == ["nordby_borger.txt", "nordby_fokusgruppe.txt"]
     assert interviews.rows[2].cells[2].text == "Sagsbehandler: NOR-S1; Virksomhedskonsulent: NOR-VK1"
     quotes = [p.text for p in document.paragraphs if p.style.name == "Quote"]

@@ -4,7 +4,8 @@ Each segment of the code (its sub-codes included) is cut at the edges of the res
 spans; each piece is widened to whole sentences inside its turn, overlapping pieces of one turn are
 joined (two coders, a code and its sub-code), so are neighbouring ones while the passage stays within
 ``max_chars``, and the quotes are ranked: complete sentences of a
-readable length (``min_chars`` to ``max_chars``) first, fragments and very long passages last.
+readable length (``min_chars`` to ``max_chars``) first, fragments and very long passages last, and
+each person's best quote before anyone's second, so that a short list has as many voices as possible.
 A widened passage longer than ``2 * max_chars`` is not used; the coded words are quoted as they are.
 """
 
@@ -130,7 +131,10 @@ def quotes(store: Store, *, code: str, by: str = "role", limit: int | None = Non
         frame["_none"] = frame["group"] == NONE_VALUE
         frame = frame.sort_values(["_none", "group", "score", "source", "start"],
                                   ascending=[True, True, False, True, True], kind="stable")
-        frame = frame.drop(columns="_none")
+        # each person's best quote before anyone's second: as many voices as possible
+        frame["_nth"] = frame.groupby(["group", "participant"], sort=False).cumcount()
+        frame = frame.sort_values(["_none", "group", "_nth"], kind="stable")
+        frame = frame.drop(columns=["_none", "_nth"])
         if limit is not None:
             frame = frame.groupby("group", sort=False).head(limit)
         frame = frame.reset_index(drop=True)
@@ -150,8 +154,8 @@ def _where(row, words: tuple = HEADINGS["en"]) -> str:
     parts = [row["source"]]
     if row["turn"] is not None and row["turn"] == row["turn"]:
         parts.append(f"{words[3]} {int(row['turn'])}")
-    if row["timestamp"]:
-        parts.append(str(row["timestamp"]))
+    if isinstance(row["timestamp"], str) and row["timestamp"]:
+        parts.append(row["timestamp"])
     return ", ".join(parts)
 
 

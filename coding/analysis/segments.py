@@ -110,8 +110,8 @@ def merge_intervals(major: np.ndarray, position: np.ndarray, end: np.ndarray, *,
     new[bounds[:-1][counts > 0]] = True
     first = np.flatnonzero(new)
     last = np.append(first[1:], n) - 1
-    majors = np.repeat(np.arange(size), counts)
-    return majors[first], pos[first], reach[last] & _LOW, np.diff(np.append(first, n))
+    majors = np.searchsorted(bounds, first, "right") - 1
+    return majors, pos[first], reach[last] & _LOW, np.diff(np.append(first, n))
 
 
 @dataclass
@@ -475,16 +475,16 @@ def _build(ctx: Context, *, code, coder, origin, source, where, include_intervie
     position, end = cols["position"], cols["end"]
     coder_idx = cols["coder"] if by_coder else np.zeros(len(code_id), dtype=np.int64)
     presorted = bool(np.all(position[1:] >= position[:-1])) if len(position) else True
+    # codes as dense ranks so that the sort key stays small
+    target_ids, flat_rank = dense(flat)
     if len(code_id) and int(counts.max()) == 1 and int(counts[code_id].min()) == 1:
-        target = flat[offsets[code_id]]  # one code each: no expansion
+        target_rank = flat_rank[offsets[code_id]]  # one code each: no expansion
     else:
         reps = counts[code_id]
         row = np.repeat(np.arange(len(code_id)), reps)
         within = np.arange(len(row)) - np.repeat(np.cumsum(reps) - reps, reps)
-        target = flat[offsets[code_id[row]] + within] if len(row) else np.zeros(0, dtype=np.int64)
+        target_rank = flat_rank[offsets[code_id[row]] + within] if len(row) else np.zeros(0, dtype=np.int64)
         position, end, coder_idx = position[row], end[row], coder_idx[row]
-    # merge within (target code, coder, source); codes as dense ranks so the sort key stays small
-    target_ids, target_rank = dense(target)
     n_coder = max(len(coders), 1)
     major, seg_pos, e, members = merge_intervals(target_rank * n_coder + coder_idx, position, end,
                                                  presorted=presorted)

@@ -37,9 +37,7 @@ def pipeline_command(state, input, codebook, out, manifest, language, force):
         state.say(f"[{n}/{total}] {message}")
 
     result = run_pipeline(input, codebook=codebook, out=out, manifest=manifest, force=force,
-                          language=language, step=step, progress=state.progress)
-    for note in result.notes:
-        state.say(note)
+                          language=language, step=step, progress=state.progress, notify=state.say)
     counts = result.counts
     click.echo(f"{counts.get('sources', 0)} sources, {counts.get('codings', 0)} codings; "
                f"{len(result.files)} files in {out} ({result.seconds:.1f} s)")

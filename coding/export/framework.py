@@ -112,7 +112,7 @@ def write_docx(model: CaseModel, path: str | Path, *, template: str | Path | Non
                 paragraph.add_run(names.text(content.summary)).font.size = Pt(size)
                 paragraph = cell.add_paragraph()
             run = paragraph.add_run(count_phrase(w, content.segments, len(content.participants)))
-            run.italic = True
+            run.bold = True
             run.font.size = Pt(size)
             for quote in content.best(QUOTES_PER_CELL):
                 paragraph = cell.add_paragraph()

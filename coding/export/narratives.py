@@ -65,7 +65,7 @@ def _chapter(document, model: CaseModel, case: Case, names: Names, w: dict, quot
         details = ", ".join(str(v) for k, v in sorted(interview.attributes.items())
                             if k not in (model.case_by, "municipality", "kommune", "language"))
         rows.append([names.source(interview.source), names.text(details), names.text(people)])
-    docx_util.add_table(document, [w["interview"], "", w["participants"]], rows,
+    docx_util.add_table(document, [w["interview"], w["details"], w["participants"]], rows,
                         widths=[int(width * 0.32), int(width * 0.23), int(width * 0.45)])
 
     themes = list(model.themes)

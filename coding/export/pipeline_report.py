@@ -197,13 +197,14 @@ def write_all(project, folder: Path, *, say: Callable[[int, int, str], None], st
                                int(by_count["sources"].at[code, "Total"])] for code in frame.index]))
 
     # ---------------------------------------------------------------- matrices
-    say(n, steps, "matrices by role" + (" and municipality" if has_place else "") + " (.csv .xlsx .png)")
+    say(n, steps, "matrices by role" + (" and municipality" if has_place else
+                                        " (no municipality in the manifest: none by municipality)")
+        + " (.csv .xlsx .png)")
     _matrix_files(project, folder, "role", language, w, blocks, files, w["by_role"])
     if has_place:
         _matrix_files(project, folder, CASE_ATTRIBUTE, language, w, blocks, files, w["by_municipality"])
     else:
         blocks.append(Block("note", w["no_municipality"]))
-        result.notes.append("no municipality attribute: no matrix by municipality; cases are interviews")
     n += 1
 
     # ---------------------------------------------------------------- co-occurrence
