@@ -412,6 +412,8 @@ class LanguageRules:
         groups: dict[int, list[tuple[int, int]]] = {}
         lowers = lowers.tolist()          # plain lists: indexing them is much cheaper than numpy
         unit_list = unit_id.tolist()
+        idx_list = idx.tolist()
+        len_list = length.tolist()
         for t, u, j in zip(hits.tolist(), unit_id[hits].tolist(), inv[hits].tolist()):
             groups.setdefault(u, []).append((t, j))
         for u, members in groups.items():
@@ -505,7 +507,8 @@ class LanguageRules:
                 key = (int(idx[s0]) + offset, int(idx[s1 - 1] + length[s1 - 1]) + offset)
             slot = found.setdefault(key, {})
             for c, (rules, spans) in fired_here.items():
-                words = list(dict.fromkeys(doc[s:e].text for s, e in sorted(set(spans))))
+                words = list(dict.fromkeys(chunk.text[idx_list[s]:idx_list[e - 1] + len_list[e - 1]]
+                                           for s, e in sorted(set(spans))))
                 entry = slot.setdefault(self.codes[c].slug, [[], []])
                 entry[0].extend(r for r in rules if r not in entry[0])
                 entry[1].extend(w for w in words if w not in entry[1])
