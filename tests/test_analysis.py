@@ -522,3 +522,17 @@ def test_segments_command_csv(project_path):
         ("nordby_leder.txt", "Borgerne er glade for det.", "Leder"),
     ]
     assert rows[0]["label"] == "Samarbejde med borgere" and rows[0]["municipality"] == "Åbæk"
+
+
+def test_words_by_coder_and_an_empty_project(project_path):
+    with Project.open(project_path) as project:
+        by_coder = project.matrix("coder", ["code"], count="words", level=1)
+        # anne: Nordby 10 + 5, Åbæk 7 + 7 + 7, Kildemose 7 + 3; auto: "ringer til virksomhederne"
+        assert by_coder.loc["anne"].tolist() == [46, 10, 56]
+        assert by_coder.loc["auto"].tolist() == [3, 3, 6]
+        with project.transaction():
+            project.store.delete_codings()
+        assert project.matrix("code", ["role"]).to_dict("index") == {p: {"Total": 0} for p in [SAM, VK, BO, RES]}
+        assert project.matrix("role", ["code"]).empty and project.cooccurrence().empty
+    result = run(project_path, "quotes", "--code", "ressourcer")
+    assert result.output.endswith("(ingen citater)\n")

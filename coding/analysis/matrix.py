@@ -69,7 +69,7 @@ def matrix(store: Store, *, rows: str = "code", cols: Sequence[str] | str = ("ro
     need_root = not has_code or code_in_cols or normalize in ("col", "total")
     segs = build(ctx, code=code, coder=coder, origin=origin, source=source, where=where,
                  include_interviewer=include_interviewer, mode="outline" if has_code else "only-root",
-                 level=level, root=need_root, by_coder=count != "words")
+                 level=level, root=need_root, by_coder=count != "words" or "coder" in dims)
     top = ctx.tree.get(code)["id"] if code else None
     shown_codes = ctx.displayed_codes(mode="outline", level=level, top=top) if has_code else []
     is_root = segs.code[segs.pairs["seg"]] == ROOT
@@ -124,7 +124,7 @@ def matrix(store: Store, *, rows: str = "code", cols: Sequence[str] | str = ("ro
 
     cells = measure(cell_mask, dims)
     n_rows = len(values[rows])
-    flat = cells.reshape(n_rows, -1)
+    flat = cells.reshape(n_rows, int(np.prod([len(values[c]) for c in cols])))
     # column combinations: every value combination that occurs (all shown codes for code columns)
     col_sizes = [len(values[c]) for c in cols]
     if cols == ["code"]:

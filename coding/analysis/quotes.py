@@ -25,7 +25,8 @@ SENTENCE_BREAK = re.compile(r"[.!?…]+[\"'»”’)]*\s+|\n\s*")
 SENTENCE_END = re.compile(r"[.!?…]+[\"'»”’)]*(?=\s|$)")
 ATTRIBUTION = ("role", "municipality", "kommune")
 QUOTE_FORMATS = ("text", "md", "docx")
-HEADINGS = {"da": ("Citater", "citat", "citater", "tur"), "en": ("Quotes", "quote", "quotes", "turn")}
+HEADINGS = {"da": ("Citater", "citat", "citater", "tur", "(ingen citater)"),
+            "en": ("Quotes", "quote", "quotes", "turn", "(no quotes)")}
 
 
 def expand(text: str, lo: int, hi: int, start: int, end: int) -> tuple[int, int]:
@@ -186,7 +187,7 @@ def render_quotes(frame: pd.DataFrame, fmt: str) -> str:
             for row in rows:
                 lines += [f"  “{row['text']}”", f"      — {row['attribution'] or '?'} ({_where(row, words)})", ""]
     if frame.empty:
-        lines.append("(no quotes)")
+        lines.append(words[4])
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -210,6 +211,6 @@ def write_quotes_docx(frame: pd.DataFrame, path: str | Path) -> Path:
             run.italic = True
             run.font.size = Pt(9)
     if frame.empty:
-        document.add_paragraph("(no quotes)")
+        document.add_paragraph(words[4])
     document.save(path)
     return path
