@@ -362,7 +362,33 @@ def stable_zip(data: bytes) -> bytes:
 WRITERS = {"txt": TextWriter, "md": TextWriter, "vtt": SubtitleWriter, "srt": SubtitleWriter, "docx": DocxWriter}
 
 
-def write_transcript(path: Path, plan: Plan, pool: Pool, rng: random.Random, words: int) -> int:
+class Novelty:
+    """Replaces a share of the words by new compounds (modifier + linking letter + the word), so
+    that the vocabulary grows with the corpus as in real text instead of staying that of the
+    samples. Its own random stream: a corpus without novel words is the same with or without it."""
+
+    def __init__(self, pool: Pool, share: float, seed: int):
+        self.share = share
+        self.rng = random.Random(seed * 1_000_003 + 17)
+        words = {w.lower() for paragraphs in pool.questions + [a for v in pool.answers.values() for a in v]
+                 for p in paragraphs for w in p.split()}
+        self.modifiers = sorted(w for w in words if w.isalpha() and len(w) >= 5)
+
+    def paragraphs(self, paragraphs: list[str]) -> list[str]:
+        if not self.share:
+            return paragraphs
+        out = []
+        for p in paragraphs:
+            words = p.split(" ")
+            for i, word in enumerate(words):
+                if word.isalpha() and word.islower() and len(word) >= 4 and self.rng.random() < self.share:
+                    words[i] = self.rng.choice(self.modifiers) + self.rng.choice(("", "s", "e")) + word
+            out.append(" ".join(words))
+        return out
+
+
+def write_transcript(path: Path, plan: Plan, pool: Pool, rng: random.Random, words: int,
+                     novelty: Novelty | None = None) -> int:
     """Write one transcript of about ``words`` words; return the words written (labels included).
 
     Speakers of the plan who never got a word in are dropped from it (the manifest names only
@@ -375,6 +401,8 @@ def write_transcript(path: Path, plan: Plan, pool: Pool, rng: random.Random, wor
         for speaker, paragraphs in plan_turns(rng, pool, plan, words):
             if not paragraphs:
                 continue
+            if novelty is not None:
+                paragraphs = novelty.paragraphs(paragraphs)
             writer.turn(speaker, paragraphs, seconds)
             spoken.add(speaker.label)
             n = _words(paragraphs)
@@ -398,12 +426,15 @@ MANIFEST_HEADER = ["source", "speaker", "participant", "role", "municipality", "
 
 
 def make_corpus(words: int, seed: int, out: str | Path, *, min_words: int = 3000, max_words: int = 12000,
-                sample_dir: Path = SAMPLE_DIR, progress=None) -> dict:
-    """Write transcripts of ``words`` words in all and ``participants.csv`` into ``out``; return a summary."""
+                novel_words: float = 0.0, sample_dir: Path = SAMPLE_DIR, progress=None) -> dict:
+    """Write transcripts of ``words`` words in all and ``participants.csv`` into ``out``; return a summary.
+
+    ``novel_words``: the share of words (of four letters or more) replaced by new compounds."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     pool = load_pool(sample_dir)
+    novelty = Novelty(pool, novel_words, seed) if novel_words else None
     if words < 5 * min_words:  # tiny corpora still get one transcript of each format
         max_words = max(200, words // 5)
         min_words = max(100, max_words // 2)
@@ -432,7 +463,7 @@ def make_corpus(words: int, seed: int, out: str | Path, *, min_words: int = 3000
             if plan.interview_type == "fokusgruppe":
                 size = int(size * 1.25)
             size = min(size, words - total)
-            written = write_transcript(out / plan.name, plan, pool, rng, max(size, 50))
+            written = write_transcript(out / plan.name, plan, pool, rng, max(size, 50), novelty)
             for row in manifest_rows(plan):
                 manifest.writerow(row)
             total += written
@@ -440,20 +471,22 @@ def make_corpus(words: int, seed: int, out: str | Path, *, min_words: int = 3000
             formats[fmt] = formats.get(fmt, 0) + 1
             if progress:
                 progress(files, total)
-    return {"words": total, "files": files, "formats": formats, "seed": seed, "out": str(out)}
+    return {"words": total, "files": files, "formats": formats, "seed": seed, "novel_words": novel_words,
+            "out": str(out)}
 
 
-def big_transcript(path: Path, characters: int, seed: int, fmt: str = "txt") -> dict:
+def big_transcript(path: Path, characters: int, seed: int, fmt: str = "txt", novel_words: float = 0.0) -> dict:
     """One transcript of about ``characters`` characters (a focus group that runs for days)."""
     rng = random.Random(seed)
     pool = load_pool()
+    novelty = Novelty(pool, novel_words, seed) if novel_words else None
     path.parent.mkdir(parents=True, exist_ok=True)
     plan = plan_transcript(rng, 1, fmt)
     while plan.interview_type != "fokusgruppe":
         plan = plan_transcript(rng, 1, fmt)
     plan.name = path.name
     words = int(characters / 5.3)  # these transcripts: about 5.5 characters per word, spaces included
-    written = write_transcript(path, plan, pool, rng, words)
+    written = write_transcript(path, plan, pool, rng, words, novelty)
     manifest = path.parent / "participants.csv"
     with open(manifest, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
@@ -471,10 +504,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1, help="random seed (same seed, same bytes)")
     parser.add_argument("--min-words", type=int, default=3000, help="shortest transcript (words)")
     parser.add_argument("--max-words", type=int, default=12000, help="longest interview (words)")
+    parser.add_argument("--novel-words", type=float, default=0.0, metavar="SHARE",
+                        help="share of words (4+ letters) replaced by new compounds, e.g. 0.02, so the "
+                             "vocabulary grows as in real text (default 0: the samples' words only)")
     args = parser.parse_args(argv)
     if args.words <= 0:
         parser.error("--words must be positive")
-    summary = make_corpus(args.words, args.seed, args.out, min_words=args.min_words, max_words=args.max_words)
+    if not 0 <= args.novel_words <= 1:
+        parser.error("--novel-words must be a share from 0 to 1")
+    summary = make_corpus(args.words, args.seed, args.out, min_words=args.min_words, max_words=args.max_words,
+                          novel_words=args.novel_words)
     print(json.dumps(summary, ensure_ascii=False))
     return 0
 

@@ -12,16 +12,18 @@ because the machine may be shared):
    batch size), doing nothing with the docs. ``tokenizer only`` is the same without the
    lemmatizer: ``spacy.blank("da")`` alone, which is all the auto-coder runs through spaCy (it
    looks lemmas up itself, once per distinct word form).
-3. ``autocode``: ``Project.autocode(codebooks/stv.yaml, jobs=J)`` (``--codebook``): codebook import, matching and
-   storing the codings, in one transaction.
+3. ``autocode``: ``Project.autocode(codebooks/stv.yaml, jobs=J)`` (``--codebook``): codebook
+   import, matching and storing the codings, in one transaction.
 4. ``re-autocode``: the same call again on the unchanged corpus and codebook.
-5. ``matrix``: code x role and code x municipality (segments), and ``cooccurrence`` (unit turn).
-6. ``matrix 1M``: code x role over at least a million codings. When the corpus has fewer, a
-   copy of the project gets synthetic codings (random spans of 20-400 characters inside random
-   turns, random codable codes, coder ``synthetic``, origin ``manual``) until it has a million;
-   the JSON says how many were made up (``matrix_1m_synthetic``).
-7. ``big``: one transcript of 3 million characters (a focus group; ``--big-format``) imported and
+5. ``matrix``: code x role and code x municipality (segments), and ``cooccurrence`` (unit turn),
+   each on a freshly opened project, so nothing an earlier call cached is reused.
+6. ``big``: one transcript of 3 million characters (a focus group; ``--big-format``) imported and
    auto-coded in a project of its own.
+7. ``matrix 1M``: the matrices and co-occurrence of 5. over at least a million codings. When the
+   corpus has fewer, a copy of the project gets synthetic codings (random spans of 20-400
+   characters inside random turns, random codable codes, coder ``synthetic``, origin ``manual``)
+   until it has a million; the JSON says how many were made up (``matrix_1m_synthetic``). ``matrix 1M, CLI`` runs
+   ``coding matrix --cols role --format csv`` in a new process (interpreter start included).
 
 Throughputs are words of the corpus (whitespace-separated, labels included, interviewer turns
 included) per second of the stage, so the figures of different stages compare directly; the
@@ -29,7 +31,8 @@ auto-coder and the baseline both read the respondent turns only (``respondent_wo
 
 Peak memory (``peak_rss_mb``) is sampled every 50 ms as the resident set of this process plus all
 its child processes (the ``--jobs`` workers); pages that forked workers share with the parent are
-counted once per process, so the figure errs high.
+counted once per process, so the figure errs high. ``peak_pss_mb`` sums proportional set sizes
+instead (a shared page counts once in all), which is what the machine really spends.
 
 The last line printed is one JSON object with the figures (see docs/benchmarks.md).
 """
@@ -68,13 +71,17 @@ BIG_CHARACTERS = 3_000_000
 
 
 class PeakMemory:
-    """Samples the RSS of this process and its children in a background thread."""
+    """Samples the memory of this process and its children in a background thread: the sum of
+    resident sets (RSS; pages shared with forked workers counted in each) and the sum of
+    proportional set sizes (PSS; shared pages divided among the processes sharing them)."""
 
     def __init__(self, interval: float = 0.05):
         self.interval = interval
         self.process = psutil.Process()
         self.peak = 0
+        self.peak_pss = 0
         self.stage_peak = 0
+        self.stage_peak_pss = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -85,10 +92,21 @@ class PeakMemory:
                 total += child.memory_info().rss
         return total
 
+    def pss(self) -> int:
+        total = 0
+        for process in [self.process, *self.process.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error, AttributeError):
+                total += process.memory_full_info().pss
+        return total
+
     def sample(self) -> None:
         value = self.rss()
         self.peak = max(self.peak, value)
         self.stage_peak = max(self.stage_peak, value)
+        with contextlib.suppress(psutil.Error):
+            pss = self.pss()
+            self.peak_pss = max(self.peak_pss, pss)
+            self.stage_peak_pss = max(self.stage_peak_pss, pss)
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
@@ -124,6 +142,7 @@ class Stages:
     def stage(self, name: str, words: int | None = None, note: str = ""):
         row = {"stage": name, "seconds": None, "words": words, "note": note}
         self.memory.stage_peak = self.memory.rss()
+        self.memory.stage_peak_pss = self.memory.pss()
         if not self.quiet:
             print(f"... {name}", file=sys.stderr, flush=True)
         cpu = cpu_seconds()
@@ -133,17 +152,18 @@ class Stages:
         row["cpu"] = cpu_seconds() - cpu
         self.memory.sample()
         row["peak_mb"] = self.memory.stage_peak / 2**20
+        row["pss_mb"] = self.memory.stage_peak_pss / 2**20
         self.rows.append(row)
         if not self.quiet:
             print(f"    {row['seconds']:.3f} s", file=sys.stderr, flush=True)
 
     def table(self) -> str:
-        lines = [f"{'stage':<24} {'seconds':>9} {'cpu s':>8} {'words/s':>11} {'peak MB':>8}  note",
-                 f"{'-' * 24} {'-' * 9} {'-' * 8} {'-' * 11} {'-' * 8}  {'-' * 30}"]
+        lines = [f"{'stage':<24} {'seconds':>9} {'cpu s':>8} {'words/s':>11} {'RSS MB':>7} {'PSS MB':>7}  note",
+                 f"{'-' * 24} {'-' * 9} {'-' * 8} {'-' * 11} {'-' * 7} {'-' * 7}  {'-' * 30}"]
         for row in self.rows:
             rate = f"{row['words'] / row['seconds']:,.0f}" if row["words"] and row["seconds"] else ""
             lines.append(f"{row['stage']:<24} {row['seconds']:>9.3f} {row['cpu']:>8.2f} {rate:>11} "
-                         f"{row['peak_mb']:>8.0f}  {row['note']}")
+                         f"{row['peak_mb']:>7.0f} {row['pss_mb']:>7.0f}  {row['note']}")
         return "\n".join(lines)
 
 
@@ -250,16 +270,17 @@ def synthesize_codings(project: Project, target: int, seed: int) -> int:
 # --------------------------------------------------------------------------- the run
 
 
-def prepare_corpus(words: int, seed: int, folder: Path) -> tuple[dict, float, bool]:
-    """Make the corpus in ``folder``, or reuse the one there if it was made with the same words and seed."""
+def prepare_corpus(words: int, seed: int, folder: Path, novel_words: float = 0.0) -> tuple[dict, float, bool]:
+    """Make the corpus in ``folder``, or reuse the one there if it was made with the same settings."""
     marker = folder / ".corpus.json"  # hidden: import passes it over
     if marker.exists():
         summary = json.loads(marker.read_text(encoding="utf-8"))
-        if summary.get("words_requested") == words and summary.get("seed") == seed:
+        if (summary.get("words_requested") == words and summary.get("seed") == seed
+                and summary.get("novel_words", 0.0) == novel_words):
             return summary, 0.0, True
         shutil.rmtree(folder)
     start = time.perf_counter()
-    summary = make_corpus(words, seed, folder)
+    summary = make_corpus(words, seed, folder, novel_words=novel_words)
     seconds = time.perf_counter() - start
     summary["words_requested"] = words
     marker.write_text(json.dumps(summary), encoding="utf-8")
@@ -331,16 +352,43 @@ def measure_main(project: Project, corpus: Path, stages: Stages, result: dict, a
     result.update(reautocode_s=round(row["seconds"], 3), reautocode_fraction=round(row["seconds"] / autocode_s, 4),
                   reautocode_skipped=skipped)
 
-    with stages.stage("matrix by role", note=f"code x role, {codings:,} codings") as row:
-        project.matrix(rows="code", cols=["role"])
-    matrix_role_s = row["seconds"]
-    with stages.stage("matrix by municipality", note=f"code x municipality, {codings:,} codings") as row:
-        project.matrix(rows="code", cols=["municipality"])
-    result.update(matrix_role_s=round(matrix_role_s, 3), matrix_municipality_s=round(row["seconds"], 3),
-                  matrix_s=round(max(matrix_role_s, row["seconds"]), 3))
-    with stages.stage("cooccurrence", note="unit turn") as row:
-        project.cooccurrence(unit="turn")
-    result["cooccurrence_s"] = round(row["seconds"], 3)
+    db = Path(project.path)
+    matrix_role_s = timed_analysis(db, stages, "matrix by role", f"code x role, {codings:,} codings",
+                                   lambda p: p.matrix(rows="code", cols=["role"]))
+    matrix_municipality_s = timed_analysis(db, stages, "matrix by municipality",
+                                           f"code x municipality, {codings:,} codings",
+                                           lambda p: p.matrix(rows="code", cols=["municipality"]))
+    result.update(matrix_role_s=round(matrix_role_s, 3), matrix_municipality_s=round(matrix_municipality_s, 3),
+                  matrix_s=round(max(matrix_role_s, matrix_municipality_s), 3))
+    result["cooccurrence_s"] = round(timed_analysis(db, stages, "cooccurrence", "unit turn",
+                                                    lambda p: p.cooccurrence(unit="turn")), 3)
+
+
+def timed_analysis(db: Path, stages: Stages, name: str, note: str, call) -> float:
+    """Time one analysis on a freshly opened project (nothing cached from an earlier call, as
+    from the command line; the Python modules are loaded already)."""
+    import coding.analysis.cooccurrence  # noqa: F401  (module loading is not the analysis)
+    import coding.analysis.matrix  # noqa: F401
+
+    project = Project.open(db)
+    try:
+        with stages.stage(name, note=note) as row:
+            call(project)
+    finally:
+        project.close()
+    return row["seconds"]
+
+
+def timed_cli(db: Path, stages: Stages, name: str, args: list[str]) -> float:
+    """Time a command of the CLI as a user runs it: a new Python process, output to a pipe."""
+    import subprocess
+
+    command = [sys.executable, "-m", "coding", "--quiet", "--project", str(db), *args]
+    with stages.stage(name, note="coding " + " ".join(args) + " (new process)") as row:
+        done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    if done.returncode != 0:
+        row["note"] += f"; FAILED: {done.stderr.strip()[-200:]}"
+    return row["seconds"]
 
 
 def measure_million(db: Path, stages: Stages, result: dict, args) -> None:
@@ -356,17 +404,19 @@ def measure_million(db: Path, stages: Stages, result: dict, args) -> None:
     try:
         added = synthesize_codings(million, target, args.seed)
         total = count_codings(million)
-        with stages.stage("matrix 1M by role", note=f"{total:,} codings ({added:,} synthetic)") as row:
-            million.matrix(rows="code", cols=["role"])
-        result.update(matrix_1m_s=round(row["seconds"], 3), matrix_1m_codings=total, matrix_1m_synthetic=added)
-        with stages.stage("matrix 1M by munic.", note=f"{total:,} codings") as row:
-            million.matrix(rows="code", cols=["municipality"])
-        result["matrix_1m_municipality_s"] = round(row["seconds"], 3)
-        with stages.stage("cooccurrence 1M", note=f"{total:,} codings") as row:
-            million.cooccurrence(unit="turn")
-        result["cooccurrence_1m_s"] = round(row["seconds"], 3)
-    finally:
         million.close()
+        note = f"{total:,} codings ({added:,} synthetic)"
+        result.update(matrix_1m_codings=total, matrix_1m_synthetic=added)
+        result["matrix_1m_s"] = round(timed_analysis(copy, stages, "matrix 1M by role", note,
+                                                     lambda p: p.matrix(rows="code", cols=["role"])), 3)
+        result["matrix_1m_municipality_s"] = round(timed_analysis(
+            copy, stages, "matrix 1M by munic.", note, lambda p: p.matrix(rows="code", cols=["municipality"])), 3)
+        result["cooccurrence_1m_s"] = round(timed_analysis(copy, stages, "cooccurrence 1M", note,
+                                                           lambda p: p.cooccurrence(unit="turn")), 3)
+        result["matrix_1m_cli_s"] = round(timed_cli(copy, stages, "matrix 1M, CLI",
+                                                    ["matrix", "--cols", "role", "--format", "csv"]), 3)
+    finally:
+        million.close()  # closing twice is harmless
         for suffix in ("", "-wal", "-shm"):
             Path(str(copy) + suffix).unlink(missing_ok=True)
 
@@ -374,8 +424,11 @@ def measure_million(db: Path, stages: Stages, result: dict, args) -> None:
 def measure_big(work: Path, stages: Stages, result: dict, args) -> None:
     folder = work / "big"
     path = folder / f"big_fokusgruppe.{args.big_format}"
-    if not path.exists():
-        big_transcript(path, args.big_characters, args.seed, args.big_format)
+    marker = folder / ".big.json"
+    wanted = {"characters": args.big_characters, "seed": args.seed, "novel_words": args.novel_words}
+    if not path.exists() or not marker.exists() or json.loads(marker.read_text()) != wanted:
+        big_transcript(path, args.big_characters, args.seed, args.big_format, args.novel_words)
+        marker.write_text(json.dumps(wanted))
     project = fresh_project(work / "big.db")
     try:
         with stages.stage("big: import", note=f"one {args.big_format} transcript") as row:
@@ -398,13 +451,13 @@ def measure_big(work: Path, stages: Stages, result: dict, args) -> None:
 def run(args) -> tuple[dict, str]:
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="coding-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    result: dict = {"words": 0, "jobs": args.jobs, "seed": args.seed, **machine(),
+    result: dict = {"words": 0, "jobs": args.jobs, "seed": args.seed, "novel_words": args.novel_words, **machine(),
                     "load_before": round(os.getloadavg()[0], 2)}
     try:
         with PeakMemory() as memory:
             stages = Stages(memory, quiet=args.quiet)
             corpus = work / "corpus"
-            summary, corpus_s, reused = prepare_corpus(args.words, args.seed, corpus)
+            summary, corpus_s, reused = prepare_corpus(args.words, args.seed, corpus, args.novel_words)
             result.update(corpus_files=summary["files"], corpus_formats=summary["formats"],
                           corpus_s=round(corpus_s, 3), corpus_reused=reused)
             db = work / "project.db"
@@ -413,11 +466,12 @@ def run(args) -> tuple[dict, str]:
                 measure_main(project, corpus, stages, result, args)
             finally:
                 project.close()
-            if not args.no_million:
-                measure_million(db, stages, result, args)
             if not args.no_big:
                 measure_big(work, stages, result, args)
+            if not args.no_million:
+                measure_million(db, stages, result, args)
         result["peak_rss_mb"] = round(memory.peak / 2**20, 1)
+        result["peak_pss_mb"] = round(memory.peak_pss / 2**20, 1)
         result["load_after"] = round(os.getloadavg()[0], 2)
     finally:
         if not args.keep:
@@ -433,6 +487,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=1, help="worker processes for auto-coding")
     parser.add_argument("--keep", metavar="DIR",
                         help="keep corpus and projects in DIR (a corpus of the same --words/--seed there is reused)")
+    parser.add_argument("--novel-words", type=float, default=0.0, metavar="SHARE",
+                        help="share of words replaced by new compounds (see make_corpus.py; default 0)")
     parser.add_argument("--codebook", type=Path, default=CODEBOOK, help="codebook to auto-code with "
                         "(default codebooks/stv.yaml)")
     parser.add_argument("--big-format", default="txt", choices=["txt", "docx", "md", "vtt", "srt"],
