@@ -18,7 +18,8 @@ def help_text(command: click.Command, path: tuple[str, ...]) -> str:
     """The ``--help`` text of one command, as the terminal shows it."""
     from . import cli
 
-    parent = click.Context(cli, info_name="coding", terminal_width=80, max_content_width=80)
+    parent = click.Context(cli, info_name="coding", terminal_width=80, max_content_width=80,
+                           help_option_names=["-h", "--help"])
     ctx = parent
     for name in path:
         ctx = click.Context(ctx.command.commands[name] if isinstance(ctx.command, click.Group) else command,
