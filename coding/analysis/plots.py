@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..export.wording import attribute_label
+
 WORDS = {
     "da": {"segments": "segmenter", "participants": "deltagere", "sources": "kilder", "words": "ord",
            "by": "efter", "and": "og", "code": "kode", "row": "% af rækken", "col": "% af kolonnen",
@@ -40,7 +42,8 @@ def matrix_title(frame: pd.DataFrame) -> str:
     count = w.get(frame.attrs.get("count", "segments"), frame.attrs.get("count", ""))
     rows = frame.attrs.get("rows", frame.index.name)
     cols = frame.attrs.get("cols", [])
-    dims = [w["code"] if d == "code" else d for d in [rows, *cols]]
+    language = frame.attrs.get("language", "en")
+    dims = [w["code"] if d == "code" else attribute_label(language, d) for d in [rows, *cols]]
     title = f"{count.capitalize()} {w['by']} {dims[0]} {w['and']} {' / '.join(dims[1:])}"
     normalize = frame.attrs.get("normalize", "none")
     if normalize != "none":
