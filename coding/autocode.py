@@ -8,12 +8,15 @@ How a text is matched
     languages with closed compounds (Danish) its parts: "virksomhedskonsulenterne" has the head
     "konsulenterne" (lemma "konsulent") and the modifier "virksomhed" (linking -s- removed);
     "sagsstammen" is not in the table, so its lemma is built from its known head: "sagsstamme".
-  * A term matches a token whose lemma equals the term or the term's lemma, whose form equals the
-    term, or -- for terms of at least ``min_part_length`` letters in a compounding language -- a
-    compound whose head or modifier is the term. ``virksomhed*`` and ``*konsulent`` are explicit
-    prefix/suffix wildcards. Phrases are sequences of such words; ``near`` asks for two terms within
-    N tokens; ``patterns`` are spaCy Matcher token patterns (LEMMA is the lemma described here);
-    ``unless`` vetoes a code in a unit.
+  * A term matches a token whose lemma equals the term or whose form equals the term, or -- for
+    terms of at least ``min_part_length`` letters in a compounding language -- a compound whose head
+    or modifier is the term. ``virksomhed*`` and ``*konsulent`` are explicit prefix/suffix
+    wildcards. A one-word term written in an inflected form stands for that form only ("staffing"
+    does not find "staff", "mødes" does not find "statusmøde"); inside a phrase a word also finds
+    the other forms of its lemma ("hun kan godt" finds "hun kunne godt"). Phrases are sequences of
+    such words and may skip up to two filler words (particles, negation, commas: "tror ikke på" is
+    "tro på"); ``near`` asks for two terms within N tokens; ``patterns`` are spaCy Matcher token
+    patterns (LEMMA is the lemma described here); ``unless`` vetoes a code in a unit.
   * A unit (a sentence, or a whole turn) gets one coding per code whose rules fire in it, with the
     rules and the matched words recorded.
 
@@ -45,7 +48,7 @@ from .errors import CodingError
 from .records import INTERVIEWER_ROLE
 from .store import Store
 
-ENGINE_VERSION = "autocode-1"
+ENGINE_VERSION = "autocode-2"
 CODER = "autocode"
 ORIGIN = "auto"
 UNITS = ("sentence", "turn")
@@ -58,12 +61,41 @@ WORD, SPACE, BREAK, FINAL, CLOSER = 0, 1, 2, 3, 4
 FINAL_PUNCT = {".", "!", "?", "...", "…", "?!", "!?", "..", "!!", "??"}
 CLOSERS = {'"', "'", ")", "]", "»", "”", "’", "›"}
 LINKING = "se"
+PHRASE_GAP = 2              # filler words a phrase may skip in all ("tror ikke på" is "tro på")
+
+# Words a phrase skips: discourse particles, degree adverbs and negation, which spoken answers put
+# between the words of a phrase ("kan sagtens arbejde", "taler ikke sammen", "believe really in"),
+# and commas. Negation is skipped on purpose: doubt belongs to a theme as much as belief does.
+FILLERS: dict[str, frozenset[str]] = {
+    "da": frozenset(("ikke jo nu da godt vel faktisk stadig også altså bare sagtens nok helt rigtig "
+                     "virkelig meget lige egentlig simpelthen aldrig altid ofte tit slet gerne måske "
+                     "heller bestemt , – -").split()),
+    "en": frozenset(("not n't really still actually also just even probably always never often truly "
+                     "genuinely definitely certainly quite , – -").split()),
+}
 
 
 # --------------------------------------------------------------------------- lemma tables
 
 _TABLES: dict[str, dict[str, str]] = {}
 _VALUES: dict[str, set[str]] = {}
+
+# Gaps and slips of the spacy-lookups-data tables for words that evaluation interviews use a lot:
+# definite/plural adjectives left as their own lemma ("syge"), nouns read as verbs ("lederne" ->
+# "led", "rådgiver" -> "rådgive") and plurals missing from the table ("kolleger").
+LEMMA_FIXES: dict[str, dict[str, str]] = {
+    "da": {
+        "syge": "syg", "gode": "god", "sparret": "sparre", "lederne": "leder", "ledernes": "leder",
+        "rådgiver": "rådgiver", "rådgiveren": "rådgiver", "rådgivere": "rådgiver", "rådgiverne": "rådgiver",
+        "timerne": "time", "kolleger": "kollega", "kollegerne": "kollega", "kollegers": "kollega",
+        "kollegernes": "kollega", "kollegaerne": "kollega", "borger": "borger", "sagsbehandler": "sagsbehandler",
+        "mindset": "mindset", "målepunkter": "målepunkt", "målepunkterne": "målepunkt",
+    },
+    "en": {
+        "staffing": "staffing", "backing": "backing", "sparring": "sparring", "caseworkers": "caseworker",
+        "co-located": "co-located", "data": "data",
+    },
+}
 
 
 def lemma_table(lang: str) -> dict[str, str]:
@@ -78,6 +110,8 @@ def lemma_table(lang: str) -> dict[str, str]:
                     table = json.loads(handle.read())
         except ModuleNotFoundError:
             table = {}
+        if table or lang in LEMMA_FIXES:
+            table = {**table, **LEMMA_FIXES.get(lang, {})}
         _TABLES[lang] = table
         _VALUES[lang] = set(table.values())
     return table
@@ -155,6 +189,7 @@ class Item:
     kind: str           # exact | prefix | suffix
     text: str
     compound: bool
+    strict: bool = False  # a one-word term: its own form and lemma only, not its lemma's other forms
 
 
 @dataclass
@@ -183,6 +218,7 @@ class LanguageRules:
         self.phrase_trigger: list[int] = []     # which word of a phrase is looked for first
         self._phrase_ids: dict[tuple[int, ...], int] = {}
         self.stop_words = {w.lower() for w in getattr(self.nlp.Defaults, "stop_words", set())}
+        self.fillers = {self.nlp.vocab.strings.add(w) for w in FILLERS.get(lang, ())}
         self.codes: list[CompiledCode] = []
         self.item_codes: dict[int, set[int]] = collections.defaultdict(set)
         self.triggers: set[int] = set()
@@ -196,14 +232,14 @@ class LanguageRules:
         self.info: dict[int, tuple] = {}      # lower-form hash -> (kind, items, trigger, lemma hash)
 
     # -- compiling
-    def _item(self, word: str, compound_ok: bool) -> int:
+    def _item(self, word: str, compound_ok: bool, strict: bool = False) -> int:
         if word.startswith("*"):
-            key = ("suffix", word[1:], False)
+            key = ("suffix", word[1:], False, False)
         elif word.endswith("*"):
-            key = ("prefix", word[:-1], False)
+            key = ("prefix", word[:-1], False, False)
         else:
             eligible = compound_ok and self.lexicon.compounds and len(word) >= self.lexicon.min_part
-            key = ("exact", word, eligible)
+            key = ("exact", word, eligible, strict)
         found = self._item_ids.get(key)
         if found is None:
             found = self._item_ids[key] = len(self.items)
@@ -223,7 +259,7 @@ class LanguageRules:
         """A term (one word: an item) or a phrase (several words) as ('t', item) / ('p', phrase)."""
         words = self._words(text)
         if len(words) == 1:
-            return ("t", self._item(words[0], compound_ok))
+            return ("t", self._item(words[0], compound_ok, strict=True))
         items = tuple(self._item(w, False) for w in words)
         pid = self._phrase_ids.get(items)
         if pid is None:
@@ -314,7 +350,7 @@ class LanguageRules:
             if item.kind != "exact":
                 self.wildcards.append((i, item))
                 continue
-            lemma = lex.lemma(item.text)
+            lemma = item.text if item.strict else lex.lemma(item.text)
             for key in {item.text, lemma}:
                 self.by_lemma[key].add(i)
                 if item.compound:
@@ -529,22 +565,38 @@ class LanguageRules:
         return out
 
     def _phrase_spans(self, pid: int, pos, u, unit_id, lowers) -> list[tuple[int, int]]:
+        """Where phrase ``pid`` occurs in unit ``u``, skipping up to PHRASE_GAP filler words."""
         items = self.phrases[pid]
         k = self.phrase_trigger[pid]
         out = []
         n = len(lowers)
         info = self.info
+        fillers = self.fillers
         size = len(items)
         for t in pos.get(items[k], ()):
-            start = t - k
-            end = start + size
-            if start < 0 or end > n or unit_id[start] != u or unit_id[end - 1] != u:
-                continue
-            for j in range(size):
-                if j != k and items[j] not in info[lowers[start + j]][1]:
+            gaps = 0
+            p = t
+            for j in range(k - 1, -1, -1):          # words before the anchor, right to left
+                p -= 1
+                while 0 <= p and unit_id[p] == u and items[j] not in info[lowers[p]][1] \
+                        and gaps < PHRASE_GAP and (lowers[p] in fillers or info[lowers[p]][0] == SPACE):
+                    gaps += 1
+                    p -= 1
+                if p < 0 or unit_id[p] != u or items[j] not in info[lowers[p]][1]:
                     break
             else:
-                out.append((start, end))
+                start = p
+                p = t
+                for j in range(k + 1, size):        # words after the anchor, left to right
+                    p += 1
+                    while p < n and unit_id[p] == u and items[j] not in info[lowers[p]][1] \
+                            and gaps < PHRASE_GAP and (lowers[p] in fillers or info[lowers[p]][0] == SPACE):
+                        gaps += 1
+                        p += 1
+                    if p >= n or unit_id[p] != u or items[j] not in info[lowers[p]][1]:
+                        break
+                else:
+                    out.append((start, p + 1))
         return out
 
     def _ref_spans(self, ref, pos, u, unit_id, lowers) -> list[tuple[int, int]]:

@@ -377,3 +377,77 @@ def test_sources_in_a_language_without_rules_are_recorded_not_coded(tmp_path):
         report = project.autocode(book)
         assert (report.coded, report.codings) == (["t.txt"], 0)
         assert project.autocode(book).skipped == ["t.txt"]
+
+
+def planned(tmp_path: Path, book: dict, lines: list[str], name: str = "t.txt") -> dict[str, set[str]]:
+    """Dry-run ``book`` over one respondent turn per line; {sentence text: {codes}}."""
+    path = tmp_path / name
+    path.write_text("".join(f"Anne: {line}\n\n" for line in lines), encoding="utf-8")
+    out: dict[str, set[str]] = {line: set() for line in lines}
+    with Project.open(tmp_path / f"{name}.db") as project:
+        project.import_paths([path])
+        text = project.store.source_text(project.source(name)["id"])
+        for p in project.autocode(book, dry_run=True, collect=True).planned:
+            coded = text[p["start"]:p["end"]]
+            for line in lines:
+                if line in coded:
+                    out[line].add(p["code"])
+    return out
+
+
+def one_code(lang: str, rules: dict) -> dict:
+    return {"name": "t", "version": 1, "settings": {"compounds": {"da": True, "en": False}, "min_part_length": 4},
+            "codes": [{"id": "theme", "labels": {"da": "Tema", "en": "Theme"}, "definition": "Test.",
+                       "rules": {lang: rules}}]}
+
+
+def test_phrases_skip_fillers_and_negation_but_not_other_words(tmp_path):
+    book = one_code("da", {"phrases": ["tro på", "kan arbejde"]})
+    lines = ["Jeg tror ikke på det.", "Vi tror virkelig på hende.", "Hun kan sagtens arbejde.",
+             "Han kan jo ikke arbejde.", "Jeg tror, at det regner på fredag.", "Hun kan altså stadig ikke arbejde.",
+             "Vi tror på dem."]
+    found = planned(tmp_path, book, lines)
+    assert {line for line, codes in found.items() if codes} == {
+        "Jeg tror ikke på det.", "Vi tror virkelig på hende.", "Hun kan sagtens arbejde.",
+        "Han kan jo ikke arbejde.", "Vi tror på dem."}  # three fillers are too many; "at det regner" are words
+    english = planned(tmp_path, one_code("en", {"phrases": ["believe in"]}),
+                      ["I really believe in them.", "I believe that in time it works."], name="e.txt")
+    assert english == {"I really believe in them.": {"theme"}, "I believe that in time it works.": set()}
+
+
+def test_one_word_term_in_an_inflected_form_stands_for_that_form(tmp_path):
+    english = one_code("en", {"terms": ["staffing", "backing"], "phrases": ["got a job"]})
+    found = planned(tmp_path, english, ["My back hurts.", "The staff were kind.", "Staffing is thin.",
+                                        "The backing of our director helped.", "She will get a job soon."],
+                    name="e.txt")
+    assert {line for line, codes in found.items() if codes} == {
+        "Staffing is thin.", "The backing of our director helped.",
+        "She will get a job soon."}   # inside a phrase a word still finds its lemma's other forms
+    danish = one_code("da", {"terms": ["mødes", "ansat"]})
+    found = planned(tmp_path, danish, ["Vi mødes hver uge.", "Vi holdt et statusmøde.", "Han er ansat nu.",
+                                      "De vil ansætte to."])
+    assert {line for line, codes in found.items() if codes} == {"Vi mødes hver uge.", "Han er ansat nu."}
+    # a term in its base form still finds inflections and compounds
+    found = planned(tmp_path, one_code("da", {"terms": ["møde"]}), ["Vi holdt et statusmøde.", "Møderne er lange."],
+                    name="m.txt")
+    assert all(found.values())
+
+
+def test_lemma_fixes_for_common_words_missing_from_the_table(tmp_path):
+    book = one_code("da", {"terms": ["syg", "leder", "kollega", "rådgiver"]})
+    lines = ["De er for syge til det.", "Lederne bakker op.", "Mine kolleger hjælper.", "Rådgiverne ringer.",
+             "Det regner i dag."]
+    found = planned(tmp_path, book, lines)
+    assert {line for line, codes in found.items() if codes} == set(lines[:4])
+
+
+def test_dev_set_is_a_well_formed_labelled_set():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from autocode_quality import load_gold
+
+    turns = load_gold(ROOT / "tests" / "data" / "dev_turns.yaml")
+    assert len(turns) >= 150 and len({t["id"] for t in turns}) == len(turns)
+    assert {t["language"] for t in turns} == {"da", "en"}
+    themes = {theme for t in turns for theme in t["themes"]}
+    assert themes == {"belief", "leadership", "internal_collaboration", "capacity"}
+    assert sum(1 for t in turns if not t["themes"]) >= 20
