@@ -124,10 +124,10 @@ class PeakMemory:
         self.sample()
 
 
-def cpu_seconds() -> float:
-    """User + system CPU time of this process and of its finished children."""
+def cpu_seconds(children: bool = True) -> float:
+    """User + system CPU time of this process (and of its finished children)."""
     t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
+    return t.user + t.system + ((t.children_user + t.children_system) if children else 0.0)
 
 
 class Stages:
@@ -145,11 +145,12 @@ class Stages:
         self.memory.stage_peak_pss = self.memory.pss()
         if not self.quiet:
             print(f"... {name}", file=sys.stderr, flush=True)
-        cpu = cpu_seconds()
+        cpu, own = cpu_seconds(), cpu_seconds(children=False)
         start = time.perf_counter()
         yield row
         row["seconds"] = time.perf_counter() - start
         row["cpu"] = cpu_seconds() - cpu
+        row["cpu_own"] = cpu_seconds(children=False) - own
         self.memory.sample()
         row["peak_mb"] = self.memory.stage_peak / 2**20
         row["pss_mb"] = self.memory.stage_peak_pss / 2**20
@@ -342,15 +343,17 @@ def measure_main(project: Project, corpus: Path, stages: Stages, result: dict, a
     result.update(autocode_s=round(autocode_s, 3), autocode_words_per_s=round(words / autocode_s),
                   codings=codings, autocode_ratio=round(result["tokenizer_s"] / autocode_s, 3),
                   autocode_ratio_tokenizer_only=round(result["tokenizer_only_s"] / autocode_s, 3),
-                  autocode_jobs_used=getattr(first, "jobs", args.jobs))
+                  autocode_jobs_used=getattr(first, "jobs", args.jobs),
+                  autocode_cpu_main_s=round(row["cpu_own"], 2), autocode_cpu_workers_s=round(row["cpu"] - row["cpu_own"], 2))
     with stages.stage("re-autocode", words, note="unchanged corpus and codebook") as row:
         again = autocode(project, args)
     skipped = len(getattr(again, "skipped", []))
-    row["note"] += f"; {skipped} of {result['sources']} sources skipped"
+    partial = len(getattr(again, "partial", []))
+    row["note"] += f"; {skipped} of {result['sources']} sources skipped, {partial} partly redone"
     if count_codings(project) != codings:
         row["note"] += "; WARNING: the re-run changed the number of codings"
     result.update(reautocode_s=round(row["seconds"], 3), reautocode_fraction=round(row["seconds"] / autocode_s, 4),
-                  reautocode_skipped=skipped)
+                  reautocode_skipped=skipped, reautocode_partial=partial)
 
     db = Path(project.path)
     matrix_role_s = timed_analysis(db, stages, "matrix by role", f"code x role, {codings:,} codings",
@@ -384,10 +387,21 @@ def timed_cli(db: Path, stages: Stages, name: str, args: list[str]) -> float:
     import subprocess
 
     command = [sys.executable, "-m", "coding", "--quiet", "--project", str(db), *args]
+    peak = 0
     with stages.stage(name, note="coding " + " ".join(args) + " (new process)") as row:
-        done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
-    if done.returncode != 0:
-        row["note"] += f"; FAILED: {done.stderr.strip()[-200:]}"
+        with open(os.devnull, "w") as sink, tempfile.TemporaryFile() as errors:
+            process = subprocess.Popen(command, stdout=sink, stderr=errors, cwd=ROOT)
+            child = psutil.Process(process.pid)
+            while process.poll() is None:
+                with contextlib.suppress(psutil.Error):
+                    peak = max(peak, child.memory_info().rss)
+                time.sleep(0.01)
+            errors.seek(0)
+            message = errors.read().decode("utf-8", "replace").strip()
+    row["note"] += f"; the command's own peak RSS {peak / 2**20:,.0f} MB"
+    row["child_peak_mb"] = peak / 2**20
+    if process.returncode != 0:
+        row["note"] += f"; FAILED: {message[-200:]}"
     return row["seconds"]
 
 
@@ -415,6 +429,7 @@ def measure_million(db: Path, stages: Stages, result: dict, args) -> None:
                                                            lambda p: p.cooccurrence(unit="turn")), 3)
         result["matrix_1m_cli_s"] = round(timed_cli(copy, stages, "matrix 1M, CLI",
                                                     ["matrix", "--cols", "role", "--format", "csv"]), 3)
+        result["matrix_1m_cli_peak_mb"] = round(stages.rows[-1]["child_peak_mb"], 1)
     finally:
         million.close()  # closing twice is harmless
         for suffix in ("", "-wal", "-shm"):
