@@ -440,7 +440,8 @@ def measure_big(work: Path, stages: Stages, result: dict, args) -> None:
     folder = work / "big"
     path = folder / f"big_fokusgruppe.{args.big_format}"
     marker = folder / ".big.json"
-    wanted = {"characters": args.big_characters, "seed": args.seed, "novel_words": args.novel_words}
+    wanted = {"characters": args.big_characters, "seed": args.seed, "novel_words": args.novel_words,
+              "format": args.big_format}
     if not path.exists() or not marker.exists() or json.loads(marker.read_text()) != wanted:
         big_transcript(path, args.big_characters, args.seed, args.big_format, args.novel_words)
         marker.write_text(json.dumps(wanted))
