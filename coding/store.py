@@ -208,6 +208,9 @@ class Store:
         self.db = sqlite3.connect(self.path, isolation_level=None)
         self.db.row_factory = sqlite3.Row
         self._depth = 0
+        # data derived from the project that a layer above keeps while this store is open (the
+        # analysis context, by key); close() empties it, so nothing outlives the open project
+        self.memo: dict[str, Any] = {}
         try:
             self.db.execute("PRAGMA foreign_keys = ON")
             self.db.execute("PRAGMA journal_mode = WAL")
@@ -221,6 +224,7 @@ class Store:
 
     # ------------------------------------------------------------------ plumbing
     def close(self) -> None:
+        self.memo.clear()
         self.db.close()
 
     @contextlib.contextmanager

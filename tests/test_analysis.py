@@ -435,6 +435,36 @@ def test_results_follow_changes_to_the_project(project_path):
         assert project.matrix("code", ["role"]).at[RES, "Total"] == 3
 
 
+def test_analysis_cache_goes_with_the_project(project_path):
+    """What an analysis keeps for the next call (turn columns, segments) is freed when the project
+    is closed, or dropped without closing; opening and analysing project after project in one
+    process must not pile them up."""
+    import gc
+    import weakref
+
+    from coding.analysis.segments import Context
+
+    contexts = []
+    for _ in range(3):
+        project = Project.open(project_path)
+        assert project.matrix("code", ["role"]).at[RES, "Total"] == 3
+        ctx = Context.load(project.store)
+        assert Context.load(project.store) is ctx  # kept while the project is open and unchanged
+        contexts.append(weakref.ref(ctx))
+        del ctx
+        project.close()
+        assert project.store.memo == {}
+    gc.collect()
+    assert [ref() for ref in contexts] == [None, None, None]
+    # a project dropped without close() takes its cache along (a reference cycle gc can free)
+    project = Project.open(project_path)
+    project.matrix("code", ["role"])
+    dropped = weakref.ref(Context.load(project.store))
+    del project
+    gc.collect()
+    assert dropped() is None
+
+
 def test_coding_columns_find_coders_a_sample_would_miss(tmp_path):
     """Coders are guessed from a sample of rows; a coder with a few codings between sampled rows
     must still be read, with the right codings."""

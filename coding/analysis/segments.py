@@ -20,7 +20,6 @@ million codings stays well under a second.
 from __future__ import annotations
 
 import re
-import weakref
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -39,9 +38,12 @@ _SHIFT = np.int64(1) << np.int64(32)  # positions in a source are below 2**32
 _LOW = _SHIFT - 1
 
 
-# Per open store: the context and the last segment builds, valid while its change stamp holds, so
-# that a second matrix (by municipality after by role) or a heatmap after a table costs little.
-_MEMO: "weakref.WeakKeyDictionary[Store, dict]" = weakref.WeakKeyDictionary()
+# Per open store, in ``store.memo[_MEMO_KEY]``: the context and the last segment builds, valid while
+# its change stamp holds, so that a second matrix (by municipality after by role) or a heatmap after
+# a table costs little. It lives on the store (not in a module-level dict keyed by the store, which
+# the context's own reference to the store would keep alive for ever): Store.close() drops it, and
+# a project dropped without closing takes it along.
+_MEMO_KEY = "analysis"
 _MEMO_SEGMENTS = 2
 
 
@@ -133,11 +135,12 @@ class Context:
     def load(cls, store: Store) -> "Context":
         """The context of the project as it is now (kept while the project does not change)."""
         stamp = store.change_stamp()
-        memo = _MEMO.get(store)
+        memo = store.memo.get(_MEMO_KEY)
         if memo is not None and memo["stamp"] == stamp:
             return memo["context"]
+        store.memo.pop(_MEMO_KEY, None)  # the old context goes before the new one is read
         ctx = cls._read(store)
-        _MEMO[store] = {"stamp": stamp, "context": ctx, "segments": {}}
+        store.memo[_MEMO_KEY] = {"stamp": stamp, "context": ctx, "segments": {}}
         return ctx
 
     @classmethod
@@ -439,7 +442,7 @@ def build(ctx: Context, *, code: str | None = None, coder: str | None = None, or
         ctx.check_dimension(name, where_option, allow_code=False)
     key = (code, coder, origin, source, tuple(sorted(where.items())), include_interviewer, mode, level, root,
            by_coder)
-    memo = _MEMO.get(ctx.store)
+    memo = ctx.store.memo.get(_MEMO_KEY)
     cached = memo["segments"] if memo is not None and memo["context"] is ctx else None
     if cached is not None and key in cached:
         return cached[key]
