@@ -309,6 +309,8 @@ def test_project_from_environment_and_python_module(tmp_path, monkeypatch):
     ("Anne (VK) [00:01:05]: Godt.", "Anne (VK)", "00:01:05", "Godt."),
     ("00:01:05 - Anne-Marie Sørensen (S): Godt.", "Anne-Marie Sørensen (S)", "00:01:05", "Godt."),
     ("Interviewer:Hvad så?", "Interviewer", None, "Hvad så?"),
+    ("Anne van Berg: Ja.", "Anne van Berg", None, "Ja."),
+    ("Karen af Holm (L): Ja.", "Karen af Holm (L)", None, "Ja."),
 ])
 def test_label_variants(line, label, timestamp, rest):
     from coding.ingest.labels import split_label
@@ -318,6 +320,7 @@ def test_label_variants(line, label, timestamp, rest):
 
 
 @pytest.mark.parametrize("line", ["Kl. 10:30 mødtes vi igen.", "Mandag: travl dag.", "Det er sådan: vi prøver.",
+                                  "Mette og de andre: de kom.",
                                   "Målet er klart: flere i job."])
 def test_lines_that_are_not_labels(line):
     from coding.ingest.labels import split_label

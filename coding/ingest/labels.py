@@ -15,11 +15,13 @@ from .model import Block, Turn
 
 TIMESTAMP = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 _WORD = r"[A-ZÆØÅÄÖÜÉ0-9][\w.'’\-]*"
+# Lower-case name particles ("Anne van Berg", "Karen af Holm"), only between capitalised words
+_PARTICLE = r"(?:van|von|der|den|de|da|di|du|af|la|le|al|el|bin|ten|ter)"
 LABEL_RE = re.compile(
     rf"""^[ \t]*
     (?:[\[(]?(?P<ts>{TIMESTAMP})[\])]?[ \t]*[-–]?[ \t]*)?  # optional timestamp before the name
     (?P<md>\*\*|__)?                                      # optional Markdown bold
-    (?P<label>{_WORD}(?:[ \t]+{_WORD}){{0,4}}(?:[ \t]*\((?!{TIMESTAMP}\))[^()\n]{{1,40}}\))?)
+    (?P<label>{_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_WORD}){{0,4}}(?:[ \t]*\((?!{TIMESTAMP}\))[^()\n]{{1,40}}\))?)
     (?:[ \t]*[\[(](?P<ts2>{TIMESTAMP})[\])])?          # or after it: "Anne [00:01:05]:"
     [ \t]*(?:(?P=md)[ \t]*:|:[ \t]*(?P=md)|:)            # colon inside or outside the bold
     (?:[ \t]+|$|(?=[^\W\d_]))                           # "Anne:Tekst" too, but not "Kl. 10:30"
