@@ -15,7 +15,7 @@ import json
 import sqlite3
 import uuid
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 SCHEMA_VERSION_KEY = "schema_version"
 
@@ -677,7 +677,12 @@ class Store:
         case = ("CASE coder " + " ".join(f"WHEN ? THEN {i}" for i in range(len(known))) + f" ELSE {len(known)} END"
                 if coder is None else "0")
         case_params = known if coder is None else []
-        # source ranges of about `chunk` codings each (one range, no condition, when they fit)
+        # source ranges of about `chunk` codings each (one range, no condition, when they fit); a
+        # big read is split in two, the second half read on another connection in a thread (SQLite
+        # runs without Python's lock, so both cores work)
+        parallel = total >= self.PARALLEL_READ_MIN and self.can_read_in_thread()
+        if parallel:
+            chunk = min(chunk, total // 2 + 1)
         step = max(1, (hi - lo + 1) * chunk // total)
         ranges = [(first, first + step) for first in range(lo, hi + 1, step)]
         index = "FROM codings INDEXED BY codings_analysis WHERE source_id >= ? AND source_id < ?"
@@ -686,7 +691,11 @@ class Store:
         # no ORDER BY: the index scan gives (source, start) order; the caller checks it anyway
         sql = (f'SELECT group_concat(source_id * 4294967296 + start), '
                f'group_concat((max("end" - start, 0) * {span} + code_id) * {n_coder} + {case}) {index}{extra}')
-        rows = [self.db.execute(sql, [*case_params, *bounds, *params]).fetchone() for bounds in ranges]
+        arguments = [[*case_params, *bounds, *params] for bounds in ranges]
+        half = len(arguments) // 2 if parallel else 0
+        later = self.in_thread("fetch_first_rows", sql, arguments[:half]) if half else (lambda: [])
+        rows = self.fetch_first_rows(sql, arguments[half:])
+        rows = later() + rows  # in source order: the thread had the first ranges
         positions, packed = [], []
         for row in rows:
             if row[0] is not None:
@@ -718,6 +727,50 @@ class Store:
                     "end": start + rest // span, "code_id": rest % span, "coder": coder_idx, "coders": coders})
         return out
 
+    PARALLEL_READ_MIN = 200_000  # rows; below this a second connection and thread cost more than they save
+
+    def fetch_first_rows(self, sql: str, arguments: list[list]) -> list[tuple]:
+        """The first row of ``sql`` for each parameter list (aggregate queries)."""
+        return [tuple(self.db.execute(sql, args).fetchone()) for args in arguments]
+
+    def can_read_in_thread(self) -> bool:
+        """Whether another connection sees what this one sees: not while this one is in a transaction
+        (its changes are not committed) and not for an in-memory database."""
+        return not self.db.in_transaction and self.path not in ("", ":memory:") and not self.path.startswith("file:")
+
+    def in_thread(self, method: str, *args: Any) -> Callable[[], Any]:
+        """Start the read-only method ``method`` on a connection of its own in a thread; return a
+        function that waits for its result. Where another connection would not see this one's
+        changes (:meth:`can_read_in_thread`), the method runs here and now instead."""
+        if not self.can_read_in_thread():
+            value = getattr(self, method)(*args)
+            return lambda: value
+        import threading
+
+        reader = Store.__new__(Store)  # no migrations or pragmas: this one only reads
+        reader.path, reader._depth, reader.memo = self.path, 0, {}
+        reader.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        reader.db.row_factory = sqlite3.Row
+        box: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                box["value"] = getattr(reader, method)(*args)
+            except BaseException as exc:  # handed to the caller by wait()
+                box["error"] = exc
+            finally:
+                reader.db.close()
+
+        thread = threading.Thread(target=work, name=f"coding-read-{method}", daemon=True)
+        thread.start()
+
+        def wait() -> Any:
+            thread.join()
+            if "error" in box:
+                raise box["error"]
+            return box["value"]
+        return wait
+
     def change_stamp(self) -> tuple[int, int]:
         """Changes to the project since an earlier stamp show as a different value: committed by
         another connection (``PRAGMA data_version``) or made on this one (``total_changes``)."""
@@ -728,16 +781,19 @@ class Store:
         ``start``, ``end``, ``participant_id`` (-1 when the speaker is not mapped)."""
         import numpy as np
 
+        # Three packed integer columns in table order (no ORDER BY: sorting in SQLite took most of
+        # the time at 280,000 turns); numpy sorts them only when the table order is not theirs.
         row = self.db.execute(
-            """SELECT group_concat(source_id), group_concat(idx), group_concat(start), group_concat("end"),
-                      group_concat(pid) FROM (
-                   SELECT t.source_id, t.idx, t.start, t."end", ifnull(sp.participant_id, -1) AS pid
-                   FROM turns t LEFT JOIN speakers sp ON sp.source_id = t.source_id AND sp.label = t.speaker
-                   ORDER BY t.source_id, t.start, t.idx)"""
+            """SELECT group_concat(t.source_id * 4294967296 + t.start), group_concat(t.idx),
+                      group_concat(t."end"), group_concat(ifnull(sp.participant_id, -1))
+               FROM turns t LEFT JOIN speakers sp ON sp.source_id = t.source_id AND sp.label = t.speaker"""
         ).fetchone()
-        names = ("source_id", "idx", "start", "end", "participant_id")
-        return {n: (np.fromstring(text, dtype=np.int64, sep=",") if text else np.zeros(0, dtype=np.int64))
-                for n, text in zip(names, row)}
+        key, idx, end, pid = (np.fromstring(text, dtype=np.int64, sep=",") if text else np.zeros(0, dtype=np.int64)
+                                 for text in row)
+        if len(key) > 1 and not (np.all(key[1:] > key[:-1])):
+            order = np.lexsort((idx, key))
+            key, idx, end, pid = key[order], idx[order], end[order], pid[order]
+        return {"source_id": key >> 32, "idx": idx, "start": key & 0xFFFFFFFF, "end": end, "participant_id": pid}
 
     def turn_labels(self) -> tuple[list[str], list[str | None]]:
         """Speaker labels and timestamps of every turn, in :meth:`turn_columns` order."""

@@ -465,6 +465,47 @@ def test_analysis_cache_goes_with_the_project(project_path):
     assert dropped() is None
 
 
+def test_reads_on_a_second_connection_and_the_one_turn_shortcut_count_alike(project_path, monkeypatch):
+    """Big projects read turns and half the codings on a second connection in a thread, merge and
+    attribute in two threads, turns come in table order and are sorted afterwards, and segments
+    within one turn take a shortcut: the columns and the hand-worked counts must be the same as
+    read and counted in one go."""
+    from coding.analysis import segments
+    from coding.store import Store
+
+    monkeypatch.setattr(Store, "PARALLEL_READ_MIN", 1)  # split even these 14 codings
+    monkeypatch.setattr(segments, "THREADED_MIN", 1)  # merge and attribute in two threads too
+    with Project.open(project_path) as project:
+        store = project.store
+        first = min(r["id"] for r in store.source_names())
+        with project.transaction():  # the first source's turns move to the end of the table
+            store.replace_turns(first, [dict(t) for t in store.turns(first)])
+        assert store.can_read_in_thread()
+        turns = store.turn_columns()
+        codings = store.coding_columns()
+        with project.transaction():  # inside a transaction everything is read on this connection
+            assert not store.can_read_in_thread()
+            assert {k: v.tolist() for k, v in store.turn_columns().items()} == {
+                k: v.tolist() for k, v in turns.items()}
+            alone = store.coding_columns()
+            assert alone["coders"] == codings["coders"] == ["anne", "auto"]
+            for name in ("position", "source_id", "start", "end", "code_id", "coder"):
+                assert alone[name].tolist() == codings[name].tolist()
+        expected = [(r["source_id"], r["idx"], r["start"], r["end"], r["participant_id"] or -1)
+                    for r in store.all_turns()]
+        assert list(zip(*(turns[k].tolist() for k in ("source_id", "idx", "start", "end", "participant_id")))) \
+            == expected
+        assert len(codings["position"]) == 14
+        frame = project.matrix("code", ["role"])
+        assert frame.loc[VK].tolist() == [3, 0, 1, 3] and frame.loc[SAM].tolist() == [4, 1, 3, 7]
+        # every segment of these lies within one turn: the shortcut (c3, c10, c13, c14 as above)
+        assert project.matrix("code", ["role"], code="borgere").loc[BO].tolist() == [1, 3, 4]
+        # c1+c2 and c6 in Mette's turn; c5 in the interviewer's turn counts only when asked for
+        assert len(project.segments(code="virksomheder", source="nordby_leder.txt")) == 2
+        with_interviewer = project.segments(code="virksomheder", source="nordby_leder.txt", include_interviewer=True)
+        assert sorted(with_interviewer["role"]) == ["Interviewer", "Leder", "Leder"]
+
+
 def test_coding_columns_find_coders_a_sample_would_miss(tmp_path):
     """Coders are guessed from a sample of rows; a coder with a few codings between sampled rows
     must still be read, with the right codings."""

@@ -36,6 +36,7 @@ BUILTIN_DIMENSIONS = ("code", "source", "participant", "coder")
 WORD_RE = re.compile(r"\w+(?:[-'’]\w+)*")
 _SHIFT = np.int64(1) << np.int64(32)  # positions in a source are below 2**32
 _LOW = _SHIFT - 1
+THREADED_MIN = 400_000  # intervals or segments; below this a second thread costs more than it saves
 
 
 # Per open store, in ``store.memo[_MEMO_KEY]``: the context and the last segment builds, valid while
@@ -82,14 +83,17 @@ def dense(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(present) - 1, position[shifted]
 
 
-def merge_intervals(major: np.ndarray, position: np.ndarray, end: np.ndarray, *, presorted: bool = False):
+def merge_intervals(major: np.ndarray, position: np.ndarray, end: np.ndarray, *, presorted: bool = False,
+                    rows: np.ndarray | None = None):
     """Merge overlapping or touching intervals within each (``major``, source) group.
 
     ``major`` is a small non-negative integer (code rank and coder), ``position`` is
-    ``source_id * 2**32 + start``. With ``presorted`` (input in position order) a linear radix sort
-    on ``major`` is enough. Returns ``(major, position, end, members)`` of the merged intervals in
-    (major, position) order, ``members`` being how many input intervals each holds."""
-    n = len(position)
+    ``source_id * 2**32 + start``. With ``rows``, interval ``i`` is ``position[rows[i]]`` to
+    ``end[rows[i]]`` (one coding counted for several codes, without copying it for each). With
+    ``presorted`` (intervals in position order) a linear radix sort on ``major`` is enough.
+    Returns ``(major, position, end, members)`` of the merged intervals in (major, position)
+    order, ``members`` being how many input intervals each holds."""
+    n = len(major)
     if n == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty, empty
@@ -97,23 +101,49 @@ def merge_intervals(major: np.ndarray, position: np.ndarray, end: np.ndarray, *,
     if presorted:
         order = np.argsort(major.astype(np.uint16) if size <= 65536 else major, kind="stable")
     else:
-        order = np.lexsort((position, major))
+        order = np.lexsort((position if rows is None else position[rows], major))
     counts = np.bincount(major, minlength=size)
-    pos = position[order]
-    high = pos & ~_LOW
-    reach = high + end[order]  # packed end; its running maximum per major follows
     bounds = np.concatenate([[0], np.cumsum(counts)])
-    for m in np.flatnonzero(counts).tolist():
-        part = reach[bounds[m]:bounds[m + 1]]
-        np.maximum.accumulate(part, out=part)
-    new = np.empty(n, dtype=bool)
-    new[0] = True
-    np.greater(pos[1:], reach[:-1], out=new[1:])
-    new[bounds[:-1][counts > 0]] = True
-    first = np.flatnonzero(new)
-    last = np.append(first[1:], n) - 1
-    majors = np.searchsorted(bounds, first, "right") - 1
-    return majors, pos[first], reach[last] & _LOW, np.diff(np.append(first, n))
+
+    def merge(low: int, high: int):
+        """Merge the intervals of majors ``low`` to ``high`` - 1 (each major on its own)."""
+        a, b = int(bounds[low]), int(bounds[high])
+        picked = order[a:b] if rows is None else rows[order[a:b]]  # straight to the coding
+        pos = position[picked]
+        reach = (pos & ~_LOW) + end[picked]  # packed end; its running maximum per major follows
+        for m in (np.flatnonzero(counts[low:high]) + low).tolist():
+            part = reach[bounds[m] - a:bounds[m + 1] - a]
+            np.maximum.accumulate(part, out=part)
+        new = np.empty(b - a, dtype=bool)
+        if b == a:
+            return (np.zeros(0, dtype=np.int64),) * 4
+        new[0] = True
+        np.greater(pos[1:], reach[:-1], out=new[1:])
+        new[bounds[low:high][counts[low:high] > 0] - a] = True
+        first = np.flatnonzero(new)
+        last = np.append(first[1:], b - a) - 1
+        majors = np.searchsorted(bounds, first + a, "right") - 1
+        return majors, pos[first], reach[last] & _LOW, np.diff(np.append(first, b - a))
+
+    split = int(np.searchsorted(bounds, n // 2))  # majors below `split` hold about half the rows
+    if n < THREADED_MIN or not 0 < split < size:
+        return merge(0, size)
+    import threading  # the second half of the majors in a thread: numpy's loops let go of the lock
+
+    box: dict[str, Any] = {}
+
+    def second() -> None:
+        try:
+            box["merged"] = merge(split, size)
+        except BaseException as exc:  # raised again below
+            box["error"] = exc
+    thread = threading.Thread(target=second, name="coding-merge", daemon=True)
+    thread.start()
+    merged = merge(0, split)
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return tuple(np.concatenate([x, y]) for x, y in zip(merged, box["merged"]))
 
 
 @dataclass
@@ -126,7 +156,7 @@ class Context:
     participants: dict[int, str]
     participant_attrs: dict[int, dict[str, str]]
     source_attrs: dict[int, dict[str, str]]
-    turns: dict[str, Any]
+    _turns: Any  # the turn columns, or a function that waits for them (read in a thread)
     _texts: dict[int, str] = field(default_factory=dict)
     _labels: tuple | None = None
     _words: dict[int, tuple] = field(default_factory=dict)
@@ -145,21 +175,31 @@ class Context:
 
     @classmethod
     def _read(cls, store: Store, tree: CodeTree | None = None) -> "Context":
-        turns = store.turn_columns()
-        participant_attrs = store.all_participant_attributes()
-        uniq, inverse = dense(turns["participant_id"])
-        interviewer = np.array([participant_attrs.get(int(p), {}).get("role") == INTERVIEWER_ROLE
-                                for p in uniq.tolist()], dtype=bool)
-        turns["interviewer"] = interviewer[inverse] if len(uniq) else np.zeros(0, dtype=bool)
-        sid = turns["source_id"]
-        turns["key_start"] = sid * _SHIFT + turns["start"]
-        reach = _cummax_by_group(sid, turns["end"])
-        turns["key_reach"] = sid * _SHIFT + reach
-        turns["monotone"] = bool(np.all(reach == turns["end"]))  # no turn reaches past the next one
+        # the turns are read on another connection while this one reads the rest and the codings
+        turns = store.in_thread("turn_columns")
         return cls(store=store, tree=tree or CodeTree.load(store),
                    sources={r["id"]: {"name": r["name"], "language": r["language"]} for r in store.source_names()},
-                   participants=store.participant_ids(), participant_attrs=participant_attrs,
-                   source_attrs=store.all_source_attributes(), turns=turns)
+                   participants=store.participant_ids(), participant_attrs=store.all_participant_attributes(),
+                   source_attrs=store.all_source_attributes(), _turns=turns)
+
+    @property
+    def turns(self) -> dict[str, Any]:
+        """Every turn as columns (see :meth:`Store.turn_columns`) with ``interviewer`` (bool),
+        ``key_start`` and ``key_reach`` (packed positions: start, and the furthest end so far in
+        the source) and ``monotone`` (no turn reaches past the next one)."""
+        if callable(self._turns):
+            turns = self._turns()
+            uniq, inverse = dense(turns["participant_id"])
+            interviewer = np.array([self.participant_attrs.get(int(p), {}).get("role") == INTERVIEWER_ROLE
+                                    for p in uniq.tolist()], dtype=bool)
+            turns["interviewer"] = interviewer[inverse] if len(uniq) else np.zeros(0, dtype=bool)
+            sid = turns["source_id"]
+            turns["key_start"] = sid * _SHIFT + turns["start"]
+            reach = _cummax_by_group(sid, turns["end"])
+            turns["key_reach"] = sid * _SHIFT + reach
+            turns["monotone"] = bool(np.all(reach == turns["end"]))
+            self._turns = turns
+        return self._turns
 
     # ------------------------------------------------------------------ names
     def attribute_names(self) -> list[str]:
@@ -482,19 +522,21 @@ def _build(ctx: Context, *, code, coder, origin, source, where, include_intervie
     target_ids, flat_rank = dense(flat)
     if len(code_id) and int(counts.max()) == 1 and int(counts[code_id].min()) == 1:
         target_rank = flat_rank[offsets[code_id]]  # one code each: no expansion
-    else:
+        row = None
+    else:  # one row per coding and code it counts for, in coding order; positions are not copied
         reps = counts[code_id]
         row = np.repeat(np.arange(len(code_id)), reps)
-        within = np.arange(len(row)) - np.repeat(np.cumsum(reps) - reps, reps)
-        target_rank = flat_rank[offsets[code_id[row]] + within] if len(row) else np.zeros(0, dtype=np.int64)
-        position, end, coder_idx = position[row], end[row], coder_idx[row]
+        first_rep = np.cumsum(reps) - reps
+        in_flat = np.arange(len(row)) + np.repeat(offsets[code_id] - first_rep, reps)
+        target_rank = flat_rank[in_flat] if len(row) else np.zeros(0, dtype=np.int64)
+        coder_idx = coder_idx[row]
     n_coder = max(len(coders), 1)
     major, seg_pos, e, members = merge_intervals(target_rank * n_coder + coder_idx, position, end,
-                                                 presorted=presorted)
+                                                 presorted=presorted, rows=row)
     seg_coder = major % n_coder if by_coder else np.full(len(major), -1, dtype=np.int64)
     seg_code = target_ids[major // n_coder] if len(major) else np.zeros(0, dtype=np.int64)
     seg_sid, s = seg_pos >> 32, seg_pos & _LOW
-    pairs = attribute(ctx, seg_sid, s, e, include_interviewer)
+    pairs = attribute_in_two(ctx, seg_sid, s, e, include_interviewer, packed=seg_pos)
     segs = Segments(ctx, seg_code, seg_sid, seg_coder, s, e, members, coders, pairs)
     for name, wanted in where.items():
         value, labels = ctx.value_codes(name, segs)
@@ -505,19 +547,60 @@ def _build(ctx: Context, *, code, coder, origin, source, where, include_intervie
     return segs
 
 
+def attribute_in_two(ctx: Context, sid: np.ndarray, start: np.ndarray, end: np.ndarray,
+                     include_interviewer: bool, packed: np.ndarray) -> dict[str, np.ndarray]:
+    """:func:`attribute`, the second half of the segments in a thread (numpy lets go of Python's
+    lock in its loops, so two cores work); the pieces are the same, in the same order."""
+    n = len(sid)
+    if n < THREADED_MIN:
+        return attribute(ctx, sid, start, end, include_interviewer, packed=packed)
+    import threading
+
+    ctx.turns  # read (and wait for) the turns before two threads look at them
+    mid = n // 2
+    box: dict[str, Any] = {}
+
+    def second() -> None:
+        try:
+            box["pairs"] = attribute(ctx, sid[mid:], start[mid:], end[mid:], include_interviewer,
+                                     packed=packed[mid:])
+        except BaseException as exc:  # raised again below
+            box["error"] = exc
+    thread = threading.Thread(target=second, name="coding-attribute", daemon=True)
+    thread.start()
+    first = attribute(ctx, sid[:mid], start[:mid], end[:mid], include_interviewer, packed=packed[:mid])
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    later = box["pairs"]
+    later["seg"] = later["seg"] + mid
+    return {k: np.concatenate([first[k], later[k]]) for k in first}
+
+
 def attribute(ctx: Context, sid: np.ndarray, start: np.ndarray, end: np.ndarray,
-              include_interviewer: bool) -> dict[str, np.ndarray]:
+              include_interviewer: bool, packed: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Pieces of each segment per overlapping turn (interviewer turns dropped unless asked).
 
     One row per (segment, turn) in segment order: ``seg``, ``turn`` (-1: the segment lies outside
-    every turn), ``sid``, ``pid`` (-1: no participant)."""
+    every turn), ``sid``, ``pid`` (-1: no participant). ``packed``: ``sid * 2**32 + start`` when
+    the caller has it already."""
     turns = ctx.turns
     n = len(sid)
-    high = sid * _SHIFT
+    if packed is None:
+        packed = sid * _SHIFT + start
     reach_end = np.maximum(end, start + 1)  # an empty coding still sits in a turn
-    lo = np.searchsorted(turns["key_reach"], high + start, "right")
-    hi = np.searchsorted(turns["key_start"], high + reach_end, "left")
+    lo = np.searchsorted(turns["key_reach"], packed, "right")
+    hi = np.searchsorted(turns["key_start"], packed + (reach_end - start), "left")
     k = np.maximum(hi - lo, 0)
+    if turns["monotone"] and n and int(k.max()) <= 1:
+        # the usual case: every segment within one turn (or none): one piece each, no expansion
+        seg = np.arange(n)
+        turn = np.where(k == 1, lo, -1)
+        if not include_interviewer and len(turns["start"]):
+            keep = (k == 0) | ~turns["interviewer"][np.minimum(lo, len(turns["start"]) - 1)]
+            seg, turn = seg[keep], turn[keep]
+        pid = turns["participant_id"][np.maximum(turn, 0)] if len(turns["start"]) else np.full(len(turn), -1)
+        return {"seg": seg, "turn": turn, "sid": sid[seg], "pid": np.where(turn >= 0, pid, -1)}
     if not turns["monotone"]:  # turns that overlap each other: keep only real overlaps
         seg = np.repeat(np.arange(n), k)
         turn = np.arange(len(seg)) + np.repeat(lo - (np.cumsum(k) - k), k)
