@@ -110,7 +110,8 @@ def import_docx(store: Store, path: Path, raw: bytes, transcript: Transcript, re
 
     A commented copy of a transcript already in the project under another name (same text) does not
     become a second source: its comments are read onto the source that has that text."""
-    comments = read_word_comments(path, raw, transcript)
+    comments = read_word_comments(path, raw, transcript, document=transcript.document)  # opened once
+    transcript.document = None
     if comments and store.source_by_name(transcript.name) is None:
         twin = store.source_by_text_sha256(sha256(transcript.text))
         if twin is not None and twin["text"] == transcript.text:

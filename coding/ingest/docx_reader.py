@@ -67,7 +67,7 @@ def read_docx(path: Path, raw: bytes) -> Transcript:
     language = (props.language or "").split("-")[0].lower() or None
     return Transcript(name=path.name, format="docx", text=plain, turns=turns, attributes=attributes,
                       language=language if language in ("da", "en") else None,
-                      paragraph_starts=[b.start for b in blocks])
+                      paragraph_starts=[b.start for b in blocks], document=document)
 
 
 def _leading_bold_runs(paragraph):

@@ -49,3 +49,6 @@ class Transcript:
     language: str | None = None
     warnings: list[str] = field(default_factory=list)
     paragraph_starts: list[int] = field(default_factory=list)
+    # the opened Word document (.docx only), so that its comments are read without opening the
+    # file a second time; dropped once they are read
+    document: object | None = field(default=None, repr=False, compare=False)
