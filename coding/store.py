@@ -28,6 +28,28 @@ def new_guid() -> str:
     return str(uuid.uuid4())
 
 
+class GuidSequence:
+    """GUIDs in the layout of UUID version 7 (RFC 9562): the time in milliseconds when the
+    sequence began, 12 random bits, then a 62-bit counter that starts at a random value. Many times
+    cheaper to make than uuid4 strings, and consecutive ones sit next to each other in the unique
+    ``guid`` index instead of at random places in it. Once stored, a GUID never changes."""
+
+    def __init__(self) -> None:
+        import os
+        import time
+
+        millis = time.time_ns() // 1_000_000
+        random = int.from_bytes(os.urandom(10), "big")
+        head = f"{(millis & (2**48 - 1)) << 16 | 0x7000 | (random >> 68):016x}"
+        self._prefix = f"{head[:8]}-{head[8:12]}-{head[12:]}-"
+        self._next = random & (2**61 - 1)  # room below 2**62 for the counter
+
+    def take(self, count: int) -> list[str]:
+        first, self._next = self._next, self._next + count
+        prefix, variant = self._prefix, 2**63
+        return [f"{prefix}{x[:4]}-{x[4:]}" for x in (f"{variant | n:016x}" for n in range(first, first + count))]
+
+
 # --------------------------------------------------------------------------- migrations
 # Ordered functions; each one's name is recorded in `migrations` when it has run.
 # Append new ones at the end; never edit one that has shipped.
@@ -622,11 +644,13 @@ class Store:
     def insert_auto_codings(self, rows: list[tuple], coder: str, origin: str = "auto") -> int:
         """Bulk insert (source_id, start, end, code_id, rule, matched) tuples."""
         now = _now()
+        if getattr(self, "_guids", None) is None:
+            self._guids = GuidSequence()
         self.db.executemany(
             """INSERT INTO codings (source_id, start, "end", code_id, coder, origin, rule, matched, guid,
                                     created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [(sid, start, end, code_id, coder, origin, rule, matched, str(uuid.uuid4()), now)
-             for sid, start, end, code_id, rule, matched in rows],
+            [(sid, start, end, code_id, coder, origin, rule, matched, guid, now)
+             for (sid, start, end, code_id, rule, matched), guid in zip(rows, self._guids.take(len(rows)))],
         )
         return len(rows)
 

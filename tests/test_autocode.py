@@ -249,6 +249,26 @@ def test_dry_run_changes_nothing(setup):
     assert before  # the project existed before the dry run
 
 
+def test_auto_codings_get_distinct_well_formed_guids_that_last(setup):
+    """GUIDs of auto-codings come from a cheap time-ordered sequence (UUID version 7 layout), not
+    uuid4: every one a valid GUID for REFI-QDA, none repeated within or across runs, unchanged
+    once stored."""
+    import uuid
+
+    from coding.refi.guids import GUID_RE
+
+    db, codebook, _ = setup
+    run(db, "autocode", "--codebook", str(codebook))
+    first = [row[8] for row in snapshot(db)]
+    assert len(first) > 5 and len(set(first)) == len(first)
+    assert all(GUID_RE.match(g) and uuid.UUID(g).version == 7 for g in first)
+    run(db, "autocode")  # unchanged: the stored GUIDs stay
+    assert [row[8] for row in snapshot(db)] == first
+    run(db, "autocode", "--force")  # redone with the project opened anew: new rows, new GUIDs, none reused
+    again = [row[8] for row in snapshot(db)]
+    assert len(set(again)) == len(again) and not set(again) & set(first)
+
+
 def test_incremental_rerun_redoes_only_changed_sources_and_codes(setup):
     db, codebook, tmp_path = setup
     run(db, "autocode", "--codebook", str(codebook))
