@@ -815,12 +815,16 @@ def plan_sources(store: Store, codebook: Codebook, *, unit: str, include_intervi
     codable = [c for c in codebook.codes if c.codable]
     hashes_by_lang: dict[str, dict[str, str]] = {}
     plans = []
+    # every source's turns in one query (not one joined query per source)
+    turn_units = store.turn_units_by_source(None if include_interviewer else INTERVIEWER_ROLE)
     for row in store.autocode_sources():
         lang = row["language"]
         code_hashes = hashes_by_lang.get(lang)
         if code_hashes is None:
             code_hashes = hashes_by_lang[lang] = {c.id: _hash(c.rules.get(lang)) for c in codable}
-        units = select_units(store, row["id"], row["characters"], include_interviewer)
+        units = turn_units.get(row["id"])
+        if units is None:       # no turns: the whole text, as select_units does
+            units = [(0, 0, row["characters"])] if row["characters"] else []
         settings = {"compounds": (codebook.settings.get("compounds") or {}).get(lang, False),
                     "min_part_length": codebook.settings.get("min_part_length")}
         fingerprint = _hash([ENGINE_VERSION, row["text_sha256"], lang, unit, include_interviewer, settings,

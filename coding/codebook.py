@@ -14,6 +14,7 @@ into: YAML here, REFI-QDA ``.qdc`` elsewhere (build a dict of the YAML shape and
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import re
 import uuid
@@ -725,7 +726,9 @@ def import_codebook(store: Store, codebook: Codebook | dict | str | Path, prune:
     Codes keep their GUIDs (matched by id, or by a ``guid`` given in the codebook, which renames).
     Codes that are no longer in the codebook are deleted when they have no codings; when they do,
     the import is refused with a list unless ``prune`` (which deletes them and their codings)."""
+    file_sha256 = None
     if isinstance(codebook, (str, Path)):
+        file_sha256 = _file_sha256(codebook)
         codebook = load_codebook(codebook)
     elif isinstance(codebook, dict):
         codebook = Codebook.from_dict(codebook, file=file or "<codebook>")
@@ -739,7 +742,7 @@ def import_codebook(store: Store, codebook: Codebook | dict | str | Path, prune:
         if row is not None and row["code"] != code.id and code.id not in by_code and row["code"] not in wanted:
             report.renamed[row["code"]] = code.id
     vanished = [r for r in rows if r["code"] not in wanted and r["code"] not in report.renamed]
-    counts = store.coding_counts_by_code_and_origin()
+    counts = store.coding_counts_by_code_and_origin() if vanished else {}
     with_codings = [(r, counts[r["id"]]) for r in vanished if r["id"] in counts]
     if with_codings and not prune:
         tree_paths = _paths(rows)
@@ -772,11 +775,40 @@ def import_codebook(store: Store, codebook: Codebook | dict | str | Path, prune:
         report.removed.append(row["code"])
         if n:
             report.pruned[row["code"]] = n
-    store.set_meta("codebook", json.dumps({"name": codebook.name, "version": codebook.version,
-                                           "description": codebook.description,
-                                           "languages": codebook.languages, "settings": codebook.settings,
-                                           "file": report.file}, ensure_ascii=False, default=str))
+    meta = {"name": codebook.name, "version": codebook.version, "description": codebook.description,
+            "languages": codebook.languages, "settings": codebook.settings, "file": report.file}
+    if file_sha256 is not None:     # lets an unchanged file on an unchanged project skip the import
+        meta.update(file_sha256=file_sha256, codes_digest=_codes_digest(store))
+    store.set_meta("codebook", json.dumps(meta, ensure_ascii=False, default=str))
     return report
+
+
+def _file_sha256(path: str | Path) -> str | None:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None     # load_codebook reports the unreadable file
+
+
+def _codes_digest(store: Store) -> str:
+    """A digest of the stored codes (every column of every row) and the toolkit's version."""
+    from . import __version__
+
+    rows = [tuple(r) for r in store.codes()]
+    return hashlib.sha256(json.dumps([__version__, rows], ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def codebook_unchanged(store: Store, codebook: Any) -> bool:
+    """Whether importing ``codebook`` (a file path) would change nothing: the file has the bytes it
+    had when last imported from the same path, and the project's codes are still what that import
+    left. Then validating and importing it again can be skipped."""
+    if not isinstance(codebook, (str, Path)):
+        return False
+    meta = codebook_meta(store)
+    if not meta.get("file_sha256") or meta.get("file") != str(codebook):
+        return False
+    digest = _file_sha256(codebook)
+    return digest is not None and digest == meta["file_sha256"] and meta.get("codes_digest") == _codes_digest(store)
 
 
 def _stored_values(row) -> dict:

@@ -163,7 +163,7 @@ class Project:
         codings never touched; unchanged sources are skipped unless ``force``. ``dry_run`` changes
         nothing (``collect`` keeps the would-be codings in ``report.planned``)."""
         from .autocode import run_autocode
-        from .codebook import Codebook, codebook_from_store, import_codebook, load_codebook
+        from .codebook import Codebook, codebook_from_store, codebook_unchanged, import_codebook, load_codebook
         from .errors import CodingError
 
         def missing():
@@ -184,7 +184,7 @@ class Project:
             return run_autocode(self.store, book, unit=unit, dry_run=True, include_interviewer=include_interviewer,
                                 jobs=jobs, force=force, collect=collect, progress=progress)
         with self.store.transaction():
-            if codebook is not None:
+            if codebook is not None and not codebook_unchanged(self.store, codebook):
                 import_codebook(self.store, codebook, prune=prune)
             book = codebook_from_store(self.store)
             if not book.codes:
@@ -195,10 +195,10 @@ class Project:
                                   code_ids=ids, collect=collect, progress=progress)
             tree = CodeTree.load(self.store)
             totals: dict[str, int] = {}
-            for code_id, by_origin in self.store.coding_counts_by_code_and_origin().items():
-                if code_id in tree.by_id and by_origin.get("auto"):
+            for code_id, n in self.store.auto_coding_counts_by_code().items():
+                if code_id in tree.by_id and n:
                     top = tree.by_id[tree.ancestor_at(code_id, 1)]["code"]
-                    totals[top] = totals.get(top, 0) + by_origin["auto"]
+                    totals[top] = totals.get(top, 0) + n
             report.totals_by_top_level = totals
         return report
 

@@ -623,6 +623,35 @@ class Store:
             "SELECT source_id, count(*) FROM codings WHERE origin = 'auto' AND coder = ? GROUP BY source_id",
             (coder,))}
 
+    def turn_units_by_source(self, skip_role: str | None = None) -> dict[int, list[tuple]]:
+        """(idx, start, end) of every source's turns in idx order, in one pass over the turns table,
+        leaving out turns whose speaker's participant has role ``skip_role``. Sources without turns
+        are absent; a source whose turns are all left out maps to an empty list."""
+        skip: set = set()
+        if skip_role is not None:
+            skip = set(tuple(r) for r in self.db.execute(
+                """SELECT sp.source_id, sp.label FROM speakers sp
+                   JOIN participants p ON p.id = sp.participant_id
+                   JOIN participant_attributes pa ON pa.participant_id = p.id AND pa.name = 'role'
+                   WHERE pa.value = ?""", (skip_role,)))
+        out: dict[int, list[tuple]] = {}
+        cursor = self.db.cursor()
+        cursor.row_factory = None       # plain tuples: no Row object per turn
+        for sid, idx, start, end, speaker in cursor.execute('SELECT source_id, idx, start, "end", speaker FROM turns'):
+            units = out.get(sid)
+            if units is None:
+                units = out[sid] = []
+            if (sid, speaker) not in skip:
+                units.append((idx, start, end))
+        for units in out.values():
+            units.sort()
+        return out
+
+    def auto_coding_counts_by_code(self) -> dict[int, int]:
+        """Automatic codings (origin 'auto', any coder) per code."""
+        return {r[0]: r[1] for r in self.db.execute(
+            "SELECT code_id, count(*) FROM codings WHERE origin = 'auto' GROUP BY code_id")}
+
     def auto_coding_count(self, source_id: int, coder: str) -> int:
         return self.db.execute(
             "SELECT count(*) FROM codings WHERE source_id = ? AND origin = 'auto' AND coder = ?",

@@ -471,3 +471,32 @@ def test_dev_set_is_a_well_formed_labelled_set():
     themes = {theme for t in turns for theme in t["themes"]}
     assert themes == {"belief", "leadership", "internal_collaboration", "capacity"}
     assert sum(1 for t in turns if not t["themes"]) >= 20
+
+
+def test_rerun_with_the_same_codebook_file_skips_the_import_only_while_nothing_changed(setup):
+    from coding.codebook import codebook_unchanged
+
+    db, codebook, _ = setup
+    run(db, "autocode", "--codebook", str(codebook))
+    first = snapshot(db)
+    with Project.open(db) as project:
+        assert codebook_unchanged(project.store, str(codebook))
+        assert not codebook_unchanged(project.store, str(codebook) + "x")
+    out = run(db, "autocode", "--codebook", str(codebook)).output
+    assert "skipped 2 unchanged" in out and snapshot(db) == first
+    # the project's codes edited behind the file's back: the file is imported again and wins
+    with sqlite3.connect(db) as con:
+        con.execute("UPDATE codes SET labels = '{\"da\": \"Andet\"}' WHERE code = 'leadership'")
+    with Project.open(db) as project:
+        assert not codebook_unchanged(project.store, str(codebook))
+    run(db, "autocode", "--codebook", str(codebook))
+    with sqlite3.connect(db) as con:
+        labels = con.execute("SELECT labels FROM codes WHERE code = 'leadership'").fetchone()[0]
+    assert "Andet" not in labels
+    with Project.open(db) as project:
+        assert codebook_unchanged(project.store, str(codebook))
+    # the file edited (even without a rule change): no longer unchanged
+    codebook.write_text(CODEBOOK + "\n# a comment\n", encoding="utf-8")
+    with Project.open(db) as project:
+        assert not codebook_unchanged(project.store, str(codebook))
+    assert snapshot(db) == first
