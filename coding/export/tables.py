@@ -72,15 +72,12 @@ def render_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n"
 
 
-def write_xlsx(rows: Sequence[dict], path: str | Path, columns: Sequence[str] | None = None,
-               sheet: str = "data") -> None:
+def fill_sheet(ws, rows: Sequence[dict], columns: Sequence[str] | None = None) -> None:
+    """Write a table into a worksheet: bold frozen header, numbers as numbers, readable widths."""
     import openpyxl
     from openpyxl.styles import Font
 
     cols = _columns(rows, columns)
-    book = openpyxl.Workbook()
-    ws = book.active
-    ws.title = sheet[:31]
     ws.append(cols)
     for cell in ws[1]:
         cell.font = Font(bold=True)
@@ -91,6 +88,16 @@ def write_xlsx(rows: Sequence[dict], path: str | Path, columns: Sequence[str] | 
     for i, col in enumerate(cols, start=1):
         longest = max([len(col)] + [min(60, len(_text(r.get(col)))) for r in rows[:500]])
         ws.column_dimensions[openpyxl.utils.get_column_letter(i)].width = max(8, longest + 2)
+
+
+def write_xlsx(rows: Sequence[dict], path: str | Path, columns: Sequence[str] | None = None,
+               sheet: str = "data") -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = sheet[:31]
+    fill_sheet(ws, rows, columns)
     book.save(path)
 
 
