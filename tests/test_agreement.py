@@ -12,21 +12,14 @@ import krippendorff
 import numpy as np
 import openpyxl
 import pytest
-from click.testing import CliRunner
 
 from coding import Project
 from coding.analysis.agreement import (cohen_kappa, krippendorff_alpha_nominal, percent_agreement,
                                        sentence_spans)
-from coding.cli import cli
+
+from cli_helpers import run
 
 SPEAKERS = ("Interviewer", "Mette")
-
-
-def run(project: Path, *args: str, ok: bool = True):
-    result = CliRunner().invoke(cli, ["--project", str(project), *args], catch_exceptions=False)
-    if ok:
-        assert result.exit_code == 0, result.output
-    return result
 
 
 def make_project(path: Path, codes=("ledelse", "samarbejde", "tilfredshed")) -> Path:

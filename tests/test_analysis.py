@@ -22,10 +22,10 @@ import docx
 import networkx as nx
 import openpyxl
 import pytest
-from click.testing import CliRunner
 
 from coding import Project
-from coding.cli import cli
+
+from cli_helpers import run
 
 NORDBY = ("Interviewer: Hvordan samarbejder I med virksomhederne?\n\n"
           "Mette: Vi ringer til virksomhederne hver uge. Det giver gode praktikker. Borgerne er glade for det.\n\n"
@@ -51,13 +51,6 @@ MANIFEST = ("source,speaker,participant,role,municipality\n"
             "kildemose_vk.txt,Eva,KIL-VK-1,Virksomhedskonsulent,\n")
 
 VK, BO, RES, SAM = "samarbejde/virksomheder", "samarbejde/borgere", "ressourcer", "samarbejde"
-
-
-def run(project: Path, *args: str, ok: bool = True):
-    result = CliRunner().invoke(cli, ["--project", str(project), *args], catch_exceptions=False)
-    if ok:
-        assert result.exit_code == 0, result.output
-    return result
 
 
 def span(text: str, phrase: str, until: str | None = None, *, from_: int = 0) -> tuple[int, int]:

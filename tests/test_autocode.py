@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
 from coding import Project
-from coding.cli import cli
+
+from cli_helpers import run
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,13 +84,6 @@ Interviewer: How did the managers work?
 
 Sam (VK): Our manager believed in the citizens from day one. The citizen stories helped.
 """
-
-
-def run(project: Path, *args: str, ok: bool = True):
-    result = CliRunner().invoke(cli, ["--project", str(project), *args], catch_exceptions=False)
-    if ok:
-        assert result.exit_code == 0, result.output
-    return result
 
 
 @pytest.fixture

@@ -10,11 +10,11 @@ import docx
 import openpyxl
 import pytest
 import yaml
-from click.testing import CliRunner
 
 from coding import Project
-from coding.cli import cli
 from coding.codebook import Codebook, CodebookError, codebook_problems, load_codebook
+
+from cli_helpers import run
 
 ROOT = Path(__file__).resolve().parent.parent
 STV = ROOT / "codebooks" / "stv.yaml"
@@ -45,13 +45,6 @@ codes:
     rules:
       da: {terms: [konsulent]}
 """
-
-
-def run(project: Path, *args: str, ok: bool = True):
-    result = CliRunner().invoke(cli, ["--project", str(project), *args], catch_exceptions=False)
-    if ok:
-        assert result.exit_code == 0, result.output
-    return result
 
 
 def write(path: Path, text: str) -> Path:

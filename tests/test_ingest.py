@@ -8,18 +8,11 @@ from pathlib import Path
 
 import docx
 import pytest
-from click.testing import CliRunner
 
 from coding import Project
-from coding.cli import cli
 from coding.ingest import read_transcript
 
-
-def run(project: Path, *args: str, ok: bool = True):
-    result = CliRunner().invoke(cli, ["--project", str(project), *args], catch_exceptions=False)
-    if ok:
-        assert result.exit_code == 0, result.output
-    return result
+from cli_helpers import run
 
 
 def write_docx(path: Path) -> Path:

@@ -10,12 +10,12 @@ from pathlib import Path
 import docx
 import openpyxl
 import pytest
-from click.testing import CliRunner
 
 from coding import Project
-from coding.cli import cli
 from coding.ingest import read_transcript
 from coding.ingest.word_comments import read_word_comments
+
+from cli_helpers import run
 
 CODES = [("ledelse", {"da": "Ledelse", "en": "Leadership"}),
          ("samarbejde", {"da": "Samarbejde på tværs", "en": "Collaboration"}),
@@ -28,13 +28,6 @@ TURNS = [
     ("Interviewer:", " Og borgerne?"),
     ("Mette (L):", " De er glade for den nye ordning."),
 ]
-
-
-def run(project: Path, *args: str, ok: bool = True):
-    result = CliRunner().invoke(cli, ["--project", str(project), *args], catch_exceptions=False)
-    if ok:
-        assert result.exit_code == 0, result.output
-    return result
 
 
 def make_project(path: Path) -> Path:

@@ -15,22 +15,14 @@ from pathlib import Path
 import docx
 import openpyxl
 import pytest
-from click.testing import CliRunner
 from docx.enum.section import WD_ORIENT
 from docx.oxml.ns import qn
 
 from coding import Project
-from coding.cli import cli
+
+from cli_helpers import run
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def run(project: Path | None, *args: str, ok: bool = True):
-    prefix = ["--project", str(project)] if project is not None else []
-    result = CliRunner().invoke(cli, [*prefix, *args], catch_exceptions=False)
-    if ok:
-        assert result.exit_code == 0, result.output
-    return result
 
 
 # --------------------------------------------------------------------------- a small project
