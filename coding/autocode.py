@@ -39,12 +39,13 @@ import os
 import time
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
 from .codebook import Codebook, blank_nlp
 from .errors import CodingError
+from .matching import BREAK, CLOSER, FINAL, SPACE, WORD, pattern_anchor
 from .records import INTERVIEWER_ROLE
 from .store import Store
 
@@ -57,11 +58,9 @@ TASK_CHARS = 250_000        # text handed to a worker at a time
 PIPE_BATCH = 8              # chunks per nlp.pipe batch
 AUTO_JOBS_MIN_CHARS = 2_000_000   # below this, --jobs auto stays in one process
 
-WORD, SPACE, BREAK, FINAL, CLOSER = 0, 1, 2, 3, 4
 FINAL_PUNCT = {".", "!", "?", "...", "…", "?!", "!?", "..", "!!", "??"}
 CLOSERS = {'"', "'", ")", "]", "»", "”", "’", "›"}
 LINKING = "se"
-PHRASE_GAP = 2              # filler words a phrase may skip in all ("tror ikke på" is "tro på")
 
 # Words a phrase skips: discourse particles, degree adverbs and negation, which spoken answers put
 # between the words of a phrase ("kan sagtens arbejde", "taler ikke sammen", "believe really in"),
@@ -222,14 +221,13 @@ class LanguageRules:
         self.codes: list[CompiledCode] = []
         self.item_codes: dict[int, set[int]] = collections.defaultdict(set)
         self.triggers: set[int] = set()
-        self.matcher = None
-        self.pattern_keys: dict[int, tuple[int, int]] = {}
         for index, code in enumerate(codes):
             ruleset = (code.get("rules") or {}).get(lang)
             if ruleset:
                 self._compile(index, code["slug"], ruleset)
         self._index()
-        self.info: dict[int, tuple] = {}      # lower-form hash -> (kind, items, trigger, lemma hash)
+        self.info: dict[int, tuple] = {}      # lower-form hash -> (kind, items, trigger, lemma)
+        self._batch_matcher = None
 
     # -- compiling
     def _item(self, word: str, compound_ok: bool, strict: bool = False) -> int:
@@ -286,17 +284,8 @@ class LanguageRules:
             code.near.append((first, second, int(rule["within"]), desc))
         code.unless = [self._ref(t) for t in ruleset.get("unless") or []]
         patterns = ruleset.get("patterns") or []
-        if patterns:
-            from spacy.matcher import Matcher
-
-            if self.matcher is None:
-                self.matcher = Matcher(self.nlp.vocab)
-            for n, pattern in enumerate(patterns):
-                key = f"{slug}#{n + 1}"
-                self.matcher.add(key, [pattern])
-                self.pattern_keys[self.nlp.vocab.strings[key]] = (len(self.codes), n + 1)
-            code.patterns = len(patterns)
-            code.pattern_list = patterns
+        code.patterns = len(patterns)
+        code.pattern_list = patterns
         self.codes.append(code)
 
     def _trigger_item(self, ref) -> int:
@@ -324,16 +313,7 @@ class LanguageRules:
         self.patterns_everywhere = False
         for code in self.codes:
             for pattern in code.pattern_list:
-                anchor = None
-                for token in pattern:
-                    if token.get("OP") not in (None, "1"):
-                        continue
-                    for key in ("LEMMA", "LOWER", "ORTH", "TEXT", "NORM"):
-                        if isinstance(token.get(key), str) and token[key].strip():
-                            anchor = token[key].lower()
-                            break
-                    if anchor:
-                        break
+                anchor = pattern_anchor(pattern)
                 if anchor is None:
                     self.patterns_everywhere = True
                 else:
@@ -386,223 +366,14 @@ class LanguageRules:
         items = tuple(sorted(found))
         return (kind, items, any(i in self.triggers for i in items), lemma)
 
-    # -- coding one chunk
-    def code_doc(self, doc, chunk: "Chunk", unit: str, wanted: set[str] | None,
-                 found: dict) -> int:
-        """Add {unit key: {code: [rules, words]}} to ``found``; return the number of tokens."""
-        from spacy.attrs import IDX, LEMMA, LENGTH, LOWER
+    @property
+    def batch_matcher(self):
+        """The rules as arrays for matching a batch of docs (built on first use)."""
+        if self._batch_matcher is None:
+            from .matching import BatchMatcher
 
-        n = len(doc)
-        if n == 0:
-            return 0
-        arr = doc.to_array([LOWER, IDX, LENGTH])
-        lowers = arr[:, 0]
-        idx = arr[:, 1].astype(np.int64)
-        length = arr[:, 2].astype(np.int64)
-        uniq, inv = np.unique(lowers, return_inverse=True)
-        inv = inv.reshape(-1)
-        strings = doc.vocab.strings
-        info = self.info
-        entries = []
-        for h in uniq.tolist():
-            entry = info.get(h)
-            if entry is None:
-                entry = info[h] = self.analyse(strings[h])
-            entries.append(entry)
-        kinds = np.fromiter((e[0] for e in entries), dtype=np.int8, count=len(entries))[inv]
-        trig = np.fromiter((e[2] for e in entries), dtype=bool, count=len(entries))[inv]
-
-        # units: a new one at each piece (turn), and in sentence mode after final punctuation
-        # (with closing quotes/brackets) and at line breaks
-        tok_piece = np.searchsorted(chunk.piece_starts, idx, side="right") - 1
-        start = np.zeros(n, dtype=bool)
-        start[0] = True
-        start[1:] = tok_piece[1:] != tok_piece[:-1]
-        if unit == "sentence":
-            final = kinds == FINAL
-            closer = kinds == CLOSER
-            ended = final.copy()
-            ended[1:] |= closer[1:] & final[:-1]
-            ended[2:] |= closer[2:] & closer[1:-1] & final[:-2]
-            start[1:] |= (ended[:-1] & ~final[1:] & ~closer[1:]) | (kinds[:-1] == BREAK)
-        unit_id = np.cumsum(start) - 1
-        unit_starts = np.flatnonzero(start)
-
-        hits = np.flatnonzero(trig)
-        pattern_hits: dict[int, list] = {}
-        pattern_doc = self.matcher is not None and (
-            wanted is None or any(c.patterns and c.slug in wanted for c in self.codes))
-        pattern_hits_all = False
-        if pattern_doc:
-            lemma_u = np.fromiter((strings.add(e[3]) for e in entries), dtype=np.uint64, count=len(entries))
-            doc.from_array([LEMMA], lemma_u[inv])
-            if self.patterns_everywhere:
-                pattern_hits_all = True
-                for key, a, b in self.matcher(doc):
-                    u = int(unit_id[a])
-                    if int(unit_id[b - 1]) == u:
-                        pattern_hits.setdefault(u, []).append((key, a, b))
-        if hits.size == 0 and not pattern_hits:
-            return n
-
-        groups: dict[int, list[tuple[int, int]]] = {}
-        lowers = lowers.tolist()          # plain lists: indexing them is much cheaper than numpy
-        unit_list = unit_id.tolist()
-        idx_list = idx.tolist()
-        len_list = length.tolist()
-        for t, u, j in zip(hits.tolist(), unit_id[hits].tolist(), inv[hits].tolist()):
-            groups.setdefault(u, []).append((t, j))
-        for u, members in groups.items():
-            pos: dict[int, list[int]] = {}
-            for t, j in members:
-                for item in entries[j][1]:
-                    pos.setdefault(item, []).append(t)
-            if pattern_doc and not pattern_hits_all and any(i in self.pattern_anchors for i in pos):
-                s0 = int(unit_starts[u])
-                s1 = int(unit_starts[u + 1]) if u + 1 < len(unit_starts) else n
-                for key, a, b in self.matcher(doc[s0:s1]):
-                    pattern_hits.setdefault(u, []).append((key, s0 + a, s0 + b))
-            found_rules: dict[int, list[tuple]] = {}    # code -> [(description, spans or pairs, near?)]
-            phrase_cache: dict[int, list] = {}
-            near_done: set[tuple[int, int]] = set()
-            full = None
-            for item in pos:
-                for c, kind, ref, text in self.item_rules.get(item, ()):
-                    code = self.codes[c]
-                    if wanted is not None and code.slug not in wanted:
-                        continue
-                    if kind == "term":
-                        found_rules.setdefault(c, []).append((f"term {text}", [(t, t + 1) for t in pos[item]], False))
-                    elif kind == "phrase":
-                        spans = phrase_cache.get(ref)
-                        if spans is None:
-                            spans = phrase_cache[ref] = self._phrase_spans(ref, pos, u, unit_list, lowers)
-                        if spans:
-                            found_rules.setdefault(c, []).append((f"phrase {text}", spans, False))
-                    elif (c, ref) not in near_done:
-                        near_done.add((c, ref))
-                        first, second, within, desc = code.near[ref]
-                        a = [sp for r in first for sp in self._ref_spans(r, pos, u, unit_list, lowers)]
-                        if not a:
-                            continue
-                        if full is None:
-                            full = self._unit_positions(u, unit_starts, n, lowers)
-                        b = [sp for r in second for sp in self._ref_spans(r, full, u, unit_list, lowers)]
-                        pairs = [(x, y) for x in a for y in b if x != y and abs(x[0] - y[0]) <= within]
-                        if pairs:
-                            found_rules.setdefault(c, []).append((desc, pairs, True))
-            for key, s0, s1 in pattern_hits.get(u, ()):
-                c, number = self.pattern_keys[key]
-                if wanted is None or self.codes[c].slug in wanted:
-                    found_rules.setdefault(c, []).append((f"pattern {number}", [(s0, s1)], False))
-            if not found_rules:
-                continue
-            fired_here: dict[int, tuple[list[str], list[tuple[int, int]]]] = {}
-            for c in sorted(found_rules):
-                code = self.codes[c]
-                blocked: set[int] = set()
-                if code.unless:
-                    if full is None:
-                        full = self._unit_positions(u, unit_starts, n, lowers)
-                    for r in code.unless:
-                        for b0, b1 in self._ref_spans(r, full, u, unit_list, lowers):
-                            blocked.update(range(b0, b1))
-                rules: list[str] = []
-                spans: list[tuple[int, int]] = []
-                for desc, found_spans, is_near in found_rules[c]:
-                    if blocked:
-                        if is_near:
-                            found_spans = [pr for pr in found_spans
-                                           if not any(t in blocked for sp in pr for t in range(sp[0], sp[1]))]
-                        else:
-                            found_spans = [sp for sp in found_spans if not any(t in blocked for t in range(*sp))]
-                    if not found_spans:
-                        continue
-                    if desc not in rules:
-                        rules.append(desc)
-                    if is_near:
-                        spans.extend(sp for pair in found_spans[:3] for sp in pair)
-                    else:
-                        spans.extend(found_spans)
-                if rules:
-                    fired_here[c] = (rules, spans)
-            if not fired_here:
-                continue
-            if unit == "turn":
-                piece = chunk.pieces[int(tok_piece[unit_starts[u]])]
-                key = (piece[0], piece[1], piece[2])
-            else:
-                s0 = int(unit_starts[u])
-                s1 = int(unit_starts[u + 1]) if u + 1 < len(unit_starts) else n
-                while s0 < s1 - 1 and kinds[s0] in (SPACE, BREAK):
-                    s0 += 1
-                while s1 - 1 > s0 and kinds[s1 - 1] in (SPACE, BREAK):
-                    s1 -= 1
-                piece = chunk.pieces[int(tok_piece[s0])]
-                offset = piece[3] - piece[4]
-                key = (int(idx[s0]) + offset, int(idx[s1 - 1] + length[s1 - 1]) + offset)
-            slot = found.setdefault(key, {})
-            for c, (rules, spans) in fired_here.items():
-                words = list(dict.fromkeys(chunk.text[idx_list[s]:idx_list[e - 1] + len_list[e - 1]]
-                                           for s, e in sorted(set(spans))))
-                entry = slot.setdefault(self.codes[c].slug, [[], []])
-                entry[0].extend(r for r in rules if r not in entry[0])
-                entry[1].extend(w for w in words if w not in entry[1])
-        return n
-
-    def _items_at(self, t: int, lowers) -> tuple:
-        return self.info[lowers[t]][1]
-
-    def _unit_positions(self, u: int, unit_starts, n: int, lowers) -> dict[int, list[int]]:
-        """Every rule word in unit ``u`` (not only triggers)."""
-        s0 = int(unit_starts[u])
-        s1 = int(unit_starts[u + 1]) if u + 1 < len(unit_starts) else n
-        info = self.info
-        out: dict[int, list[int]] = {}
-        for t, h in enumerate(lowers[s0:s1], start=s0):
-            for item in info[h][1]:
-                out.setdefault(item, []).append(t)
-        return out
-
-    def _phrase_spans(self, pid: int, pos, u, unit_id, lowers) -> list[tuple[int, int]]:
-        """Where phrase ``pid`` occurs in unit ``u``, skipping up to PHRASE_GAP filler words."""
-        items = self.phrases[pid]
-        k = self.phrase_trigger[pid]
-        out = []
-        n = len(lowers)
-        info = self.info
-        fillers = self.fillers
-        size = len(items)
-        for t in pos.get(items[k], ()):
-            gaps = 0
-            p = t
-            for j in range(k - 1, -1, -1):          # words before the anchor, right to left
-                p -= 1
-                while 0 <= p and unit_id[p] == u and items[j] not in info[lowers[p]][1] \
-                        and gaps < PHRASE_GAP and (lowers[p] in fillers or info[lowers[p]][0] == SPACE):
-                    gaps += 1
-                    p -= 1
-                if p < 0 or unit_id[p] != u or items[j] not in info[lowers[p]][1]:
-                    break
-            else:
-                start = p
-                p = t
-                for j in range(k + 1, size):        # words after the anchor, left to right
-                    p += 1
-                    while p < n and unit_id[p] == u and items[j] not in info[lowers[p]][1] \
-                            and gaps < PHRASE_GAP and (lowers[p] in fillers or info[lowers[p]][0] == SPACE):
-                        gaps += 1
-                        p += 1
-                    if p >= n or unit_id[p] != u or items[j] not in info[lowers[p]][1]:
-                        break
-                else:
-                    out.append((start, p + 1))
-        return out
-
-    def _ref_spans(self, ref, pos, u, unit_id, lowers) -> list[tuple[int, int]]:
-        if ref[0] == "t":
-            return [(t, t + 1) for t in pos.get(ref[1], ())]
-        return self._phrase_spans(ref[1], pos, u, unit_id, lowers)
+            self._batch_matcher = BatchMatcher(self)
+        return self._batch_matcher
 
 
 # --------------------------------------------------------------------------- the engine
@@ -644,10 +415,8 @@ class Engine:
         """Code one task: (source id, [(start, end, code, rule, matched)], tokens)."""
         rules = self.rules(task.language)
         found: dict = {}
-        tokens = 0
-        docs = rules.nlp.pipe((c.text for c in task.chunks), batch_size=PIPE_BATCH)
-        for chunk, doc in zip(task.chunks, docs):
-            tokens += rules.code_doc(doc, chunk, task.unit, task.wanted, found)
+        docs = list(rules.nlp.pipe((c.text for c in task.chunks), batch_size=PIPE_BATCH))
+        tokens = rules.batch_matcher.code(docs, task.chunks, task.unit, task.wanted, found)
         out = []
         for key, codes in found.items():
             start, end = key if task.unit == "sentence" else key[1:3]

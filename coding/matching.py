@@ -1,0 +1,625 @@
+"""Where a codebook's rules fire in tokenised text: every rule over a batch of docs at once.
+
+``autocode.LanguageRules`` compiles a codebook's rules for one language and analyses each distinct
+word form once (its kind, lemma and the rule words it can stand for). This module does the per-token
+work: for a task's spaCy docs (a few hundred thousand characters) it finds every term, phrase, near
+rule, ``unless`` veto and spaCy pattern with numpy operations over all tokens together, so the cost
+per token is a few array operations in C rather than a loop in Python. Python loops only over
+what fired (a few events per hundred words).
+
+The semantics are those written in ``autocode``'s module docstring; in detail:
+
+* A unit is a sentence (``unit="sentence"``: a new one after final punctuation, with closing quotes
+  or brackets, and at a line break) or a turn; a unit never crosses a turn or a doc.
+* A phrase is found from its anchor word (``LanguageRules.phrase_trigger``) outwards, first to the
+  left, then to the right; before each word it may skip filler words and spaces, at most
+  ``PHRASE_GAP`` in all, and a token that holds the wanted word is always taken rather than skipped.
+* ``near`` pairs a span of the first side with a span of the second within N tokens (start to
+  start) in the same unit; the first three pairs are shown as the matched words.
+* ``unless`` removes the code's spans that touch a vetoed span of the same unit.
+* The rules of a coding are listed in the order their trigger words first occur in the unit (term:
+  the word; phrase: its anchor; near: the earliest of its first side), spaCy patterns last.
+"""
+
+from __future__ import annotations
+
+import collections
+
+import numpy as np
+
+WORD, SPACE, BREAK, FINAL, CLOSER = 0, 1, 2, 3, 4       # kinds of token
+PHRASE_GAP = 2              # filler words a phrase may skip in all ("tror ikke på" is "tro på")
+
+
+FLAGS = ("LIKE_NUM", "LIKE_URL", "LIKE_EMAIL", "IS_ALPHA", "IS_ASCII", "IS_DIGIT", "IS_LOWER", "IS_UPPER",
+         "IS_TITLE", "IS_PUNCT", "IS_SPACE", "IS_STOP", "IS_BRACKET", "IS_QUOTE", "IS_CURRENCY",
+         "IS_LEFT_PUNCT", "IS_RIGHT_PUNCT")
+STRING_ATTRS = {"ORTH": "ORTH", "TEXT": "ORTH", "LOWER": "LOWER", "NORM": "NORM", "LEMMA": "LEMMA"}
+
+
+def pattern_anchor(pattern: list[dict]) -> str | None:
+    """A literal word every match of a spaCy token pattern holds (lower-cased), or None."""
+    for token in pattern:
+        if token.get("OP") not in (None, "1"):
+            continue
+        for key in ("LEMMA", "LOWER", "ORTH", "TEXT", "NORM"):
+            if isinstance(token.get(key), str) and token[key].strip():
+                return token[key].lower()
+    return None
+
+
+def array_pattern(pattern: list[dict], strings) -> list[list[tuple]] | None:
+    """A spaCy token pattern as tests per token, [(attribute, 'in'|'not_in'|'flag', value)], when
+    it is a fixed sequence of tokens tested on string attributes or flags only; else None."""
+    tests = []
+    for token in pattern:
+        if token.get("OP") not in (None, "1"):
+            return None
+        checks = []
+        for key, value in token.items():
+            if key == "OP":
+                continue
+            attr = STRING_ATTRS.get(key)
+            if attr is not None:
+                if isinstance(value, str):
+                    checks.append((attr, "in", np.array([strings.add(value)], dtype=np.uint64)))
+                elif isinstance(value, dict) and value and set(value) <= {"IN", "NOT_IN"} \
+                        and all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in value.values()):
+                    checks.extend((attr, op.lower(), np.array([strings.add(x) for x in v], dtype=np.uint64))
+                                  for op, v in value.items())
+                else:
+                    return None
+            elif key in FLAGS and isinstance(value, bool):
+                checks.append((key, "flag", value))
+            else:
+                return None
+        tests.append(checks)
+    return tests
+
+
+def _csr(keys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row order and row pointers grouping ``keys`` (ints below ``size``), stable."""
+    order = np.argsort(keys, kind="stable")
+    return order, np.searchsorted(keys[order], np.arange(size + 1))
+
+
+def _expand(lo: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For rows with ``counts[i]`` entries starting at ``lo[i]``: (row of each entry, entry)."""
+    total = int(counts.sum())
+    rows = np.repeat(np.arange(len(counts)), counts)
+    if not total:
+        return rows, rows
+    firsts = np.cumsum(counts) - counts
+    return rows, np.arange(total) - np.repeat(firsts - lo, counts)
+
+
+class FormTable:
+    """Every distinct lower-case word form a matcher has seen, analysed once
+    (``LanguageRules.analyse``), as arrays indexed by form id that grow as new forms come in."""
+
+    def __init__(self, rules):
+        self.rules = rules
+        self.ni = max(len(rules.items), 1)
+        self.strings = rules.nlp.vocab.strings
+        self.sorted_hashes = np.zeros(0, dtype=np.uint64)   # lower-form hashes, sorted
+        self.sorted_ids = np.zeros(0, dtype=np.int64)       # the form id of each
+        self.kind = np.zeros(0, dtype=np.int8)
+        self.skip = np.zeros(0, dtype=bool)                 # a phrase may skip it (filler, space)
+        self.lemma = np.zeros(0, dtype=np.uint64)           # hash of the lemma
+        self.count = np.zeros(0, dtype=np.int64)            # rule words (items) the form holds
+        self.ptr = np.zeros(0, dtype=np.int64)              # where they start in ``items``
+        self.items = np.zeros(0, dtype=np.int64)
+        self.keys = np.zeros(0, dtype=np.int64)             # form * ni + item, sorted
+
+    def ids(self, hashes: np.ndarray) -> np.ndarray:
+        """The form ids of lower-form hashes, analysing the forms not seen before."""
+        if not len(hashes):
+            return np.zeros(0, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.sorted_hashes, hashes), max(len(self.sorted_hashes) - 1, 0))
+        known = self.sorted_hashes[at] == hashes if len(self.sorted_hashes) else np.zeros(len(hashes), dtype=bool)
+        if not known.all():
+            self._add(np.unique(hashes[~known]))
+            at = np.searchsorted(self.sorted_hashes, hashes)
+        return self.sorted_ids[at]
+
+    def _add(self, new: np.ndarray) -> None:
+        rules, strings = self.rules, self.strings
+        first = len(self.kind)
+        entries = [rules.analyse(strings[h]) for h in new.tolist()]
+        count = np.array([len(e[1]) for e in entries], dtype=np.int64)
+        items = np.array([i for e in entries for i in e[1]], dtype=np.int64)
+        kind = np.array([e[0] for e in entries], dtype=np.int8)
+        ids = np.arange(first, first + len(entries), dtype=np.int64)
+        self.kind = np.concatenate([self.kind, kind])
+        self.skip = np.concatenate([self.skip, np.isin(new, np.array(sorted(rules.fillers), dtype=np.uint64))
+                                    | (kind == SPACE)])
+        self.lemma = np.concatenate([self.lemma, np.array([strings.add(e[3]) for e in entries], dtype=np.uint64)])
+        self.ptr = np.concatenate([self.ptr, len(self.items) + np.cumsum(count) - count])
+        self.count = np.concatenate([self.count, count])
+        self.items = np.concatenate([self.items, items])
+        self.keys = np.concatenate([self.keys, np.repeat(ids, count) * self.ni + items])   # new ids are larger
+        where = np.searchsorted(self.sorted_hashes, new)
+        self.sorted_hashes = np.insert(self.sorted_hashes, where, new)
+        self.sorted_ids = np.insert(self.sorted_ids, where, ids)
+
+
+class _Batch:
+    """The arrays of one batch of docs: tokens, units, and which rule words each token holds."""
+
+    def __init__(self, forms: FormTable, docs: list, chunks: list, unit: str):
+        from spacy.attrs import IDX, LENGTH, LOWER
+
+        arrays = [doc.to_array([LOWER, IDX, LENGTH]) for doc in docs]
+        sizes = np.array([len(a) for a in arrays], dtype=np.int64)
+        self.docs, self.chunks, self.forms = docs, chunks, forms
+        self.doc_start = np.cumsum(sizes) - sizes
+        n = self.n = int(sizes.sum())
+        table = np.concatenate(arrays) if n else np.zeros((0, 3), dtype=np.uint64)
+        self.lowers = table[:, 0]
+        self.idx = table[:, 1].astype(np.int64)
+        self.length = table[:, 2].astype(np.int64)
+        self.doc_of = np.repeat(np.arange(len(docs)), sizes)
+        self.form = form = forms.ids(self.lowers)
+        self.kinds = kinds = forms.kind[form]
+        ni = self.ni = forms.ni
+
+        # (token, item) pairs of every token that holds a rule word, in token order
+        counts = forms.count[form]
+        tokens = np.flatnonzero(counts)
+        rows, entry = _expand(forms.ptr[form[tokens]], counts[tokens])
+        self.pair_tok = tokens[rows]
+        self.pair_item = forms.items[entry]
+        # the same pairs grouped by item (positions ascending within an item)
+        by_item = np.argsort(self.pair_item, kind="stable")
+        self.item_ptr = np.searchsorted(self.pair_item[by_item], np.arange(ni + 1))
+        self.item_tok = self.pair_tok[by_item]
+        self.item_keys = self.pair_item[by_item] * max(n, 1) + self.item_tok
+
+        # units: a new one at each piece (turn) and each doc, and in sentence mode after final
+        # punctuation (with closing quotes/brackets) and at line breaks
+        piece = np.empty(n, dtype=np.int64)
+        base = 0
+        self.piece_base = []
+        for d, chunk in enumerate(chunks):
+            s, e = int(self.doc_start[d]), int(self.doc_start[d] + sizes[d])
+            piece[s:e] = np.searchsorted(chunk.piece_starts, self.idx[s:e], side="right") - 1 + base
+            self.piece_base.append(base)
+            base += len(chunk.pieces)
+        self.piece = piece
+        start = np.zeros(n, dtype=bool)
+        start[self.doc_start[sizes > 0]] = True
+        start[1:] |= piece[1:] != piece[:-1]
+        if unit == "sentence":
+            same_doc = np.ones(n, dtype=bool)      # the token before is in the same doc
+            same_doc[self.doc_start[sizes > 0]] = False
+            final = kinds == FINAL
+            closer = kinds == CLOSER
+            ended = final.copy()
+            ended[1:] |= closer[1:] & final[:-1] & same_doc[1:]
+            ended[2:] |= closer[2:] & closer[1:-1] & final[:-2] & same_doc[2:] & same_doc[1:-1]
+            start[1:] |= (ended[:-1] & ~final[1:] & ~closer[1:]) | (kinds[:-1] == BREAK)
+        self.unit_of = np.cumsum(start) - 1
+        self.unit_starts = np.flatnonzero(start)
+        self.unit_ends = np.append(self.unit_starts[1:], n)
+
+    def holds(self, tokens: np.ndarray, items: np.ndarray) -> np.ndarray:
+        """Whether each token holds the item beside it."""
+        keys = self.forms.keys
+        if not len(keys):
+            return np.zeros(len(tokens), dtype=bool)
+        wanted = self.form[tokens] * self.ni + items
+        at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+        return keys[at] == wanted
+
+    def positions(self, item: int) -> np.ndarray:
+        """Tokens holding ``item``, ascending."""
+        return self.item_tok[self.item_ptr[item]:self.item_ptr[item + 1]]
+
+    def first_in_unit(self, items: np.ndarray, units: np.ndarray) -> np.ndarray:
+        """The first token of each unit that holds the item beside it (-1 where none does)."""
+        n = max(self.n, 1)
+        keys = self.item_keys
+        lo = items * n + self.unit_starts[units]
+        if not len(keys):
+            return np.full(len(items), -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(keys, lo), len(keys) - 1)
+        found = keys[at]
+        ok = (found >= lo) & (found < items * n + self.unit_ends[units])
+        return np.where(ok, found - items * n, -1)
+
+
+class RefList:
+    """A fixed list of (owner, ref) pairs -- refs ('t', item) or ('p', phrase) as LanguageRules
+    compiles them -- whose spans in a batch are found together."""
+
+    def __init__(self, pairs: list[tuple[int, tuple]]):
+        self.owner = np.array([o for o, _ in pairs], dtype=np.int64)
+        self.is_term = np.array([ref[0] == "t" for _, ref in pairs], dtype=bool)
+        self.ref = np.array([ref[1] for _, ref in pairs], dtype=np.int64)
+
+    def spans(self, b: "_Batch", matches) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(owner, start, end) of every span, in list order, positions ascending within a ref."""
+        phrase, starts, ends, _ = matches
+        terms = len(b.item_tok)
+        lo = np.empty(len(self.ref), dtype=np.int64)
+        counts = np.empty(len(self.ref), dtype=np.int64)
+        t, p = self.is_term, ~self.is_term
+        lo[t] = b.item_ptr[self.ref[t]]
+        counts[t] = b.item_ptr[self.ref[t] + 1] - lo[t]
+        match_lo = np.searchsorted(phrase, self.ref[p])
+        lo[p] = match_lo + terms
+        counts[p] = np.searchsorted(phrase, self.ref[p] + 1) - match_lo
+        rows, at = _expand(lo, counts)
+        span_start = np.concatenate([b.item_tok, starts])
+        span_end = np.concatenate([b.item_tok + 1, ends])
+        return self.owner[rows], span_start[at], span_end[at]
+
+
+class BatchMatcher:
+    """One language's compiled rules as arrays, applied to a batch of docs at a time."""
+
+    def __init__(self, rules):
+        self.rules = rules
+        self.forms = FormTable(rules)
+        ni = self.ni = max(len(rules.items), 1)
+        self.descs: list[str] = []
+        desc_ids: dict[str, int] = {}
+
+        def desc(text: str) -> int:
+            found = desc_ids.get(text)
+            if found is None:
+                found = desc_ids[text] = len(self.descs)
+                self.descs.append(text)
+            return found
+
+        # the rules each trigger word starts, in the order LanguageRules.item_rules lists them
+        terms, phrase_rules = [], []
+        near_triggers: dict[tuple[int, int], list[tuple[int, int]]] = collections.defaultdict(list)
+        self.ranks = 1
+        for item, entries in rules.item_rules.items():
+            self.ranks = max(self.ranks, len(entries) + 1)
+            for rank, (c, kind, ref, text) in enumerate(entries):
+                if kind == "term":
+                    terms.append((item, c, desc(f"term {text}"), rank))
+                elif kind == "phrase":
+                    phrase_rules.append((ref, c, desc(f"phrase {text}"), rank))
+                else:
+                    near_triggers[(c, ref)].append((item, rank))
+        self.term = np.array(terms, dtype=np.int64).reshape(-1, 4)
+        self.term_order, self.term_ptr = _csr(self.term[:, 0], ni)
+
+        phrases = rules.phrases
+        p_count = len(phrases)
+        width = max((len(p) for p in phrases), default=1)
+        self.ph_words = np.full((max(p_count, 1), width), -1, dtype=np.int64)
+        for p, words in enumerate(phrases):
+            self.ph_words[p, :len(words)] = words
+        self.ph_len = np.array([len(p) for p in phrases] or [0], dtype=np.int64)
+        self.ph_anchor = np.array(rules.phrase_trigger or [0], dtype=np.int64)
+        self.ph_anchor_item = self.ph_words[np.arange(len(self.ph_anchor)), self.ph_anchor]
+        self.anchored_order, self.anchored_ptr = _csr(self.ph_anchor_item[:p_count], ni)
+        self.phrase = np.array(phrase_rules, dtype=np.int64).reshape(-1, 4)
+        self.phrase_order, self.phrase_ptr = _csr(self.phrase[:, 0], max(p_count, 1))
+
+        # near rules: both sides as lists of refs ('t', item) / ('p', phrase)
+        # (each near rule gets a description of its own, even if two read alike: each shows up to
+        # three pairs of its own)
+        self.near = []
+        for c, code in enumerate(rules.codes):
+            for number, (first, second, within, text) in enumerate(code.near):
+                self.descs.append(text)
+                self.near.append((c, len(self.descs) - 1, within, first, second,
+                                  near_triggers.get((c, number), [])))
+        self.near_code = np.array([r[0] for r in self.near], dtype=np.int64)
+        self.near_desc = np.array([r[1] for r in self.near], dtype=np.int64)
+        self.near_within = np.array([r[2] for r in self.near], dtype=np.int64)
+        self.near_sides = [RefList([(r, ref) for r, rule in enumerate(self.near) for ref in rule[3 + side]])
+                           for side in (0, 1)]
+        triggers = [(r, item, rank) for r, rule in enumerate(self.near) for item, rank in rule[5]]
+        table = np.array(triggers, dtype=np.int64).reshape(-1, 3)
+        self.near_trigger_item, self.near_trigger_rank = table[:, 1], table[:, 2]
+        self.near_trigger_ptr = np.searchsorted(table[:, 0], np.arange(len(self.near) + 1))
+        self.unless = RefList([(c, ref) for c, code in enumerate(rules.codes) for ref in code.unless])
+        self.unless_codes = sorted({c for c, code in enumerate(rules.codes) if code.unless})
+        # spaCy patterns: those of fixed length on string attributes and flags are tested with
+        # arrays; the others go to a spaCy Matcher of their own
+        self.pattern_anchors = np.array(sorted(rules.pattern_anchors), dtype=np.int64)
+        self.array_patterns: list[tuple[int, int, list, bool]] = []  # (code, description, tests, anchored)
+        self.fallback = None
+        self.fallback_descs: dict[int, tuple[int, int]] = {}
+        self.fallback_everywhere = False
+        strings = rules.nlp.vocab.strings
+        for c, code in enumerate(rules.codes):
+            for number, pattern in enumerate(code.pattern_list, start=1):
+                d = desc(f"pattern {number}")
+                tests = array_pattern(pattern, strings)
+                if tests is not None:
+                    self.array_patterns.append((c, d, tests, pattern_anchor(pattern) is not None))
+                    continue
+                from spacy.matcher import Matcher
+
+                if self.fallback is None:
+                    self.fallback = Matcher(rules.nlp.vocab)
+                key = f"{code.slug}#{number}"
+                self.fallback.add(key, [pattern])
+                self.fallback_descs[strings[key]] = (c, d)
+                self.fallback_everywhere |= pattern_anchor(pattern) is None
+        self.patterns_everywhere = self.fallback_everywhere or not all(p[3] for p in self.array_patterns)
+        self.pattern_attrs = sorted({attr for _, _, tests, _ in self.array_patterns for test in tests
+                                     for attr, _, _ in test if attr not in ("LOWER", "LEMMA")})
+
+    # -- spans of the rule words
+    def _phrase_matches(self, b: _Batch) -> tuple[np.ndarray, ...]:
+        """Every phrase occurrence: (phrase, start, end, anchor token), grouped by phrase, anchors
+        ascending within a phrase."""
+        counts = self.anchored_ptr[b.pair_item + 1] - self.anchored_ptr[b.pair_item]
+        rows, at = _expand(self.anchored_ptr[b.pair_item], counts)
+        phrase = self.anchored_order[at]
+        anchor = b.pair_tok[rows]
+        unit = b.unit_of[anchor]
+        gaps = np.zeros(len(phrase), dtype=np.int64)
+        alive = np.ones(len(phrase), dtype=bool)
+        ends = []
+        for step in (-1, 1):                   # left of the anchor first, then right
+            cur = anchor.copy()
+            word = self.ph_anchor[phrase] + step
+            active = alive & (word >= 0) & (word < self.ph_len[phrase])
+            while True:
+                rows_ = np.flatnonzero(active)
+                if not len(rows_):
+                    break
+                q = cur[rows_] + step
+                inside = (q >= 0) & (q < b.n)
+                q = np.clip(q, 0, max(b.n - 1, 0))
+                inside &= b.unit_of[q] == unit[rows_]
+                hit = inside & b.holds(q, self.ph_words[phrase[rows_], word[rows_]])
+                skip = inside & ~hit & b.forms.skip[b.form[q]] & (gaps[rows_] < PHRASE_GAP)
+                moved = rows_[hit | skip]
+                cur[moved] = q[hit | skip]
+                gaps[rows_[skip]] += 1
+                word[rows_[hit]] += step
+                dead = rows_[~hit & ~skip]
+                alive[dead] = False
+                active[dead] = False
+                done = rows_[hit]
+                active[done] = (word[done] >= 0) & (word[done] < self.ph_len[phrase[done]])
+            ends.append(cur)
+        keep = np.flatnonzero(alive)
+        order = keep[np.lexsort((anchor[keep], phrase[keep]))]
+        return phrase[order], ends[0][order], ends[1][order] + 1, anchor[order]
+
+    # -- events: (unit, code, rule description, order, sub-order, span, second span)
+    def _events(self, b: _Batch) -> dict[str, np.ndarray]:
+        parts: dict[str, list] = collections.defaultdict(list)
+        n = max(b.n, 1)
+        rank_span = self.ranks
+
+        def add(unit, code, desc, key, sub, s, e, s2=None, e2=None):
+            parts["unit"].append(unit)
+            parts["code"].append(code)
+            parts["desc"].append(desc)
+            parts["key"].append(key)
+            parts["sub"].append(sub)
+            parts["s"].append(s)
+            parts["e"].append(e)
+            parts["s2"].append(np.full(len(s), -1, dtype=np.int64) if s2 is None else s2)
+            parts["e2"].append(np.full(len(s), -1, dtype=np.int64) if e2 is None else e2)
+
+        def order_key(item, unit, rank):
+            first = b.first_in_unit(item, unit)
+            return (first * self.ni + item) * rank_span + rank
+
+        # terms: every token holding a term word
+        counts = self.term_ptr[b.pair_item + 1] - self.term_ptr[b.pair_item]
+        rows, at = _expand(self.term_ptr[b.pair_item], counts)
+        if len(rows):
+            term = self.term[self.term_order[at]]
+            tok = b.pair_tok[rows]
+            unit = b.unit_of[tok]
+            add(unit, term[:, 1], term[:, 2], order_key(term[:, 0], unit, term[:, 3]), tok, tok, tok + 1)
+
+        # phrases
+        matches = b.matches = self._phrase_matches(b)
+        phrase, starts, ends, anchor = matches
+        counts = self.phrase_ptr[phrase + 1] - self.phrase_ptr[phrase]
+        rows, at = _expand(self.phrase_ptr[phrase], counts)
+        if len(rows):
+            rule = self.phrase[self.phrase_order[at]]
+            unit = b.unit_of[anchor[rows]]
+            add(unit, rule[:, 1], rule[:, 2], order_key(self.ph_anchor_item[rule[:, 0]], unit, rule[:, 3]),
+                starts[rows], starts[rows], ends[rows])
+
+        # near: pairs of spans within N tokens in one unit, all rules joined at once
+        if self.near:
+            ra, sa, ea = self.near_sides[0].spans(b, matches)
+            rb, sb, eb = self.near_sides[1].spans(b, matches)
+            if len(ra) and len(rb):
+                key_b = rb * n + sb
+                order_b = np.argsort(key_b, kind="stable")
+                sorted_b = key_b[order_b]
+                within = self.near_within[ra]
+                lo = np.searchsorted(sorted_b, ra * n + sa - within, side="left")
+                hi = np.searchsorted(sorted_b, ra * n + sa + within, side="right")
+                rows, at = _expand(lo, hi - lo)
+                j = order_b[at]
+                ok = (b.unit_of[sa[rows]] == b.unit_of[sb[j]]) & ~((sa[rows] == sb[j]) & (ea[rows] == eb[j]))
+                rows, j = rows[ok], j[ok]
+                if len(rows):
+                    r = ra[rows]
+                    unit = b.unit_of[sa[rows]]
+                    # order: the earliest trigger word of the rule's first side in the unit
+                    lo = self.near_trigger_ptr[r]
+                    counts = self.near_trigger_ptr[r + 1] - lo
+                    event, at = _expand(lo, counts)
+                    item = self.near_trigger_item[at]
+                    first = b.first_in_unit(item, unit[event])
+                    big = np.iinfo(np.int64).max
+                    candidate = np.where(first >= 0, (first * self.ni + item) * rank_span + self.near_trigger_rank[at], big)
+                    key = np.full(len(rows), big, dtype=np.int64)
+                    np.minimum.at(key, event, candidate)
+                    add(unit, self.near_code[r], self.near_desc[r], key, rows * len(rb) + j,
+                        sa[rows], ea[rows], sb[j], eb[j])
+
+        # spaCy patterns
+        if self.array_patterns or self.fallback is not None:
+            self._pattern_events(b, add)
+
+        if not parts:
+            return {}
+        return {name: np.concatenate(values).astype(np.int64) for name, values in parts.items()}
+
+    def _pattern_events(self, b: _Batch, add) -> None:
+        """Matches of the codebook's spaCy patterns. A pattern with a literal word (its anchor)
+        counts only in units holding one of the anchor words, as the Matcher is run there only."""
+        from spacy.attrs import IDS, LEMMA
+
+        anchored = np.isin(b.pair_item, self.pattern_anchors)
+        units_with_anchor = np.unique(b.unit_of[b.pair_tok[anchored]])
+        if not len(units_with_anchor) and not self.patterns_everywhere:
+            return
+        found = []          # (start, end, code, description, anchored) in the order of the patterns
+        if self.array_patterns:
+            columns = {"LOWER": b.lowers, "LEMMA": b.forms.lemma[b.form]}
+            if self.pattern_attrs:
+                ids = [IDS[a] for a in self.pattern_attrs]
+                table = np.concatenate([doc.to_array(ids).reshape(len(doc), -1) for doc in b.docs])
+                columns.update((a, table[:, k]) for k, a in enumerate(self.pattern_attrs))
+            for c, d, tests, anchored in self.array_patterns:
+                size = len(tests)
+                if size > b.n:
+                    continue
+                ok = np.ones(b.n - size + 1, dtype=bool)
+                for k, test in enumerate(tests):
+                    for attr, op, value in test:
+                        column = columns[attr][k:b.n - size + 1 + k]
+                        if op == "flag":
+                            ok &= (column != 0) == value
+                        elif op == "in":
+                            ok &= np.isin(column, value)
+                        else:
+                            ok &= ~np.isin(column, value)
+                starts = np.flatnonzero(ok)
+                starts = starts[b.doc_of[starts] == b.doc_of[starts + size - 1]]
+                found.extend((s, s + size, c, d, anchored) for s in starts.tolist())
+        if self.fallback is not None:
+            for doc_number, doc in enumerate(b.docs):
+                s0 = int(b.doc_start[doc_number])
+                doc.from_array([LEMMA], b.forms.lemma[b.form[s0:s0 + len(doc)]])
+                if self.fallback_everywhere:
+                    spans = [(0, len(doc))]
+                else:
+                    mine = units_with_anchor[b.doc_of[b.unit_starts[units_with_anchor]] == doc_number]
+                    spans = zip((b.unit_starts[mine] - s0).tolist(), (b.unit_ends[mine] - s0).tolist())
+                for u0, u1 in spans:
+                    for key, start, end in self.fallback(doc[u0:u1]):
+                        found.append((s0 + u0 + start, s0 + u0 + end, *self.fallback_descs[key],
+                                      not self.fallback_everywhere))
+        if not found:
+            return
+        table = np.array(found, dtype=np.int64).reshape(-1, 5)
+        unit = b.unit_of[table[:, 0]]
+        ok = (b.unit_of[table[:, 1] - 1] == unit) & ((table[:, 4] == 0) | np.isin(unit, units_with_anchor))
+        table, unit = table[ok], unit[ok]
+        if len(table):
+            last = np.iinfo(np.int64).max // 2 + np.arange(len(table))
+            add(unit, table[:, 2], table[:, 3], last, table[:, 0], table[:, 0], table[:, 1])
+
+    # -- the whole batch
+    def code(self, docs: list, chunks: list, unit: str, wanted: set[str] | None, found: dict) -> int:
+        """Add {unit key: {code: [rules, words]}} to ``found`` for a batch of docs and their chunks;
+        return the number of tokens."""
+        b = _Batch(self.forms, docs, chunks, unit)
+        if not b.n:
+            return 0
+        ev = self._events(b)
+        if not ev:
+            return b.n
+        rules = self.rules
+        keep = np.ones(len(ev["unit"]), dtype=bool)
+        if wanted is not None:
+            wanted_codes = np.array([code.slug in wanted for code in rules.codes] or [False])
+            keep &= wanted_codes[ev["code"]]
+        if self.unless_codes:
+            keep &= ~self._vetoed(b, ev)
+        sel = np.flatnonzero(keep)
+        if not len(sel):
+            return b.n
+        order = sel[np.lexsort((ev["sub"][sel], ev["key"][sel], ev["code"][sel], ev["unit"][sel]))]
+        self._collect(b, {name: ev[name][order].tolist() for name in ev}, unit, found)
+        return b.n
+
+    def _vetoed(self, b: _Batch, ev: dict[str, np.ndarray]) -> np.ndarray:
+        """Events whose span (or either span of a near pair) touches an ``unless`` span of their
+        code: every vetoed token is a key code * n + token, and a span is vetoed when keys fall
+        inside its range."""
+        codes, starts, ends = self.unless.spans(b, b.matches)
+        if not len(codes):
+            return np.zeros(len(ev["unit"]), dtype=bool)
+        n = max(b.n, 1)
+        rows, token = _expand(starts, ends - starts)
+        blocked = np.unique(codes[rows] * n + token)
+
+        def touched(s, e):
+            base = ev["code"] * n
+            return np.searchsorted(blocked, base + e) > np.searchsorted(blocked, base + s)
+
+        vetoed = touched(ev["s"], ev["e"])
+        second = ev["s2"] >= 0
+        vetoed[second] |= touched(ev["s2"], ev["e2"])[second]
+        return vetoed
+
+    def _collect(self, b: _Batch, ev: dict[str, list], unit: str, found: dict) -> None:
+        """Turn the sorted events into codings: per unit and code, its rules and matched words."""
+        rules = self.rules
+        descs = self.descs
+        near_descs = {rule[1] for rule in self.near}
+        idx, length = b.idx, b.length
+        units, codes, desc_of = ev["unit"], ev["code"], ev["desc"]
+        starts, ends, starts2, ends2 = ev["s"], ev["e"], ev["s2"], ev["e2"]
+        i, total = 0, len(units)
+        while i < total:
+            u = units[i]
+            unit_codes: dict[int, tuple[list[str], set]] = {}
+            while i < total and units[i] == u:
+                c = codes[i]
+                names: list[str] = []
+                spans: set = set()
+                pairs_left: dict[int, int] = {}
+                while i < total and units[i] == u and codes[i] == c:
+                    d = desc_of[i]
+                    name = descs[d]
+                    if name not in names:
+                        names.append(name)
+                    if d in near_descs:
+                        left = pairs_left.setdefault(d, 3)
+                        if left:
+                            pairs_left[d] = left - 1
+                            spans.add((starts[i], ends[i]))
+                            spans.add((starts2[i], ends2[i]))
+                    else:
+                        spans.add((starts[i], ends[i]))
+                    i += 1
+                unit_codes[c] = (names, spans)
+            s0, s1 = int(b.unit_starts[u]), int(b.unit_ends[u])
+            d = int(b.doc_of[s0])
+            chunk = b.chunks[d]
+            if unit == "turn":
+                piece = chunk.pieces[int(b.piece[s0]) - b.piece_base[d]]
+                key = (piece[0], piece[1], piece[2])
+            else:
+                kinds = b.kinds
+                while s0 < s1 - 1 and kinds[s0] in (SPACE, BREAK):
+                    s0 += 1
+                while s1 - 1 > s0 and kinds[s1 - 1] in (SPACE, BREAK):
+                    s1 -= 1
+                piece = chunk.pieces[int(b.piece[s0]) - b.piece_base[d]]
+                offset = piece[3] - piece[4]
+                key = (int(idx[s0]) + offset, int(idx[s1 - 1] + length[s1 - 1]) + offset)
+            slot = found.setdefault(key, {})
+            text = chunk.text
+            for c, (names, spans) in unit_codes.items():
+                words = list(dict.fromkeys(text[int(idx[s]):int(idx[e - 1] + length[e - 1])]
+                                           for s, e in sorted(spans)))
+                entry = slot.setdefault(rules.codes[c].slug, [[], []])
+                entry[0].extend(r for r in names if r not in entry[0])
+                entry[1].extend(w for w in words if w not in entry[1])
