@@ -381,20 +381,35 @@ class LanguageRules:
 
 @dataclass
 class Chunk:
-    """Text tokenised as one Doc: pieces are (unit key, unit start, unit end, source start, chunk start)."""
+    """Text tokenised as one Doc: pieces are (unit key, unit start, unit end, source start, chunk
+    start); ``owner`` is the part of the task the chunk belongs to."""
 
     text: str
     pieces: list[tuple]
     piece_starts: np.ndarray
+    owner: int = 0
+
+
+@dataclass
+class Part:
+    """Units of one source handed to the engine: ``text`` is the source's text from ``base`` on,
+    and the units' offsets are counted from ``base``."""
+
+    source_id: int
+    language: str
+    text: str
+    base: int
+    units: list[tuple]
+    wanted: set[str] | None = None
 
 
 @dataclass
 class Task:
-    source_id: int
-    language: str
+    """What a worker codes at a time: parts of one or more sources, a few hundred thousand
+    characters in all."""
+
     unit: str
-    wanted: set[str] | None
-    chunks: list[Chunk]
+    parts: list[Part]
 
 
 class Engine:
@@ -411,19 +426,48 @@ class Engine:
             compiled = self.languages[lang] = LanguageRules(lang, self.spec["codes"], self.spec["settings"])
         return compiled
 
-    def run(self, task: Task) -> tuple[int, list[tuple], int]:
-        """Code one task: (source id, [(start, end, code, rule, matched)], tokens)."""
-        rules = self.rules(task.language)
-        found: dict = {}
-        docs = list(rules.nlp.pipe((c.text for c in task.chunks), batch_size=PIPE_BATCH))
-        tokens = rules.batch_matcher.code(docs, task.chunks, task.unit, task.wanted, found)
-        out = []
-        for key, codes in found.items():
-            start, end = key if task.unit == "sentence" else key[1:3]
-            for slug, (rule_list, words) in codes.items():
-                out.append((start, end, slug, "; ".join(rule_list), ", ".join(words)))
-        out.sort()
-        return task.source_id, out, tokens
+    def run(self, task: Task) -> list[tuple[int, list[tuple], int]]:
+        """Code one task: per part, (source id, [(start, end, code, rule, matched)], tokens).
+        The parts of one language and code selection are tokenised and matched together."""
+        found: list[list] = [[] for _ in task.parts]
+        tokens = [0] * len(task.parts)
+        groups: dict[tuple, list[int]] = {}
+        for i, part in enumerate(task.parts):
+            wanted = None if part.wanted is None else tuple(sorted(part.wanted))
+            groups.setdefault((part.language, wanted), []).append(i)
+        for (language, wanted), members in groups.items():
+            rules = self.rules(language)
+            chunks = [chunk for i in members
+                      for chunk in build_chunks(task.parts[i].text, task.parts[i].units, owner=i)]
+            docs = list(rules.nlp.pipe((c.text for c in chunks), batch_size=PIPE_BATCH))
+            for chunk, doc in zip(chunks, docs):
+                tokens[chunk.owner] += len(doc)
+            rules.batch_matcher.code(docs, chunks, task.unit, None if wanted is None else set(wanted), found)
+        results = []
+        for i, part in enumerate(task.parts):
+            rows = found[i]
+            if task.unit == "turn":
+                rows = _merge_pieces(rows)
+            base = part.base
+            out = [(start + base, end + base, slug, "; ".join(names), ", ".join(words))
+                   for start, end, slug, names, words in rows]
+            out.sort()
+            results.append((part.source_id, out, tokens[i]))
+        return results
+
+
+def _merge_pieces(rows: list[tuple]) -> list[tuple]:
+    """One row per turn and code: a turn cut into pieces gave a row per piece; their rules and
+    words are joined in piece order without repeats."""
+    merged: dict[tuple, tuple] = {}
+    for start, end, slug, names, words in rows:
+        entry = merged.get((start, end, slug))
+        if entry is None:
+            merged[(start, end, slug)] = (start, end, slug, names, words)
+        else:
+            entry[3].extend(r for r in names if r not in entry[3])
+            entry[4].extend(w for w in words if w not in entry[4])
+    return list(merged.values()) if len(merged) < len(rows) else rows
 
 
 def spec_key(spec: dict) -> str:
@@ -446,8 +490,10 @@ def _engine_for(spec: dict) -> Engine:
     return _ENGINE
 
 
-def _init_worker(spec: dict) -> None:
-    _engine_for(spec)
+def _init_worker(spec: dict, languages: list[str]) -> None:
+    engine = _engine_for(spec)
+    for lang in languages:
+        engine.rules(lang).batch_matcher
 
 
 def _run_task(task: Task):
@@ -475,45 +521,51 @@ def _split_long(text: str, start: int, end: int, limit: int) -> Iterator[tuple[i
         yield start, end
 
 
-def build_tasks(source_id: int, language: str, text: str, units: list[tuple], unit: str,
-                wanted: set[str] | None) -> list[Task]:
-    """Group a source's units (key, start, end) into chunks and tasks of bounded size."""
-    tasks: list[Task] = []
+def build_chunks(text: str, units: list[tuple], owner: int = 0) -> list[Chunk]:
+    """Join units (key, start, end) into chunks of at most CHUNK_CHARS characters (a unit longer
+    than that is cut at line or sentence ends), two line breaks between pieces."""
     chunks: list[Chunk] = []
     parts: list[str] = []
     pieces: list[tuple] = []
     size = 0
-    task_size = 0
 
     def close_chunk():
-        nonlocal parts, pieces, size, task_size
+        nonlocal parts, pieces, size
         if pieces:
-            chunks.append(Chunk("".join(parts), pieces, np.array([p[4] for p in pieces], dtype=np.int64)))
-            task_size += size
+            chunks.append(Chunk("".join(parts), pieces, np.array([p[4] for p in pieces], dtype=np.int64), owner))
         parts, pieces, size = [], [], 0
-
-    def close_task():
-        nonlocal chunks, task_size
-        close_chunk()
-        if chunks:
-            tasks.append(Task(source_id, language, unit, wanted, chunks))
-        chunks, task_size = [], 0
 
     for key, ustart, uend in units:
         for pstart, pend in _split_long(text, ustart, uend, CHUNK_CHARS):
             piece = text[pstart:pend]
             if size and size + len(piece) + 2 > CHUNK_CHARS:
                 close_chunk()
-                if task_size >= TASK_CHARS:
-                    close_task()
             if size:
                 parts.append("\n\n")
                 size += 2
             pieces.append((key, ustart, uend, pstart, size))
             parts.append(piece)
             size += len(piece)
-    close_task()
-    return tasks
+    close_chunk()
+    return chunks
+
+
+def source_parts(source_id: int, language: str, text: str, units: np.ndarray,
+                 wanted: set[str] | None) -> list[Part]:
+    """A source's units (an array of idx, start, end) in parts of about TASK_CHARS characters,
+    each with the stretch of text it covers."""
+    if not len(units):
+        return []
+    sizes = units[:, 2] - units[:, 1]
+    group = (np.cumsum(sizes) - sizes) // TASK_CHARS
+    bounds = np.flatnonzero(np.diff(group)) + 1
+    out = []
+    for lo, hi in zip([0, *bounds.tolist()], [*bounds.tolist(), len(units)]):
+        block = units[lo:hi]
+        base, end = int(block[:, 1].min()), int(block[:, 2].max())
+        shifted = block - np.array([0, base, base], dtype=block.dtype)
+        out.append(Part(source_id, language, text[base:end], base, [tuple(u) for u in shifted.tolist()], wanted))
+    return out
 
 
 @dataclass
@@ -527,7 +579,8 @@ class SourcePlan:
     code_hashes: dict[str, str]
     wanted: set[str] | None = None
     replace_codes: set[str] = field(default_factory=set)
-    units: list[tuple] | None = None
+    units: np.ndarray | None = None         # idx, start, end of the units to code
+    existing: int = 0            # automatic codings of this coder the source has now
 
 
 @dataclass
@@ -592,14 +645,14 @@ def plan_sources(store: Store, codebook: Codebook, *, unit: str, include_intervi
         if code_hashes is None:
             code_hashes = hashes_by_lang[lang] = {c.id: _hash(c.rules.get(lang)) for c in codable}
         units = turn_units.get(row["id"])
-        if units is None:       # no turns: the whole text, as select_units does
-            units = [(0, 0, row["characters"])] if row["characters"] else []
+        if units is None:       # no turns: the whole text
+            units = np.array([(0, 0, row["characters"])] if row["characters"] else [], dtype=np.int64).reshape(-1, 3)
         settings = {"compounds": (codebook.settings.get("compounds") or {}).get(lang, False),
                     "min_part_length": codebook.settings.get("min_part_length")}
         fingerprint = _hash([ENGINE_VERSION, row["text_sha256"], lang, unit, include_interviewer, settings,
-                             [u[1:] for u in units]])
+                             units[:, 1:].tolist()])
         plan = SourcePlan(row["id"], row["name"], lang, row["characters"] or 0, "full", fingerprint, code_hashes,
-                          units=units)
+                          units=units, existing=counts.get(row["id"], 0))
         state = states.get(row["id"])
         if not force and state is not None and state["fingerprint"] == fingerprint \
                 and counts.get(row["id"], 0) == state["codings"]:
@@ -613,15 +666,6 @@ def plan_sources(store: Store, codebook: Codebook, *, unit: str, include_intervi
                 plan.wanted = changed & set(code_hashes)
         plans.append(plan)
     return plans
-
-
-def select_units(store: Store, source_id: int, characters: int, include_interviewer: bool) -> list[tuple]:
-    """(turn index, start, end) of the turns to code; the whole text when a source has no turns."""
-    turns = store.turns(source_id)
-    if not turns:
-        return [(0, 0, characters)] if characters else []
-    return [(t["idx"], t["start"], t["end"]) for t in turns
-            if include_interviewer or t["role"] != INTERVIEWER_ROLE]
 
 
 # --------------------------------------------------------------------------- running
@@ -662,81 +706,105 @@ def run_autocode(store: Store, codebook: Codebook, *, unit: str = "sentence", dr
 
     languages = {lang for code in spec["codes"] for lang, rules in code["rules"].items() if rules}
 
-    def tasks_of(plan: SourcePlan) -> list[Task]:
-        if plan.language not in languages:      # no rules for this language: nothing to tokenise
-            return []
-        text = store.source_text(plan.source_id)
-        report.characters += sum(u[2] - u[1] for u in plan.units or [])
-        return build_tasks(plan.source_id, plan.language, text, plan.units or [], unit, plan.wanted)
+    def parts_of(plan: SourcePlan) -> list[Part]:
+        if plan.language not in languages or plan.units is None or not len(plan.units):
+            return []       # no rules for this language, or nothing to code: nothing to tokenise
+        report.characters += int((plan.units[:, 2] - plan.units[:, 1]).sum())
+        return source_parts(plan.source_id, plan.language, store.source_text(plan.source_id), plan.units,
+                            plan.wanted)
+
+    def tasks() -> Iterator[tuple[Task | None, list[tuple[SourcePlan, bool, bool]]]]:
+        """Tasks of about TASK_CHARS characters in source order, each with (plan, first part of
+        the plan?, last part?) per part; a plan with nothing to code comes with no task."""
+        parts: list[Part] = []
+        marks: list[tuple[SourcePlan, bool, bool]] = []
+        size = 0
+        for plan in work:
+            mine = parts_of(plan)
+            if not mine:
+                if parts:
+                    yield Task(unit, parts), marks
+                    parts, marks, size = [], [], 0
+                yield None, [(plan, True, True)]
+                continue
+            for i, part in enumerate(mine):
+                parts.append(part)
+                marks.append((plan, i == 0, i == len(mine) - 1))
+                size += len(part.text)
+                if size >= TASK_CHARS:
+                    yield Task(unit, parts), marks
+                    parts, marks, size = [], [], 0
+        if parts:
+            yield Task(unit, parts), marks
 
     def begin(plan: SourcePlan) -> None:
         if plan.mode == "full":
             report.coded.append(plan.name)
         else:
             report.partial.append(plan.name)
-        if dry_run:
+        if dry_run or not plan.existing:        # nothing to replace: no query
             return
         if plan.mode == "full":
-            report.replaced += store.delete_auto_codings(plan.source_id, CODER)
+            deleted = store.delete_auto_codings(plan.source_id, CODER)
         else:
-            replace = [ids[s] for s in plan.replace_codes if s in ids]
-            report.replaced += store.delete_auto_codings(plan.source_id, CODER, replace)
+            deleted = store.delete_auto_codings(plan.source_id, CODER, [ids[s] for s in plan.replace_codes if s in ids])
+        plan.existing -= deleted
+        report.replaced += deleted
 
     def store_result(plan: SourcePlan, result) -> None:
         _, found, tokens = result
         report.tokens += tokens
         report.codings += len(found)
-        for start, end, slug, rule, matched in found:
-            report.by_code[slug] += 1
+        report.by_code.update(row[2] for row in found)
         if collect and report.planned is not None:
             report.planned.extend({"source": plan.name, "start": s, "end": e, "code": slug, "rule": r,
                                    "matched": m} for s, e, slug, r, m in found)
         if not dry_run:
-            missing = {slug for _, _, slug, _, _ in found if slug not in ids}
-            if missing:
-                raise CodingError(f"codes {', '.join(sorted(missing))} are not in the project's codebook")
-            store.insert_auto_codings([(plan.source_id, s, e, ids[slug], r, m) for s, e, slug, r, m in found],
-                                      CODER, ORIGIN)
+            try:
+                source_id = plan.source_id
+                rows = [(source_id, s, e, ids[slug], r, m) for s, e, slug, r, m in found]
+            except KeyError:
+                missing = {slug for _, _, slug, _, _ in found if slug not in ids}
+                raise CodingError(f"codes {', '.join(sorted(missing))} are not in the project's codebook") from None
+            plan.existing += store.insert_auto_codings(rows, CODER, ORIGIN)
 
     def finish(plan: SourcePlan) -> None:
         if progress:
             progress(f"autocode {plan.name}")
         if not dry_run:
-            store.set_autocode_state(plan.source_id, plan.fingerprint, plan.code_hashes,
-                                     store.auto_coding_count(plan.source_id, CODER))
+            # the count a re-run checks: what the source had, less what was deleted, plus what was stored
+            store.set_autocode_state(plan.source_id, plan.fingerprint, plan.code_hashes, plan.existing)
 
-    engine = _engine_for(spec)
+    def deliver(marks, results) -> None:
+        for k, (plan, first, last) in enumerate(marks):
+            if first:
+                begin(plan)
+            if results is not None:
+                store_result(plan, results[k])
+            if last:
+                finish(plan)
+
     if jobs == 1:
-        for plan in work:
-            begin(plan)
-            for task in tasks_of(plan):
-                store_result(plan, engine.run(task))
-            finish(plan)
+        engine = _engine_for(spec)
+        for task, marks in tasks():
+            deliver(marks, engine.run(task) if task is not None else None)
     else:
-        for lang in sorted({p.language for p in work} & languages):
-            engine.rules(lang)      # built once here; forked workers inherit it
-        with _context().Pool(processes=jobs, initializer=_init_worker, initargs=(spec,)) as pool:
+        # rules and lemma tables are built here, once: forked workers inherit them (a spawned worker
+        # builds its own in the initializer). Results are taken in order, up to 8 tasks per worker
+        # ahead, so that the workers rarely wait while this process stores codings.
+        wanted_languages = sorted({p.language for p in work} & languages)
+        _init_worker(spec, wanted_languages)
+        with _context().Pool(processes=jobs, initializer=_init_worker, initargs=(spec, wanted_languages)) as pool:
             pending: collections.deque = collections.deque()
-            window = jobs * 2 + 1
-
-            def drain(limit: int) -> None:
-                while len(pending) > limit:
-                    plan, first, last, handle = pending.popleft()
-                    if first:
-                        begin(plan)
-                    if handle is not None:
-                        store_result(plan, handle.get())
-                    if last:
-                        finish(plan)
-
-            for plan in work:
-                tasks = tasks_of(plan)
-                if not tasks:
-                    pending.append((plan, True, True, None))
-                for i, task in enumerate(tasks):
-                    pending.append((plan, i == 0, i == len(tasks) - 1, pool.apply_async(_run_task, (task,))))
-                    drain(window)
-            drain(0)
+            window = jobs * 8
+            for task, marks in tasks():
+                pending.append((None if task is None else pool.apply_async(_run_task, (task,)), marks))
+                while len(pending) > window:
+                    handle, done = pending.popleft()
+                    deliver(done, None if handle is None else handle.get())
+            while pending:
+                handle, done = pending.popleft()
+                deliver(done, None if handle is None else handle.get())
     tops = {c.id: codebook.top_level(c.id) for c in codebook.codes}
     order = [c.id for c in codebook.codes if c.parent is None]
     by_top = collections.Counter()

@@ -34,6 +34,11 @@ PHRASE_GAP = 2              # filler words a phrase may skip in all ("tror ikke 
 FLAGS = ("LIKE_NUM", "LIKE_URL", "LIKE_EMAIL", "IS_ALPHA", "IS_ASCII", "IS_DIGIT", "IS_LOWER", "IS_UPPER",
          "IS_TITLE", "IS_PUNCT", "IS_SPACE", "IS_STOP", "IS_BRACKET", "IS_QUOTE", "IS_CURRENCY",
          "IS_LEFT_PUNCT", "IS_RIGHT_PUNCT")
+# flags that do not depend on letter case: read once per lower-case form instead of per token
+FORM_FLAGS = {"LIKE_NUM": "like_num", "IS_ALPHA": "is_alpha", "IS_ASCII": "is_ascii", "IS_DIGIT": "is_digit",
+              "IS_PUNCT": "is_punct", "IS_SPACE": "is_space", "IS_STOP": "is_stop", "IS_BRACKET": "is_bracket",
+              "IS_QUOTE": "is_quote", "IS_CURRENCY": "is_currency", "IS_LEFT_PUNCT": "is_left_punct",
+              "IS_RIGHT_PUNCT": "is_right_punct"}
 STRING_ATTRS = {"ORTH": "ORTH", "TEXT": "ORTH", "LOWER": "LOWER", "NORM": "NORM", "LEMMA": "LEMMA"}
 
 
@@ -110,6 +115,22 @@ class FormTable:
         self.ptr = np.zeros(0, dtype=np.int64)              # where they start in ``items``
         self.items = np.zeros(0, dtype=np.int64)
         self.keys = np.zeros(0, dtype=np.int64)             # form * ni + item, sorted
+        self.flag_names: list[str] = []                     # FORM_FLAGS asked for by patterns
+        self.flags: dict[str, np.ndarray] = {}
+
+    def want_flags(self, names) -> None:
+        """Keep these FORM_FLAGS for every form (for the spaCy patterns tested with arrays)."""
+        vocab = self.rules.nlp.vocab
+        for name in names:
+            if name not in self.flags:
+                self.flag_names.append(name)
+                self.flags[name] = np.array([getattr(vocab[self.strings[h]], FORM_FLAGS[name])
+                                             for h in self._hashes_by_id()], dtype=bool)
+
+    def _hashes_by_id(self) -> list[int]:
+        by_id = np.empty(len(self.sorted_ids), dtype=np.uint64)
+        by_id[self.sorted_ids] = self.sorted_hashes
+        return by_id.tolist()
 
     def ids(self, hashes: np.ndarray) -> np.ndarray:
         """The form ids of lower-form hashes, analysing the forms not seen before."""
@@ -138,6 +159,11 @@ class FormTable:
         self.count = np.concatenate([self.count, count])
         self.items = np.concatenate([self.items, items])
         self.keys = np.concatenate([self.keys, np.repeat(ids, count) * self.ni + items])   # new ids are larger
+        vocab = rules.nlp.vocab
+        for name in self.flag_names:
+            attr = FORM_FLAGS[name]
+            self.flags[name] = np.concatenate([self.flags[name], np.array(
+                [getattr(vocab[strings[h]], attr) for h in new.tolist()], dtype=bool)])
         where = np.searchsorted(self.sorted_hashes, new)
         self.sorted_hashes = np.insert(self.sorted_hashes, where, new)
         self.sorted_ids = np.insert(self.sorted_ids, where, ids)
@@ -170,7 +196,8 @@ class _Batch:
         self.pair_tok = tokens[rows]
         self.pair_item = forms.items[entry]
         # the same pairs grouped by item (positions ascending within an item)
-        by_item = np.argsort(self.pair_item, kind="stable")
+        small = np.int16 if ni < 2**15 else np.int64          # a stable sort of int16 is a radix sort
+        by_item = np.argsort(self.pair_item.astype(small), kind="stable")
         self.item_ptr = np.searchsorted(self.pair_item[by_item], np.arange(ni + 1))
         self.item_tok = self.pair_tok[by_item]
         self.item_keys = self.pair_item[by_item] * max(n, 1) + self.item_tok
@@ -186,6 +213,10 @@ class _Batch:
             self.piece_base.append(base)
             base += len(chunk.pieces)
         self.piece = piece
+        every_piece = [p for chunk in chunks for p in chunk.pieces]
+        self.piece_keys = [p[:3] for p in every_piece]                  # (unit key, start, end)
+        self.piece_source_start = np.array([p[3] for p in every_piece], dtype=np.int64)
+        self.piece_chunk_start = np.array([p[4] for p in every_piece], dtype=np.int64)
         start = np.zeros(n, dtype=bool)
         start[self.doc_start[sizes > 0]] = True
         start[1:] |= piece[1:] != piece[:-1]
@@ -258,7 +289,9 @@ class RefList:
 class BatchMatcher:
     """One language's compiled rules as arrays, applied to a batch of docs at a time."""
 
-    def __init__(self, rules):
+    def __init__(self, rules, array_patterns: bool = True):
+        """``array_patterns=False`` sends every spaCy pattern to spaCy's Matcher (the tests use it
+        as the reference for the patterns tested with arrays)."""
         self.rules = rules
         self.forms = FormTable(rules)
         ni = self.ni = max(len(rules.items), 1)
@@ -332,7 +365,7 @@ class BatchMatcher:
         for c, code in enumerate(rules.codes):
             for number, pattern in enumerate(code.pattern_list, start=1):
                 d = desc(f"pattern {number}")
-                tests = array_pattern(pattern, strings)
+                tests = array_pattern(pattern, strings) if array_patterns else None
                 if tests is not None:
                     self.array_patterns.append((c, d, tests, pattern_anchor(pattern) is not None))
                     continue
@@ -345,8 +378,9 @@ class BatchMatcher:
                 self.fallback_descs[strings[key]] = (c, d)
                 self.fallback_everywhere |= pattern_anchor(pattern) is None
         self.patterns_everywhere = self.fallback_everywhere or not all(p[3] for p in self.array_patterns)
-        self.pattern_attrs = sorted({attr for _, _, tests, _ in self.array_patterns for test in tests
-                                     for attr, _, _ in test if attr not in ("LOWER", "LEMMA")})
+        used = {attr for _, _, tests, _ in self.array_patterns for test in tests for attr, _, _ in test}
+        self.forms.want_flags(sorted(used & set(FORM_FLAGS)))
+        self.pattern_attrs = sorted(used - set(FORM_FLAGS) - {"LOWER", "LEMMA"})
 
     # -- spans of the rule words
     def _phrase_matches(self, b: _Batch) -> tuple[np.ndarray, ...]:
@@ -480,6 +514,7 @@ class BatchMatcher:
         found = []          # (start, end, code, description, anchored) in the order of the patterns
         if self.array_patterns:
             columns = {"LOWER": b.lowers, "LEMMA": b.forms.lemma[b.form]}
+            columns.update((name, flags[b.form]) for name, flags in b.forms.flags.items())
             if self.pattern_attrs:
                 ids = [IDS[a] for a in self.pattern_attrs]
                 table = np.concatenate([doc.to_array(ids).reshape(len(doc), -1) for doc in b.docs])
@@ -525,9 +560,10 @@ class BatchMatcher:
             add(unit, table[:, 2], table[:, 3], last, table[:, 0], table[:, 0], table[:, 1])
 
     # -- the whole batch
-    def code(self, docs: list, chunks: list, unit: str, wanted: set[str] | None, found: dict) -> int:
-        """Add {unit key: {code: [rules, words]}} to ``found`` for a batch of docs and their chunks;
-        return the number of tokens."""
+    def code(self, docs: list, chunks: list, unit: str, wanted: set[str] | None, found: list[list]) -> int:
+        """Append (unit start, unit end, code, [rules], [words]) to ``found[chunk.owner]`` for every
+        unit and code that fired in a batch of docs and their chunks; return the number of tokens.
+        A turn cut into pieces (longer than a chunk) gives one such row per piece."""
         b = _Batch(self.forms, docs, chunks, unit)
         if not b.n:
             return 0
@@ -545,7 +581,7 @@ class BatchMatcher:
         if not len(sel):
             return b.n
         order = sel[np.lexsort((ev["sub"][sel], ev["key"][sel], ev["code"][sel], ev["unit"][sel]))]
-        self._collect(b, {name: ev[name][order].tolist() for name in ev}, unit, found)
+        self._collect(b, {name: ev[name][order] for name in ev}, unit, found)
         return b.n
 
     def _vetoed(self, b: _Batch, ev: dict[str, np.ndarray]) -> np.ndarray:
@@ -568,58 +604,73 @@ class BatchMatcher:
         vetoed[second] |= touched(ev["s2"], ev["e2"])[second]
         return vetoed
 
-    def _collect(self, b: _Batch, ev: dict[str, list], unit: str, found: dict) -> None:
-        """Turn the sorted events into codings: per unit and code, its rules and matched words."""
-        rules = self.rules
-        descs = self.descs
-        near_descs = {rule[1] for rule in self.near}
-        idx, length = b.idx, b.length
-        units, codes, desc_of = ev["unit"], ev["code"], ev["desc"]
-        starts, ends, starts2, ends2 = ev["s"], ev["e"], ev["s2"], ev["e2"]
-        i, total = 0, len(units)
-        while i < total:
-            u = units[i]
-            unit_codes: dict[int, tuple[list[str], set]] = {}
-            while i < total and units[i] == u:
-                c = codes[i]
-                names: list[str] = []
-                spans: set = set()
-                pairs_left: dict[int, int] = {}
-                while i < total and units[i] == u and codes[i] == c:
-                    d = desc_of[i]
-                    name = descs[d]
-                    if name not in names:
-                        names.append(name)
-                    if d in near_descs:
-                        left = pairs_left.setdefault(d, 3)
-                        if left:
-                            pairs_left[d] = left - 1
-                            spans.add((starts[i], ends[i]))
-                            spans.add((starts2[i], ends2[i]))
-                    else:
-                        spans.add((starts[i], ends[i]))
-                    i += 1
-                unit_codes[c] = (names, spans)
-            s0, s1 = int(b.unit_starts[u]), int(b.unit_ends[u])
-            d = int(b.doc_of[s0])
-            chunk = b.chunks[d]
-            if unit == "turn":
-                piece = chunk.pieces[int(b.piece[s0]) - b.piece_base[d]]
-                key = (piece[0], piece[1], piece[2])
-            else:
-                kinds = b.kinds
-                while s0 < s1 - 1 and kinds[s0] in (SPACE, BREAK):
-                    s0 += 1
-                while s1 - 1 > s0 and kinds[s1 - 1] in (SPACE, BREAK):
-                    s1 -= 1
-                piece = chunk.pieces[int(b.piece[s0]) - b.piece_base[d]]
-                offset = piece[3] - piece[4]
-                key = (int(idx[s0]) + offset, int(idx[s1 - 1] + length[s1 - 1]) + offset)
-            slot = found.setdefault(key, {})
+    def _collect(self, b: _Batch, ev: dict[str, np.ndarray], unit: str, found: list[list]) -> None:
+        """Turn the sorted events into codings: per unit and code, its rules (in event order) and
+        the words of its spans (in text order; a near rule shows its first three pairs)."""
+        units, codes, keys = ev["unit"], ev["code"], ev["key"]
+        total = len(units)
+        new_group = np.ones(total, dtype=bool)
+        new_group[1:] = (units[1:] != units[:-1]) | (codes[1:] != codes[:-1])
+        new_rule = new_group.copy()
+        new_rule[1:] |= keys[1:] != keys[:-1]
+        group = np.cumsum(new_group) - 1
+        rule_start = np.flatnonzero(new_rule)
+        rank = np.arange(total) - rule_start[np.cumsum(new_rule) - 1]    # event number within its rule
+        near = ev["s2"] >= 0
+        shown = ~near | (rank < 3)
+
+        # the spans shown, one row each, sorted and without repeats per coding
+        g = np.concatenate([group[shown], group[shown & near]])
+        s = np.concatenate([ev["s"][shown], ev["s2"][shown & near]])
+        e = np.concatenate([ev["e"][shown], ev["e2"][shown & near]])
+        order = np.lexsort((e, s, g))
+        g, s, e = g[order], s[order], e[order]
+        first = np.ones(len(g), dtype=bool)
+        first[1:] = (g[1:] != g[:-1]) | (s[1:] != s[:-1]) | (e[1:] != e[:-1])
+        g, s, e = g[first], s[first], e[first]
+        char_start = b.idx[s].tolist()
+        char_end = (b.idx[e - 1] + b.length[e - 1]).tolist()
+        span_ptr = np.searchsorted(g, np.arange(group[-1] + 2)).tolist()
+
+        # where each coding's unit is: the turn, or the sentence without surrounding white space
+        group_rows = np.flatnonzero(new_group)
+        group_unit = units[group_rows]
+        s0 = b.unit_starts[group_unit]
+        s1 = b.unit_ends[group_unit]
+        if unit == "sentence":
+            solid = np.flatnonzero((b.kinds != SPACE) & (b.kinds != BREAK))
+            at = np.searchsorted(solid, s0)
+            first_solid = solid[np.minimum(at, max(len(solid) - 1, 0))] if len(solid) else s0
+            s0 = np.where((at < len(solid)) & (first_solid < s1), first_solid, s1 - 1)
+            at = np.searchsorted(solid, s1) - 1
+            last_solid = solid[np.maximum(at, 0)] if len(solid) else s1 - 1
+            s1 = np.where((at >= 0) & (last_solid >= s0), last_solid, s0) + 1
+        piece = b.piece[s0]
+        if unit == "sentence":
+            offset = b.piece_source_start[piece] - b.piece_chunk_start[piece]
+            unit_start = (b.idx[s0] + offset).tolist()
+            unit_end = (b.idx[s1 - 1] + b.length[s1 - 1] + offset).tolist()
+        doc = b.doc_of[s0].tolist()
+        piece = piece.tolist()
+
+        descs, slugs = self.descs, [code.slug for code in self.rules.codes]
+        rule_names = [descs[d] for d in ev["desc"][rule_start].tolist()]
+        rule_ptr = np.searchsorted(group[rule_start], np.arange(len(group_rows) + 1)).tolist()
+        group_code = codes[group_rows].tolist()
+        chunks = b.chunks
+        keys = b.piece_keys if unit == "turn" else None
+        for k in range(len(group_rows)):
+            chunk = chunks[doc[k]]
             text = chunk.text
-            for c, (names, spans) in unit_codes.items():
-                words = list(dict.fromkeys(text[int(idx[s]):int(idx[e - 1] + length[e - 1])]
-                                           for s, e in sorted(spans)))
-                entry = slot.setdefault(rules.codes[c].slug, [[], []])
-                entry[0].extend(r for r in names if r not in entry[0])
-                entry[1].extend(w for w in words if w not in entry[1])
+            lo, hi = rule_ptr[k], rule_ptr[k + 1]
+            names = rule_names[lo:hi] if hi - lo == 1 else list(dict.fromkeys(rule_names[lo:hi]))
+            lo, hi = span_ptr[k], span_ptr[k + 1]
+            if hi - lo == 1:
+                words = [text[char_start[lo]:char_end[lo]]]
+            else:
+                words = list(dict.fromkeys([text[char_start[j]:char_end[j]] for j in range(lo, hi)]))
+            if keys is not None:
+                where = keys[piece[k]]
+                found[chunk.owner].append((where[1], where[2], slugs[group_code[k]], names, words))
+            else:
+                found[chunk.owner].append((unit_start[k], unit_end[k], slugs[group_code[k]], names, words))

@@ -1,0 +1,134 @@
+"""The vectorised rule matcher (coding/matching.py): spaCy patterns tested with arrays agree with
+spaCy's own Matcher, units and phrases behave at the edges of docs and turns, and tasks that hold
+several sources give each source its own codings."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pathlib import Path
+
+from coding import Project
+from coding.autocode import Chunk, Engine, LanguageRules, Part, Task, build_chunks
+from coding.matching import BatchMatcher, array_pattern
+
+PATTERNS = [
+    [{"LIKE_NUM": True}, {"LEMMA": "sag"}],
+    [{"LIKE_NUM": True}, {"LEMMA": "borger"}, {"LOWER": {"IN": ["hver", "pr", "per", "pr."]}}],
+    [{"IS_DIGIT": True}, {"LOWER": "timer"}],
+    [{"ORTH": "Jobcenter"}, {"LOWER": {"NOT_IN": ["nord", "syd"]}}],
+    [{"IS_STOP": True}, {"LEMMA": "led"}, {"IS_PUNCT": True}],
+    [{"TEXT": "STV"}],
+]
+
+TEXT = ("Jeg har 25 sager lige nu, og tre sager mere på vej. Vi taler om 40 borgere pr. konsulent, "
+        "nogle gange 45 borgere hver. Hun kan arbejde 12 timer, ikke 12 Timer i Jobcenter Vest. "
+        "Men Jobcenter nord er anderledes. Hvad gør en leder? Min leder! STV og stv er ikke det samme. "
+        "Ti sager\n\n7 borgere per uge")
+
+
+def rules_with(patterns: list[list[dict]]) -> LanguageRules:
+    codes = [{"slug": f"p{i}", "rules": {"da": {"patterns": [p]}}} for i, p in enumerate(patterns)]
+    return LanguageRules("da", codes, {"compounds": {"da": True}, "min_part_length": 4})
+
+
+def as_dict(rows: list[tuple]) -> dict:
+    """{(unit start, unit end): {code: [rules, words]}} of a matcher's rows."""
+    out: dict = {}
+    for start, end, slug, names, words in rows:
+        out.setdefault((start, end), {})[slug] = [names, words]
+    return out
+
+
+def code_text(matcher: BatchMatcher, rules: LanguageRules, text: str, unit: str = "sentence") -> dict:
+    chunks = build_chunks(text, [(0, 0, len(text))])
+    docs = [rules.nlp(c.text) for c in chunks]
+    found = [[]]
+    matcher.code(docs, chunks, unit, None, found)
+    return as_dict(found[0])
+
+
+def test_every_pattern_here_is_tested_with_arrays():
+    rules = rules_with(PATTERNS)
+    assert all(array_pattern(p, rules.nlp.vocab.strings) is not None for p in PATTERNS)
+    assert len(BatchMatcher(rules).array_patterns) == len(PATTERNS)
+    assert BatchMatcher(rules, array_patterns=False).array_patterns == []
+
+
+def test_array_patterns_find_what_spacys_matcher_finds():
+    rules = rules_with(PATTERNS)
+    with_arrays = code_text(BatchMatcher(rules), rules, TEXT)
+    with_spacy = code_text(BatchMatcher(rules, array_patterns=False), rules, TEXT)
+    assert with_arrays == with_spacy
+    coded = {slug for codes in with_arrays.values() for slug in codes}
+    assert coded == {f"p{i}" for i in range(len(PATTERNS))}        # each pattern fires somewhere
+    words = {w for codes in with_arrays.values() for _, ws in codes.values() for w in ws}
+    assert {"25 sager", "45 borgere hver", "12 timer", "Jobcenter Vest", "en leder?", "STV"} <= words
+    assert "Jobcenter nord" not in words and "stv" not in words and "12 Timer" in words   # LOWER ignores case
+
+
+def test_patterns_with_operators_still_go_to_spacys_matcher():
+    pattern = [{"LIKE_NUM": True}, {"LOWER": "nye", "OP": "?"}, {"LEMMA": "sag"}]
+    rules = rules_with([pattern])
+    matcher = BatchMatcher(rules)
+    assert array_pattern(pattern, rules.nlp.vocab.strings) is None and matcher.fallback is not None
+    found = code_text(matcher, rules, "Jeg fik 3 nye sager i går. Og så 2 sager mere.")
+    words = sorted(w for codes in found.values() for _, ws in codes.values() for w in ws)
+    assert words == ["2 sager", "3 nye sager"]
+
+
+def test_a_pattern_never_spans_two_sentences_or_two_docs():
+    rules = rules_with([[{"LIKE_NUM": True}, {"LEMMA": "sag"}]])
+    matcher = BatchMatcher(rules)
+    text = "Vi nåede 3.\nSager kommer hele tiden, 4 sager om ugen."
+    found = code_text(matcher, rules, text)
+    assert [w for codes in found.values() for _, ws in codes.values() for w in ws] == ["4 sager"]
+    # two docs in one batch: the number ends the first doc, the noun starts the second
+    chunks = [Chunk("Det var 3", [(0, 0, 9, 0, 0)], np.array([0])),
+              Chunk("sager i alt", [(1, 10, 21, 10, 0)], np.array([0]))]
+    found = [[]]
+    matcher.code([rules.nlp(c.text) for c in chunks], chunks, "sentence", None, found)
+    assert found == [[]]
+
+
+def test_a_phrase_stops_at_the_end_of_its_turn():
+    codes = [{"slug": "belief", "rules": {"da": {"phrases": ["tro på"]}}}]
+    rules = LanguageRules("da", codes, {"compounds": {"da": True}, "min_part_length": 4})
+    text = "Jeg tror\nPå mandag kommer hun. Jeg tror ikke på det."
+    chunks = build_chunks(text, [(0, 0, 8), (1, 9, len(text))])
+    found = [[]]
+    BatchMatcher(rules).code([rules.nlp(c.text) for c in chunks], chunks, "turn", None, found)
+    assert found[0] == [(9, len(text), "belief", ["phrase tro på"], ["tror ikke på"])]
+
+
+def test_a_task_of_several_sources_keeps_each_sources_codings_apart(tmp_path):
+    codes = [{"slug": "leadership", "rules": {"da": {"terms": ["leder"]}, "en": {"terms": ["manager"]}}}]
+    engine = Engine({"version": "t", "codes": codes, "settings": {"compounds": {"da": True}}})
+    first, second, third = "Min leder lytter.", "Lederen var væk. En leder kom.", "My manager listens."
+    task = Task("sentence", [Part(1, "da", first, 0, [(0, 0, len(first))]),
+                             Part(2, "da", "xx " + second, 100, [(0, 3, 3 + len(second))]),
+                             Part(3, "en", third, 0, [(0, 0, len(third))])])
+    results = engine.run(task)
+    assert [(sid, [row[:3] for row in rows]) for sid, rows, _ in results] == [
+        (1, [(0, 17, "leadership")]),
+        (2, [(103, 119, "leadership"), (120, 133, "leadership")]),      # offsets from the part's base
+        (3, [(0, 19, "leadership")]),
+    ]
+    assert all(tokens > 0 for _, _, tokens in results)
+
+
+def test_many_small_sources_coded_in_one_process_or_two_agree(tmp_path):
+    folder = tmp_path / "t"
+    folder.mkdir()
+    for i in range(12):
+        (folder / f"i{i:02d}.txt").write_text(
+            f"I: Hvordan går det?\nBorger {i}: Min leder tror på, at jeg kan arbejde {i + 2} timer. "
+            "Vi har for mange sager, 30 sager per konsulent.\n", encoding="utf-8")
+    one, two = (Project.open(tmp_path / name) for name in ("one.db", "two.db"))
+    results = []
+    for project, jobs in ((one, 1), (two, 2)):
+        project.import_paths([folder])
+        project.autocode(Path(__file__).resolve().parent.parent / "codebooks" / "stv.yaml", jobs=jobs)
+        results.append(sorted((c["source"], c["start"], c["end"], c["code"], c["rule"], c["matched"])
+                              for c in project.codings()))
+    assert results[0] == results[1] and len(results[0]) >= 24
