@@ -31,6 +31,7 @@ Running
 from __future__ import annotations
 
 import collections
+import contextlib
 import gzip
 import hashlib
 import json
@@ -38,6 +39,7 @@ import multiprocessing
 import os
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from importlib import resources
 from typing import Callable, Iterator
 
@@ -98,21 +100,66 @@ LEMMA_FIXES: dict[str, dict[str, str]] = {
 
 
 def lemma_table(lang: str) -> dict[str, str]:
-    """The form -> lemma lookup table of spacy-lookups-data for ``lang`` (empty if there is none)."""
+    """The form -> lemma lookup table of spacy-lookups-data for ``lang`` (empty if there is none),
+    with LEMMA_FIXES applied."""
     table = _TABLES.get(lang)
     if table is None:
         table = {}
         try:
             data = resources.files("spacy_lookups_data").joinpath("data", f"{lang}_lemma_lookup.json.gz")
             if data.is_file():
-                with data.open("rb") as raw, gzip.open(raw) as handle:
-                    table = json.loads(handle.read())
+                table = _read_lemma_file(data)
         except ModuleNotFoundError:
             table = {}
-        if table or lang in LEMMA_FIXES:
-            table = {**table, **LEMMA_FIXES.get(lang, {})}
+        table.update(LEMMA_FIXES.get(lang, {}))
         _TABLES[lang] = table
         _VALUES[lang] = set(table.values())
+    return table
+
+
+def cache_dir() -> Path | None:
+    """Where derived data may be kept between runs: $CODING_CACHE_DIR, else the user's cache
+    folder ($XDG_CACHE_HOME or ~/.cache) / coding-toolkit. Only for data that can be made again
+    from installed packages; None when no folder can be used."""
+    chosen = os.environ.get("CODING_CACHE_DIR")
+    if chosen is not None:
+        return Path(chosen) if chosen else None
+    base = os.environ.get("XDG_CACHE_HOME") or (os.path.join(os.path.expanduser("~"), ".cache"))
+    return Path(base) / "coding-toolkit" if base and not base.startswith("~") else None
+
+
+def _read_lemma_file(data) -> dict[str, str]:
+    """The gzipped JSON table of spacy-lookups-data. Parsing it takes about a second for Danish
+    (553,000 forms), so a copy is kept in ``cache_dir()`` as two newline-joined strings, which load
+    three times faster; the copy is named by the file's size and time, so a new release of the
+    package is read afresh. Without a usable cache folder the JSON is parsed each time."""
+    import marshal
+
+    folder = cache_dir()
+    cached = None
+    try:
+        info = os.stat(str(data))
+        cached = folder / f"lemma-{data.name.split('_')[0]}-{info.st_size}-{int(info.st_mtime)}.marshal" if folder else None
+    except (OSError, TypeError):
+        cached = None
+    if cached is not None:
+        try:
+            forms, lemmas = marshal.loads(cached.read_bytes())
+            table = dict(zip(forms.split("\n"), lemmas.split("\n")))
+            if len(table) == forms.count("\n") + 1:
+                return table
+        except (OSError, EOFError, ValueError, TypeError):
+            pass
+    with data.open("rb") as raw, gzip.open(raw) as handle:
+        table = json.loads(handle.read())
+    if cached is not None and not any("\n" in k or "\n" in v for k, v in table.items()):
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            partial = cached.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_bytes(marshal.dumps(("\n".join(table), "\n".join(table.values()))))
+            os.replace(partial, cached)
+        except OSError:
+            pass
     return table
 
 
@@ -496,9 +543,50 @@ def _init_worker(spec: dict, languages: list[str]) -> None:
         engine.rules(lang).batch_matcher
 
 
-def _run_task(task: Task):
-    assert _ENGINE is not None
+def _warm_worker(languages: list[str]) -> None:
+    """Load what any codebook's rules for these languages need (lemma tables, blank pipelines),
+    before the codebook is known."""
+    for lang in languages:
+        lemma_table(lang)
+        blank_nlp(lang)
+
+
+def _run_task(key: str, spec: dict, task: Task):
+    global _ENGINE
+    if _ENGINE is None or _ENGINE.key != key:
+        _ENGINE = Engine(spec)
     return _ENGINE.run(task)
+
+
+@dataclass
+class Workers:
+    """Worker processes for auto-coding, started by :func:`early_workers`."""
+
+    pool: object
+    jobs: int
+
+
+@contextlib.contextmanager
+def early_workers(store: Store, jobs: int) -> Iterator[Workers | None]:
+    """Start the worker processes of a run before its codebook is read and its sources planned,
+    so that they load their lemma tables (about a second each) meanwhile. Done only when some
+    source has never been auto-coded (a first run is sure to need the workers); otherwise
+    ``run_autocode`` starts them after planning, if any work is left. Yields None when the run
+    stays in one process."""
+    if jobs == 1:
+        yield None
+        return
+    sources, characters, fresh = store.autocode_overview()
+    if jobs <= 0:
+        jobs = min(os.cpu_count() or 1, 8) if characters >= AUTO_JOBS_MIN_CHARS else 1
+    languages = sorted({lang for lang in store.source_languages() if lang})
+    if jobs == 1 or not fresh or not languages:
+        yield None
+        return
+    import spacy  # noqa: F401  (this process needs it to read the codebook; forked workers inherit it)
+
+    with _context().Pool(processes=jobs, initializer=_warm_worker, initargs=(languages,)) as pool:
+        yield Workers(pool, jobs)
 
 
 # --------------------------------------------------------------------------- planning
@@ -679,11 +767,12 @@ def _context():
 def run_autocode(store: Store, codebook: Codebook, *, unit: str = "sentence", dry_run: bool = False,
                  include_interviewer: bool = False, jobs: int = 1, force: bool = False,
                  code_ids: dict[str, int] | None = None, collect: bool = False,
-                 progress: Callable[[str], None] | None = None) -> AutocodeReport:
+                 progress: Callable[[str], None] | None = None, workers: Workers | None = None) -> AutocodeReport:
     """Auto-code the project's sources with ``codebook``; the caller holds the transaction.
 
     ``code_ids`` maps code slugs to stored code ids (needed unless ``dry_run``). ``jobs`` > 1 uses
-    that many worker processes; 0 means one per core when there is enough text to pay for them."""
+    that many worker processes; 0 means one per core when there is enough text to pay for them.
+    ``workers`` (from :func:`early_workers`) are used instead of starting new ones."""
     if unit not in UNITS:
         raise CodingError(f"unknown unit '{unit}' (use {' or '.join(UNITS)})")
     started = time.perf_counter()
@@ -698,7 +787,9 @@ def run_autocode(store: Store, codebook: Codebook, *, unit: str = "sentence", dr
     work = [p for p in plans if p.mode != "skip"]
     report.skipped = [p.name for p in plans if p.mode == "skip"]
     characters = sum(p.characters for p in work)
-    if jobs <= 0:
+    if workers is not None:
+        jobs = workers.jobs
+    elif jobs <= 0:
         jobs = min(os.cpu_count() or 1, 8) if characters >= AUTO_JOBS_MIN_CHARS else 1
     jobs = max(1, jobs) if work else 1
     report.jobs = jobs
@@ -789,16 +880,22 @@ def run_autocode(store: Store, codebook: Codebook, *, unit: str = "sentence", dr
         for task, marks in tasks():
             deliver(marks, engine.run(task) if task is not None else None)
     else:
-        # rules and lemma tables are built here, once: forked workers inherit them (a spawned worker
-        # builds its own in the initializer). Results are taken in order, up to 8 tasks per worker
-        # ahead, so that the workers rarely wait while this process stores codings.
-        wanted_languages = sorted({p.language for p in work} & languages)
-        _init_worker(spec, wanted_languages)
-        with _context().Pool(processes=jobs, initializer=_init_worker, initargs=(spec, wanted_languages)) as pool:
+        # Workers started here get the rules and lemma tables built in this process, once (forked
+        # workers inherit them; a spawned worker builds its own). Results are taken in order, up
+        # to 8 tasks per worker ahead, so that the workers rarely wait while this process stores.
+        key = spec_key(spec)
+        with contextlib.ExitStack() as stack:
+            if workers is not None:
+                pool = workers.pool
+            else:
+                wanted_languages = sorted({p.language for p in work} & languages)
+                _init_worker(spec, wanted_languages)
+                pool = stack.enter_context(_context().Pool(processes=jobs, initializer=_init_worker,
+                                                           initargs=(spec, wanted_languages)))
             pending: collections.deque = collections.deque()
             window = jobs * 8
             for task, marks in tasks():
-                pending.append((None if task is None else pool.apply_async(_run_task, (task,)), marks))
+                pending.append((None if task is None else pool.apply_async(_run_task, (key, spec, task)), marks))
                 while len(pending) > window:
                     handle, done = pending.popleft()
                     deliver(done, None if handle is None else handle.get())

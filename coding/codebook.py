@@ -680,6 +680,17 @@ def term_problem(term: str) -> str | None:
     return None
 
 
+_VOCAB: list = []
+
+
+def _pattern_vocab():
+    if not _VOCAB:
+        from spacy.vocab import Vocab
+
+        _VOCAB.append(Vocab())
+    return _VOCAB[0]
+
+
 def pattern_problem(pattern: list[dict], lang: str) -> str | None:
     """What spaCy (or a blank pipeline) has against a token pattern, or None."""
     from spacy.matcher import Matcher
@@ -690,7 +701,9 @@ def pattern_problem(pattern: list[dict], lang: str) -> str | None:
                 return (f"uses {key}, which blank pipelines (no trained model) never set; "
                         "use LEMMA, LOWER, TEXT, LIKE_NUM, IS_PUNCT, OP ...")
     try:
-        matcher = Matcher(blank_nlp(lang).vocab, validate=True)
+        # the pattern schema is the same for every language: a bare Vocab checks it without
+        # building a language's tokenizer (a third of a second each)
+        matcher = Matcher(_pattern_vocab(), validate=True)
         matcher.add("check", [pattern])
     except Exception as exc:  # spaCy raises MatchPatternError / ValueError with a readable text
         text = " ".join(str(exc).split())

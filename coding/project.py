@@ -162,7 +162,7 @@ class Project:
         without it the project's codebook is used. Earlier automatic codings are replaced, other
         codings never touched; unchanged sources are skipped unless ``force``. ``dry_run`` changes
         nothing (``collect`` keeps the would-be codings in ``report.planned``)."""
-        from .autocode import run_autocode
+        from .autocode import early_workers, run_autocode
         from .codebook import Codebook, codebook_from_store, codebook_unchanged, import_codebook, load_codebook
         from .errors import CodingError
 
@@ -183,7 +183,7 @@ class Project:
                 raise missing()
             return run_autocode(self.store, book, unit=unit, dry_run=True, include_interviewer=include_interviewer,
                                 jobs=jobs, force=force, collect=collect, progress=progress)
-        with self.store.transaction():
+        with early_workers(self.store, jobs) as workers, self.store.transaction():
             if codebook is not None and not codebook_unchanged(self.store, codebook):
                 import_codebook(self.store, codebook, prune=prune)
             book = codebook_from_store(self.store)
@@ -192,7 +192,7 @@ class Project:
             ids = {row["code"]: row["id"] for row in self.store.codes()}
             report = run_autocode(self.store, book, unit=unit, dry_run=False,
                                   include_interviewer=include_interviewer, jobs=jobs, force=force,
-                                  code_ids=ids, collect=collect, progress=progress)
+                                  code_ids=ids, collect=collect, progress=progress, workers=workers)
             tree = CodeTree.load(self.store)
             totals: dict[str, int] = {}
             for code_id, n in self.store.auto_coding_counts_by_code().items():

@@ -616,6 +616,15 @@ class Store:
             "SELECT id, name, language, text_sha256, length(text) AS characters FROM sources ORDER BY name"
         ).fetchall()
 
+    def autocode_overview(self) -> tuple[int, int, int]:
+        """Sources, their characters, and how many have never been auto-coded."""
+        return tuple(self.db.execute(
+            """SELECT count(*), ifnull(sum(length(text)), 0),
+                      count(*) - (SELECT count(*) FROM autocode_state) FROM sources""").fetchone())
+
+    def source_languages(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT DISTINCT language FROM sources")]
+
     def source_text(self, source_id: int) -> str:
         row = self.db.execute("SELECT text FROM sources WHERE id = ?", (source_id,)).fetchone()
         return row[0] if row else ""

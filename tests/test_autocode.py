@@ -493,3 +493,22 @@ def test_rerun_with_the_same_codebook_file_skips_the_import_only_while_nothing_c
     with Project.open(db) as project:
         assert not codebook_unchanged(project.store, str(codebook))
     assert snapshot(db) == first
+
+
+def test_lemma_table_is_cached_and_a_broken_cache_is_read_around(tmp_path, monkeypatch):
+    from coding import autocode
+
+    monkeypatch.setenv("CODING_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(autocode, "_TABLES", {})
+    first = autocode.lemma_table("da")
+    files = list((tmp_path / "cache").glob("lemma-da-*.marshal"))
+    assert len(files) == 1 and first["borgerne"] == "borger" and first["lederne"] == "leder"
+    monkeypatch.setattr(autocode, "_TABLES", {})
+    assert autocode.lemma_table("da") == first               # read from the cached copy
+    files[0].write_bytes(b"not a table")
+    monkeypatch.setattr(autocode, "_TABLES", {})
+    assert autocode.lemma_table("da") == first               # broken copy: the JSON is read again
+    assert files[0].read_bytes() != b"not a table"           # ... and the copy written anew
+    monkeypatch.setenv("CODING_CACHE_DIR", "")               # caching switched off
+    monkeypatch.setattr(autocode, "_TABLES", {})
+    assert autocode.lemma_table("da") == first
