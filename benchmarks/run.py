@@ -319,7 +319,27 @@ def autocode(project: Project, args):
     return project.autocode(args.codebook, jobs=args.jobs)
 
 
-def measure_main(project: Project, corpus: Path, stages: Stages, result: dict, args) -> None:
+def keep_fastest(stages: Stages, runs: list[dict]) -> dict:
+    """Of several runs of one stage, keep the fastest row in the table (the others are named in
+    its note): on a shared machine the fastest run is the one least disturbed by other work."""
+    best = min(runs, key=lambda r: r["seconds"])
+    if len(runs) > 1:
+        for row in runs:
+            if row is not best:
+                stages.rows.remove(row)
+        best["note"] += f"; fastest of {len(runs)}: " + ", ".join(f"{r['seconds']:.2f}" for r in runs) + " s"
+    return best
+
+
+def measure_main(db: Path, corpus: Path, stages: Stages, result: dict, args) -> None:
+    project = fresh_project(db)
+    try:
+        project = _measure_main(project, corpus, stages, result, args)
+    finally:
+        project.close()
+
+
+def _measure_main(project: Project, corpus: Path, stages: Stages, result: dict, args) -> Project:
     with stages.stage("import", note="folder + manifest, one transaction") as row:
         report = project.import_paths([corpus], manifest=corpus / "participants.csv")
     import_s = row["seconds"]
@@ -337,14 +357,37 @@ def measure_main(project: Project, corpus: Path, stages: Stages, result: dict, a
         info = tokenizer_baseline(project, nlp, chunk_chars=chunk_chars, batch_size=batch)
     result.update(tokenizer_s=round(row["seconds"], 3), tokenizer_words_per_s=round(words / row["seconds"]),
                   tokens=info["tokens"], vocabulary=info["vocabulary"])
-    nlp = blank_pipeline(lemmatizer=False)
-    with stages.stage("tokenizer only", words, note="blank da without lemmatizer") as row:
-        tokenizer_baseline(project, nlp, chunk_chars=chunk_chars, batch_size=batch)
+    runs = []
+    for _ in range(args.repeat):
+        nlp = blank_pipeline(lemmatizer=False)      # a new one each time: no tokenizer cache carried over
+        with stages.stage("tokenizer only", words, note="blank da without lemmatizer") as row:
+            tokenizer_baseline(project, nlp, chunk_chars=chunk_chars, batch_size=batch)
+        runs.append(row)
+    row = keep_fastest(stages, runs)
     result.update(tokenizer_only_s=round(row["seconds"], 3),
                   tokenizer_only_words_per_s=round(words / row["seconds"]))
 
-    with stages.stage("autocode", words, note=f"first run, jobs {args.jobs}") as row:
-        first = autocode(project, args)
+    # with --repeat, every first run starts from a copy of the project as imported
+    db = Path(project.path)
+    imported = db.with_name(db.name + ".imported")
+    if args.repeat > 1:
+        project.close()
+        shutil.copyfile(db, imported)
+    runs, reports = [], []
+    for k in range(args.repeat):
+        if args.repeat > 1:
+            if k:
+                project.close()
+            project = fresh_project(db)
+            project.close()
+            shutil.copyfile(imported, db)
+            project = Project.open(db)
+        with stages.stage("autocode", words, note=f"first run, jobs {args.jobs}") as row:
+            reports.append(autocode(project, args))
+        runs.append(row)
+    imported.unlink(missing_ok=True)
+    row = keep_fastest(stages, runs)
+    first = reports[runs.index(row)]
     autocode_s = row["seconds"]
     codings = count_codings(project)
     row["note"] += f"; {codings:,} codings"
@@ -373,6 +416,7 @@ def measure_main(project: Project, corpus: Path, stages: Stages, result: dict, a
                   matrix_s=round(max(matrix_role_s, matrix_municipality_s), 3))
     result["cooccurrence_s"] = round(timed_analysis(db, stages, "cooccurrence", "unit turn",
                                                     lambda p: p.cooccurrence(unit="turn")), 3)
+    return project
 
 
 def timed_analysis(db: Path, stages: Stages, name: str, note: str, call) -> float:
@@ -485,11 +529,7 @@ def run(args) -> tuple[dict, str]:
             result.update(corpus_files=summary["files"], corpus_formats=summary["formats"],
                           corpus_s=round(corpus_s, 3), corpus_reused=reused)
             db = work / "project.db"
-            project = fresh_project(db)
-            try:
-                measure_main(project, corpus, stages, result, args)
-            finally:
-                project.close()
+            measure_main(db, corpus, stages, result, args)
             if not args.no_big:
                 measure_big(work, stages, result, args)
             if not args.no_million:
@@ -523,10 +563,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--matrix-codings", type=int, default=MILLION, metavar="N",
                         help="codings for the large matrix, made up where the corpus has fewer (default 1,000,000)")
     parser.add_argument("--no-million", action="store_true", help="skip the large matrix")
+    parser.add_argument("--repeat", type=int, default=1, metavar="N",
+                        help="run the bare tokenizer and the first auto-coding N times each (auto-coding on "
+                             "a fresh copy of the imported project) and keep the fastest of each (default 1)")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     args = parser.parse_args(argv)
-    if min(args.words, args.jobs, args.big_characters, args.matrix_codings) <= 0:
-        parser.error("--words, --jobs, --big-characters and --matrix-codings must be positive")
+    if min(args.words, args.jobs, args.big_characters, args.matrix_codings, args.repeat) <= 0:
+        parser.error("--words, --jobs, --big-characters, --matrix-codings and --repeat must be positive")
     if not args.codebook.exists():
         parser.error(f"{args.codebook} not found (the codebook the benchmark auto-codes with)")
     result, table = run(args)

@@ -576,11 +576,13 @@ def early_workers(store: Store, jobs: int) -> Iterator[Workers | None]:
     if jobs == 1:
         yield None
         return
-    sources, characters, fresh = store.autocode_overview()
+    if not store.sources_never_autocoded():
+        yield None
+        return
     if jobs <= 0:
-        jobs = min(os.cpu_count() or 1, 8) if characters >= AUTO_JOBS_MIN_CHARS else 1
+        jobs = min(os.cpu_count() or 1, 8) if store.total_characters() >= AUTO_JOBS_MIN_CHARS else 1
     languages = sorted({lang for lang in store.source_languages() if lang})
-    if jobs == 1 or not fresh or not languages:
+    if jobs == 1 or not languages:
         yield None
         return
     import spacy  # noqa: F401  (this process needs it to read the codebook; forked workers inherit it)
@@ -661,7 +663,7 @@ class SourcePlan:
     source_id: int
     name: str
     language: str
-    characters: int
+    characters: int              # in the units to code
     mode: str                    # full | partial | skip
     fingerprint: str
     code_hashes: dict[str, str]
@@ -734,12 +736,13 @@ def plan_sources(store: Store, codebook: Codebook, *, unit: str, include_intervi
             code_hashes = hashes_by_lang[lang] = {c.id: _hash(c.rules.get(lang)) for c in codable}
         units = turn_units.get(row["id"])
         if units is None:       # no turns: the whole text
-            units = np.array([(0, 0, row["characters"])] if row["characters"] else [], dtype=np.int64).reshape(-1, 3)
+            length = store.source_length(row["id"])
+            units = np.array([(0, 0, length)] if length else [], dtype=np.int64).reshape(-1, 3)
         settings = {"compounds": (codebook.settings.get("compounds") or {}).get(lang, False),
                     "min_part_length": codebook.settings.get("min_part_length")}
         fingerprint = _hash([ENGINE_VERSION, row["text_sha256"], lang, unit, include_interviewer, settings,
                              units[:, 1:].tolist()])
-        plan = SourcePlan(row["id"], row["name"], lang, row["characters"] or 0, "full", fingerprint, code_hashes,
+        plan = SourcePlan(row["id"], row["name"], lang, int((units[:, 2] - units[:, 1]).sum()), "full", fingerprint, code_hashes,
                           units=units, existing=counts.get(row["id"], 0))
         state = states.get(row["id"])
         if not force and state is not None and state["fingerprint"] == fingerprint \

@@ -611,16 +611,20 @@ class Store:
         return out
 
     def autocode_sources(self) -> list[sqlite3.Row]:
-        """Sources to consider for auto-coding (no text: it is read one source at a time)."""
-        return self.db.execute(
-            "SELECT id, name, language, text_sha256, length(text) AS characters FROM sources ORDER BY name"
-        ).fetchall()
+        """Sources to consider for auto-coding (no text, not even its length: a length reads it)."""
+        return self.db.execute("SELECT id, name, language, text_sha256 FROM sources ORDER BY name").fetchall()
 
-    def autocode_overview(self) -> tuple[int, int, int]:
-        """Sources, their characters, and how many have never been auto-coded."""
-        return tuple(self.db.execute(
-            """SELECT count(*), ifnull(sum(length(text)), 0),
-                      count(*) - (SELECT count(*) FROM autocode_state) FROM sources""").fetchone())
+    def sources_never_autocoded(self) -> int:
+        return self.db.execute(
+            "SELECT count(*) FROM sources WHERE id NOT IN (SELECT source_id FROM autocode_state)").fetchone()[0]
+
+    def total_characters(self) -> int:
+        """Characters of all texts (reads every text: length() of text counts characters)."""
+        return self.db.execute("SELECT ifnull(sum(length(text)), 0) FROM sources").fetchone()[0]
+
+    def source_length(self, source_id: int) -> int:
+        row = self.db.execute("SELECT length(text) FROM sources WHERE id = ?", (source_id,)).fetchone()
+        return int(row[0] or 0) if row else 0
 
     def source_languages(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT DISTINCT language FROM sources")]

@@ -71,3 +71,16 @@ def test_run_prints_the_figures_as_json_on_its_last_line(tmp_path, jobs):
     assert result["big_transcript_chars"] >= 15000
     assert any(line.startswith("autocode ") for line in lines)  # the table came before the JSON
     assert (keep / "corpus" / "participants.csv").exists()
+
+
+def test_repeated_runs_keep_the_fastest_and_start_each_auto_coding_afresh(tmp_path):
+    done = run_script(str(RUN), "--words", "3000", "--jobs", "1", "--keep", str(tmp_path / "work"), "--quiet",
+                      "--repeat", "2", "--no-big", "--no-million")
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.strip().splitlines()
+    result = json.loads(lines[-1])
+    rows = [line for line in lines if line.startswith(("autocode ", "tokenizer only "))]
+    assert len(rows) == 2 and all("fastest of 2:" in row for row in rows)     # one row each, the best
+    # every repetition was a first run: the re-run afterwards found nothing left to do
+    assert result["codings"] > 0 and result["reautocode_skipped"] == result["sources"]
+    assert not list((tmp_path / "work").glob("*.imported"))
