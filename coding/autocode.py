@@ -24,8 +24,9 @@ Running
   * Respondent turns only unless asked; the interviewer's questions would otherwise echo every theme.
   * Each source's fingerprint (text hash, unit, options, turn selection, settings) and each code's
     rule hash are stored; a re-run redoes only sources or codes whose fingerprint changed.
-  * Work is streamed source by source, split into tasks of a few hundred thousand characters and
-    optionally spread over worker processes (``jobs``); codings are written with ``executemany``.
+  * Work is streamed source by source, in tasks of about 250,000 characters (parts of one or more
+    sources), optionally spread over worker processes (``jobs``), which match with numpy
+    (``coding/matching.py``); codings are written with ``executemany``.
 """
 
 from __future__ import annotations
@@ -266,14 +267,11 @@ class LanguageRules:
         self.stop_words = {w.lower() for w in getattr(self.nlp.Defaults, "stop_words", set())}
         self.fillers = {self.nlp.vocab.strings.add(w) for w in FILLERS.get(lang, ())}
         self.codes: list[CompiledCode] = []
-        self.item_codes: dict[int, set[int]] = collections.defaultdict(set)
-        self.triggers: set[int] = set()
         for index, code in enumerate(codes):
             ruleset = (code.get("rules") or {}).get(lang)
             if ruleset:
                 self._compile(index, code["slug"], ruleset)
         self._index()
-        self.info: dict[int, tuple] = {}      # lower-form hash -> (kind, items, trigger, lemma)
         self._batch_matcher = None
 
     # -- compiling
@@ -339,9 +337,9 @@ class LanguageRules:
         return ref[1] if ref[0] == "t" else self.phrases[ref[1]][self.phrase_trigger[ref[1]]]
 
     def _index(self) -> None:
-        """Triggers: the words whose presence makes a unit worth a closer look (terms, each phrase's
-        anchor word, the first side of a near rule). The other side of near rules and unless words
-        are looked up only in units where something triggered."""
+        """Which rules each trigger word starts (``item_rules``: terms, each phrase's anchor word,
+        the first side of a near rule), the anchor words of spaCy patterns, and the lookups from
+        lemmas and forms to rule words."""
         self.item_rules: dict[int, list[tuple]] = collections.defaultdict(list)
         for position, code in enumerate(self.codes):
             for item, text in code.terms.items():
@@ -351,22 +349,14 @@ class LanguageRules:
             for number, (first, _, _, _) in enumerate(code.near):
                 for ref in first:
                     self.item_rules[self._trigger_item(ref)].append((position, "near", number, None))
-        for item, rules in self.item_rules.items():
-            self.triggers.add(item)
-            self.item_codes[item].update(r[0] for r in rules)
-        # spaCy patterns run only in units holding one of their literal words (LEMMA/LOWER/ORTH/TEXT
-        # of a token that must occur); a pattern without such a word runs on every chunk.
+        # spaCy patterns count only in units holding one of their literal words (LEMMA/LOWER/ORTH/
+        # TEXT of a token that must occur); a pattern without such a word counts everywhere
         self.pattern_anchors: set[int] = set()
-        self.patterns_everywhere = False
         for code in self.codes:
             for pattern in code.pattern_list:
                 anchor = pattern_anchor(pattern)
-                if anchor is None:
-                    self.patterns_everywhere = True
-                else:
-                    item = self._item(anchor, False)
-                    self.pattern_anchors.add(item)
-                    self.triggers.add(item)
+                if anchor is not None:
+                    self.pattern_anchors.add(self._item(anchor, False))
         lex = self.lexicon
         self.by_lemma: dict[str, set[int]] = collections.defaultdict(set)
         self.by_form: dict[str, set[int]] = collections.defaultdict(set)
@@ -389,9 +379,9 @@ class LanguageRules:
 
     # -- analysing word forms
     def analyse(self, form: str) -> tuple:
-        """(kind, items, trigger, lemma) of a lower-cased word form."""
+        """(kind, rule words (items) it stands for, lemma) of a lower-cased word form."""
         if not form.strip():
-            return (BREAK if "\n" in form else SPACE, (), False, form)
+            return (BREAK if "\n" in form else SPACE, (), form)
         kind = FINAL if form in FINAL_PUNCT else CLOSER if form in CLOSERS else WORD
         lex = self.lexicon
         lemma = lex.lemma(form)
@@ -410,8 +400,7 @@ class LanguageRules:
                 found.add(i)
             elif item.kind == "suffix" and (form.endswith(item.text) or lemma.endswith(item.text)):
                 found.add(i)
-        items = tuple(sorted(found))
-        return (kind, items, any(i in self.triggers for i in items), lemma)
+        return (kind, tuple(sorted(found)), lemma)
 
     @property
     def batch_matcher(self):

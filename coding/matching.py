@@ -1,11 +1,11 @@
 """Where a codebook's rules fire in tokenised text: every rule over a batch of docs at once.
 
-``autocode.LanguageRules`` compiles a codebook's rules for one language and analyses each distinct
-word form once (its kind, lemma and the rule words it can stand for). This module does the per-token
-work: for a task's spaCy docs (a few hundred thousand characters) it finds every term, phrase, near
-rule, ``unless`` veto and spaCy pattern with numpy operations over all tokens together, so the cost
-per token is a few array operations in C rather than a loop in Python. Python loops only over
-what fired (a few events per hundred words).
+``autocode.LanguageRules`` compiles a codebook's rules for one language and analyses a word form
+(its kind, lemma and the rule words it can stand for); ``FormTable`` keeps that analysis for every
+distinct form seen, once. This module does the per-token work: for a task's spaCy docs (a few
+hundred thousand characters) it finds every term, phrase, near rule, ``unless`` veto and spaCy
+pattern with numpy operations over all tokens together, so the cost per token is a few array
+operations in C rather than a loop in Python. Python runs once per coding.
 
 The semantics are those written in ``autocode``'s module docstring; in detail:
 
@@ -154,7 +154,7 @@ class FormTable:
         self.kind = np.concatenate([self.kind, kind])
         self.skip = np.concatenate([self.skip, np.isin(new, np.array(sorted(rules.fillers), dtype=np.uint64))
                                     | (kind == SPACE)])
-        self.lemma = np.concatenate([self.lemma, np.array([strings.add(e[3]) for e in entries], dtype=np.uint64)])
+        self.lemma = np.concatenate([self.lemma, np.array([strings.add(e[2]) for e in entries], dtype=np.uint64)])
         self.ptr = np.concatenate([self.ptr, len(self.items) + np.cumsum(count) - count])
         self.count = np.concatenate([self.count, count])
         self.items = np.concatenate([self.items, items])

@@ -235,6 +235,23 @@ MIGRATIONS = [m001_initial, m005_reports_case_status_by, m003_autocode_state, m0
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+def _coding_filters(prefix: str, code_ids: Iterable[int] | None, coder: str | None, origin: str | None,
+                    source_id: int | None) -> tuple[list[str], list[Any]]:
+    """SQL conditions and their parameters for the usual coding filters (column names after
+    ``prefix``, e.g. "c."); an empty ``code_ids`` matches nothing."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    if code_ids is not None:
+        ids = list(code_ids)
+        clauses.append(f"{prefix}code_id IN ({','.join('?' * len(ids))})" if ids else "0")
+        params.extend(ids)
+    for col, val in (("coder", coder), ("origin", origin), ("source_id", source_id)):
+        if val is not None:
+            clauses.append(f"{prefix}{col} = ?")
+            params.append(val)
+    return clauses, params
+
+
 class Store:
     """One open project database. Use :meth:`transaction` around every change."""
 
@@ -555,15 +572,7 @@ class Store:
     def codings(self, *, code_ids: Iterable[int] | None = None, coder: str | None = None,
                 origin: str | None = None, source_id: int | None = None) -> Iterator[sqlite3.Row]:
         """Codings with their source name and code id, ordered by source and position."""
-        clauses, params = [], []
-        if code_ids is not None:
-            ids = list(code_ids)
-            clauses.append(f"c.code_id IN ({','.join('?' * len(ids))})" if ids else "0")
-            params.extend(ids)
-        for col, val in (("c.coder", coder), ("c.origin", origin), ("c.source_id", source_id)):
-            if val is not None:
-                clauses.append(f"{col} = ?")
-                params.append(val)
+        clauses, params = _coding_filters("c.", code_ids, coder, origin, source_id)
         where = " WHERE " + " AND ".join(clauses) if clauses else ""
         return self.db.execute(
             f"""SELECT c.id, c.source_id, s.name AS source, c.start, c."end", c.code_id, c.coder, c.origin,
@@ -728,15 +737,7 @@ class Store:
         ``chunk`` codings keep the strings short."""
         import numpy as np
 
-        clauses, params = [], []
-        if code_ids is not None:
-            ids = list(code_ids)
-            clauses.append(f"code_id IN ({','.join('?' * len(ids))})" if ids else "0")
-            params.extend(ids)
-        for col, val in (("coder", coder), ("origin", origin), ("source_id", source_id)):
-            if val is not None:
-                clauses.append(f"{col} = ?")
-                params.append(val)
+        clauses, params = _coding_filters("", code_ids, coder, origin, source_id)
         extra = "".join(f" AND {c}" for c in clauses)
         empty = np.zeros(0, dtype=np.int64)
         out: dict[str, Any] = {n: empty for n in ("position", "source_id", "start", "end", "code_id", "coder")}
