@@ -435,7 +435,7 @@ class Part:
     language: str
     text: str
     base: int
-    units: list[tuple]
+    units: list                  # [idx, start, end] of each unit
     wanted: set[str] | None = None
 
 
@@ -615,7 +615,10 @@ def build_chunks(text: str, units: list[tuple], owner: int = 0) -> list[Chunk]:
         parts, pieces, size = [], [], 0
 
     for key, ustart, uend in units:
-        for pstart, pend in _split_long(text, ustart, uend, CHUNK_CHARS):
+        if uend <= ustart:
+            continue
+        cuts = ((ustart, uend),) if uend - ustart <= CHUNK_CHARS else _split_long(text, ustart, uend, CHUNK_CHARS)
+        for pstart, pend in cuts:
             piece = text[pstart:pend]
             if size and size + len(piece) + 2 > CHUNK_CHARS:
                 close_chunk()
@@ -643,7 +646,7 @@ def source_parts(source_id: int, language: str, text: str, units: np.ndarray,
         block = units[lo:hi]
         base, end = int(block[:, 1].min()), int(block[:, 2].max())
         shifted = block - np.array([0, base, base], dtype=block.dtype)
-        out.append(Part(source_id, language, text[base:end], base, [tuple(u) for u in shifted.tolist()], wanted))
+        out.append(Part(source_id, language, text[base:end], base, shifted.tolist(), wanted))
     return out
 
 
