@@ -132,3 +132,29 @@ def test_many_small_sources_coded_in_one_process_or_two_agree(tmp_path):
         results.append(sorted((c["source"], c["start"], c["end"], c["code"], c["rule"], c["matched"])
                               for c in project.codings()))
     assert results[0] == results[1] and len(results[0]) >= 24
+
+
+def test_a_partial_rerun_in_worker_processes_redoes_the_changed_code_alike(tmp_path):
+    folder = tmp_path / "t"
+    folder.mkdir()
+    for i in range(6):
+        (folder / f"i{i}.txt").write_text(
+            f"I: Fortæl.\nBorger {i}: Min leder har travlt. Jeg var i praktik i {i + 2} uger hos en virksomhed.\n",
+            encoding="utf-8")
+    book = tmp_path / "book.yaml"
+    text = ("name: t\ncodes:\n"
+            "  - id: leadership\n    labels: {da: Ledelse}\n    rules: {da: {terms: [leder]}}\n"
+            "  - id: capacity\n    labels: {da: Kapacitet}\n    rules: {da: {terms: [travlt]}}\n")
+    results = []
+    for name, jobs in (("one.db", 1), ("two.db", 2)):
+        project = Project.open(tmp_path / name)
+        project.import_paths([folder])
+        book.write_text(text, encoding="utf-8")
+        project.autocode(book, jobs=jobs)
+        book.write_text(text.replace("terms: [travlt]", "terms: [travlt, praktik]"), encoding="utf-8")
+        report = project.autocode(book, jobs=jobs)
+        assert len(report.partial) == 6 and not report.coded and report.jobs == jobs
+        results.append(sorted((c["source"], c["start"], c["code"], c["matched"]) for c in project.codings()))
+        project.close()
+    assert results[0] == results[1]
+    assert sum(1 for r in results[0] if r[2] == "capacity" and "praktik" in r[3]) == 6
