@@ -512,3 +512,41 @@ def test_lemma_table_is_cached_and_a_broken_cache_is_read_around(tmp_path, monke
     monkeypatch.setenv("CODING_CACHE_DIR", "")               # caching switched off
     monkeypatch.setattr(autocode, "_TABLES", {})
     assert autocode.lemma_table("da") == first
+
+
+def _collector_state(_=None):
+    import gc
+    return gc.isenabled(), gc.get_freeze_count() > 0
+
+
+def test_garbage_collector_is_paused_during_a_run_and_given_back(setup, tmp_path):
+    import gc
+
+    from coding.autocode import Workers, early_workers, paused_gc
+
+    db, codebook, _ = setup
+    project = Project.open(db)
+    assert gc.isenabled()
+    project.autocode(codebook, jobs=2)
+    assert gc.isenabled()           # back on after a run
+    gc.disable()
+    try:
+        project.autocode(codebook, jobs=1, force=True)
+        assert not gc.isenabled()   # a caller's choice is kept
+    finally:
+        gc.enable()
+    with paused_gc():
+        assert not gc.isenabled()
+        with pytest.raises(ZeroDivisionError):
+            with paused_gc():
+                1 / 0
+        assert not gc.isenabled()   # the inner pause gives back the state it found
+    assert gc.isenabled()
+    project.close()
+    # workers run without the automatic collector, their start-up objects frozen out of it
+    fresh = tmp_path / "fresh.db"
+    run(fresh, "import", str(tmp_path / "corpus"))
+    with Project.open(fresh) as other, early_workers(other.store, 2) as workers:
+        assert isinstance(workers, Workers)
+        assert workers.pool.apply(_collector_state) == (False, True)
+    assert _collector_state() == (True, False)
