@@ -28,6 +28,7 @@ import collections
 import numpy as np
 
 WORD, SPACE, BREAK, FINAL, CLOSER = 0, 1, 2, 3, 4       # kinds of token
+SLOT_BITS = 20              # FormTable's direct-address table: 2**20 slots (4 MB of ids, 8 MB of hashes)
 PHRASE_GAP = 2              # filler words a phrase may skip in all ("tror ikke på" is "tro på")
 
 
@@ -117,6 +118,11 @@ class FormTable:
         self.keys = np.zeros(0, dtype=np.int64)             # form * ni + item, sorted
         self.flag_names: list[str] = []                     # FORM_FLAGS asked for by patterns
         self.flags: dict[str, np.ndarray] = {}
+        # in front of the sorted hashes: a table addressed by a hash's low bits, holding the form id
+        # of the first form seen with those bits (-1: none); a lookup is two gathers and a compare
+        # instead of a binary search (a form whose slot another form holds goes the sorted way)
+        self.slot_hash = np.zeros(1 << SLOT_BITS, dtype=np.uint64)
+        self.slot_id = np.full(1 << SLOT_BITS, -1, dtype=np.int32)
 
     def want_flags(self, names) -> None:
         """Keep these FORM_FLAGS for every form (for the spaCy patterns tested with arrays)."""
@@ -136,6 +142,15 @@ class FormTable:
         """The form ids of lower-form hashes, analysing the forms not seen before."""
         if not len(hashes):
             return np.zeros(0, dtype=np.int64)
+        slot = (hashes & np.uint64((1 << SLOT_BITS) - 1)).astype(np.intp)
+        found = self.slot_id[slot].astype(np.int64)
+        missed = (self.slot_hash[slot] != hashes) | (found < 0)
+        if missed.any():
+            found[missed] = self._sorted_ids(hashes[missed])
+        return found
+
+    def _sorted_ids(self, hashes: np.ndarray) -> np.ndarray:
+        """:meth:`ids` by binary search in the sorted hashes."""
         at = np.minimum(np.searchsorted(self.sorted_hashes, hashes), max(len(self.sorted_hashes) - 1, 0))
         known = self.sorted_hashes[at] == hashes if len(self.sorted_hashes) else np.zeros(len(hashes), dtype=bool)
         if not known.all():
@@ -167,6 +182,11 @@ class FormTable:
         where = np.searchsorted(self.sorted_hashes, new)
         self.sorted_hashes = np.insert(self.sorted_hashes, where, new)
         self.sorted_ids = np.insert(self.sorted_ids, where, ids)
+        slot = (new & np.uint64((1 << SLOT_BITS) - 1)).astype(np.intp)
+        slot, first = np.unique(slot, return_index=True)     # one form per free slot
+        free = self.slot_id[slot] < 0
+        self.slot_hash[slot[free]] = new[first[free]]
+        self.slot_id[slot[free]] = ids[first[free]]
 
 
 class _Batch:

@@ -158,3 +158,29 @@ def test_a_partial_rerun_in_worker_processes_redoes_the_changed_code_alike(tmp_p
         project.close()
     assert results[0] == results[1]
     assert sum(1 for r in results[0] if r[2] == "capacity" and "praktik" in r[3]) == 6
+
+
+def test_form_lookup_through_a_crowded_slot_table_gives_the_same_ids_and_codings(monkeypatch):
+    """The direct-address table in front of the sorted form hashes is only a short cut: with four
+    slots nearly every form shares its slot with another and is found by binary search, and the
+    form ids and codings are the same as with the full table."""
+    import coding.matching as matching
+
+    codes = [{"slug": "lead", "rules": {"da": {"terms": ["leder", "ledelse"], "phrases": ["tro på"],
+                                               "patterns": PATTERNS[:2]}}}]
+    settings = {"compounds": {"da": True}, "min_part_length": 4}
+    texts = [TEXT, "Afdelingslederen tror på borgerne. Ledelsen tror ikke på 25 sager.", TEXT.upper()]
+
+    def coded():
+        rules = LanguageRules("da", codes, settings)
+        matcher = BatchMatcher(rules)
+        results = [code_text(matcher, rules, t) for t in texts]
+        hashes = np.array([w.lower for t in texts for w in rules.nlp(t)], dtype=np.uint64)
+        return results, matcher.forms.ids(hashes), matcher.forms
+    full, full_ids, full_forms = coded()
+    monkeypatch.setattr(matching, "SLOT_BITS", 2)
+    crowded, crowded_ids, crowded_forms = coded()
+    assert crowded == full and any(full)
+    assert (crowded_forms.slot_id >= 0).sum() <= 4 < len(crowded_forms.kind)
+    # the same form gets the same id both ways (ids are handed out in the order forms are met)
+    assert crowded_ids.tolist() == full_ids.tolist()
