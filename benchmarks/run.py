@@ -32,7 +32,8 @@ auto-coder and the baseline both read the respondent turns only (``respondent_wo
 Peak memory (``peak_rss_mb``) is sampled every 50 ms as the resident set of this process plus all
 its child processes (the ``--jobs`` workers); pages that forked workers share with the parent are
 counted once per process, so the figure errs high. ``peak_pss_mb`` sums proportional set sizes
-instead (a shared page counts once in all), which is what the machine really spends.
+instead (a shared page counts once in all), which is what the machine really spends; it is read once
+a second, as reading it costs the kernel a walk over every page (see ``PeakMemory``).
 
 The last line printed is one JSON object with the figures (see docs/benchmarks.md).
 """
@@ -74,15 +75,23 @@ class PeakMemory:
     """Samples the memory of this process and its children in a background thread: the sum of
     resident sets (RSS; pages shared with forked workers counted in each) every ``interval``
     seconds, and the sum of proportional set sizes (PSS; shared pages divided among the processes
-    sharing them) every ``pss_every`` samples. PSS is read from /proc/PID/smaps, which costs the
-    kernel a walk over every page: read every 50 ms it took about 3 s of CPU from the stage it
-    measured (auto-coding at 10M words), so it is read ten times less often."""
+    sharing them) every ``pss_every`` samples.
 
-    def __init__(self, interval: float = 0.05, pss_every: int = 10):
+    The sampler must cost the stages it measures next to nothing, and on two busy cores it cannot
+    hide. PSS (``/proc/PID/smaps_rollup``) makes the kernel walk every page, about 9 ms per GB: read
+    every 50 ms it took about 3 s of CPU from auto-coding at 10M words, so it is read once a second.
+    RSS is read from ``/proc/PID/statm`` (psutil's fallback where there is no /proc), and the list of
+    child processes, which takes a scan of every process on the machine (2.5 ms), is renewed with
+    each PSS reading only: in the fourth round the sampler still took 1.5 to 2.4 s of CPU from a
+    first auto-coding at 10M words before these two changes."""
+
+    def __init__(self, interval: float = 0.05, pss_every: int = 20):
         self.interval = interval
         self.pss_every = pss_every
         self._samples = 0
         self.process = psutil.Process()
+        self._processes = [self.process]
+        self._page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
         self.peak = 0
         self.peak_pss = 0
         self.stage_peak = 0
@@ -90,21 +99,40 @@ class PeakMemory:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def rss(self) -> int:
-        total = self.process.memory_info().rss
-        for child in self.process.children(recursive=True):
+    def _renew_processes(self) -> None:
+        with contextlib.suppress(psutil.Error):
+            self._processes = [self.process, *self.process.children(recursive=True)]
+
+    def _rss_of(self, process: psutil.Process) -> int:
+        try:
+            with open(f"/proc/{process.pid}/statm", "rb") as statm:
+                return int(statm.read().split()[1]) * self._page
+        except FileNotFoundError:  # the process ended, or no /proc here
             with contextlib.suppress(psutil.Error):
-                total += child.memory_info().rss
-        return total
+                return process.memory_info().rss
+            return 0
+        except (OSError, ValueError, IndexError):
+            return 0
+
+    def rss(self) -> int:
+        return sum(self._rss_of(process) for process in self._processes)
 
     def pss(self) -> int:
         total = 0
-        for process in [self.process, *self.process.children(recursive=True)]:
+        for process in self._processes:
             with contextlib.suppress(psutil.Error, AttributeError):
                 total += process.memory_full_info().pss
         return total
 
+    def start_stage(self) -> None:
+        """The stage peaks start from what the processes hold now."""
+        self._renew_processes()
+        self.stage_peak = self.rss()
+        self.stage_peak_pss = self.pss()
+
     def sample(self, pss: bool = True) -> None:
+        if pss:
+            self._renew_processes()
         value = self.rss()
         self.peak = max(self.peak, value)
         self.stage_peak = max(self.stage_peak, value)
@@ -149,8 +177,7 @@ class Stages:
     @contextlib.contextmanager
     def stage(self, name: str, words: int | None = None, note: str = ""):
         row = {"stage": name, "seconds": None, "words": words, "note": note}
-        self.memory.stage_peak = self.memory.rss()
-        self.memory.stage_peak_pss = self.memory.pss()
+        self.memory.start_stage()
         if not self.quiet:
             print(f"... {name}", file=sys.stderr, flush=True)
         cpu, own = cpu_seconds(), cpu_seconds(children=False)

@@ -84,3 +84,39 @@ def test_repeated_runs_keep_the_fastest_and_start_each_auto_coding_afresh(tmp_pa
     # every repetition was a first run: the re-run afterwards found nothing left to do
     assert result["codings"] > 0 and result["reautocode_skipped"] == result["sources"]
     assert not list((tmp_path / "work").glob("*.imported"))
+
+
+def _hold(megabytes: int, ready, done) -> None:
+    block = bytearray(megabytes * 2**20)
+    block[::4096] = b"x" * len(block[::4096])  # touch every page: resident
+    ready.set()
+    done.wait(30)
+
+
+def test_memory_sampler_counts_child_processes_that_start_after_it():
+    """The sampler renews its list of child processes only with each PSS reading (once a second):
+    children started after it must still be counted, RSS and PSS alike."""
+    import multiprocessing
+    import time
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from run import PeakMemory
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    context = multiprocessing.get_context("fork")
+    done = context.Event()
+    memory = PeakMemory(interval=0.02, pss_every=10)
+    with memory:
+        before = memory.rss()
+        readies = [context.Event() for _ in range(2)]
+        children = [context.Process(target=_hold, args=(120, ready, done)) for ready in readies]
+        for child in children:
+            child.start()
+        assert all(ready.wait(30) for ready in readies)
+        time.sleep(0.6)   # three PSS readings: the list of children renewed
+        done.set()
+        for child in children:
+            child.join()
+    assert memory.peak >= before + 200 * 2**20
+    assert 200 * 2**20 <= memory.peak_pss <= memory.peak
