@@ -51,7 +51,7 @@ from .codebook import Codebook, blank_nlp
 from .errors import CodingError
 from .matching import BREAK, CLOSER, FINAL, SPACE, WORD, pattern_anchor
 from .records import INTERVIEWER_ROLE
-from .store import Store
+from .store import Store, code_hashes_json
 
 ENGINE_VERSION = "autocode-2"
 CODER = "autocode"
@@ -684,6 +684,7 @@ class SourcePlan:
     replace_codes: set[str] = field(default_factory=set)
     units: np.ndarray | None = None         # idx, start, end of the units to code
     existing: int = 0            # automatic codings of this coder the source has now
+    code_hashes_json: str = ""   # code_hashes as stored (one string for all sources of a language)
 
 
 @dataclass
@@ -738,15 +739,16 @@ def plan_sources(store: Store, codebook: Codebook, *, unit: str, include_intervi
     states = store.autocode_states()
     counts = store.auto_coding_counts(CODER)
     codable = [c for c in codebook.codes if c.codable]
-    hashes_by_lang: dict[str, dict[str, str]] = {}
+    hashes_by_lang: dict[str, tuple[dict[str, str], str]] = {}
     plans = []
     # every source's turns in one query (not one joined query per source)
     turn_units = store.turn_units_by_source(None if include_interviewer else INTERVIEWER_ROLE)
     for row in store.autocode_sources():
         lang = row["language"]
-        code_hashes = hashes_by_lang.get(lang)
-        if code_hashes is None:
-            code_hashes = hashes_by_lang[lang] = {c.id: _hash(c.rules.get(lang)) for c in codable}
+        if lang not in hashes_by_lang:
+            by_code = {c.id: _hash(c.rules.get(lang)) for c in codable}
+            hashes_by_lang[lang] = (by_code, code_hashes_json(by_code))
+        code_hashes, hashes_json = hashes_by_lang[lang]
         units = turn_units.get(row["id"])
         if units is None:       # no turns: the whole text
             length = store.source_length(row["id"])
@@ -756,7 +758,7 @@ def plan_sources(store: Store, codebook: Codebook, *, unit: str, include_intervi
         fingerprint = _hash([ENGINE_VERSION, row["text_sha256"], lang, unit, include_interviewer, settings,
                              units[:, 1:].tolist()])
         plan = SourcePlan(row["id"], row["name"], lang, int((units[:, 2] - units[:, 1]).sum()), "full", fingerprint, code_hashes,
-                          units=units, existing=counts.get(row["id"], 0))
+                          units=units, existing=counts.get(row["id"], 0), code_hashes_json=hashes_json)
         state = states.get(row["id"])
         if not force and state is not None and state["fingerprint"] == fingerprint \
                 and counts.get(row["id"], 0) == state["codings"]:
@@ -885,25 +887,23 @@ def _run_autocode(store: Store, codebook: Codebook, *, unit: str = "sentence", d
         _, found, tokens = result
         report.tokens += tokens
         report.codings += len(found)
-        report.by_code.update(row[2] for row in found)
+        counted = collections.Counter(row[2] for row in found)
+        report.by_code.update(counted)
         if collect and report.planned is not None:
             report.planned.extend({"source": plan.name, "start": s, "end": e, "code": slug, "rule": r,
                                    "matched": m} for s, e, slug, r, m in found)
         if not dry_run:
-            try:
-                source_id = plan.source_id
-                rows = [(source_id, s, e, ids[slug], r, m) for s, e, slug, r, m in found]
-            except KeyError:
-                missing = {slug for _, _, slug, _, _ in found if slug not in ids}
-                raise CodingError(f"codes {', '.join(sorted(missing))} are not in the project's codebook") from None
-            plan.existing += store.insert_auto_codings(rows, CODER, ORIGIN)
+            missing = counted.keys() - ids.keys()
+            if missing:
+                raise CodingError(f"codes {', '.join(sorted(missing))} are not in the project's codebook")
+            plan.existing += store.insert_auto_codings(plan.source_id, found, ids, CODER, ORIGIN)
 
     def finish(plan: SourcePlan) -> None:
         if progress:
             progress(f"autocode {plan.name}")
         if not dry_run:
             # the count a re-run checks: what the source had, less what was deleted, plus what was stored
-            store.set_autocode_state(plan.source_id, plan.fingerprint, plan.code_hashes, plan.existing)
+            store.set_autocode_state(plan.source_id, plan.fingerprint, plan.code_hashes_json, plan.existing)
 
     def deliver(marks, results) -> None:
         for k, (plan, first, last) in enumerate(marks):
