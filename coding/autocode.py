@@ -34,21 +34,19 @@ from __future__ import annotations
 import collections
 import contextlib
 import gc
-import gzip
 import hashlib
 import json
 import multiprocessing
 import os
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
-from importlib import resources
 from typing import Callable, Iterator
 
 import numpy as np
 
 from .codebook import Codebook, blank_nlp
 from .errors import CodingError
+from .lemmas import lemma_table
 from .matching import BREAK, CLOSER, FINAL, SPACE, WORD, pattern_anchor
 from .records import INTERVIEWER_ROLE
 from .store import Store, code_hashes_json
@@ -78,92 +76,7 @@ FILLERS: dict[str, frozenset[str]] = {
 }
 
 
-# --------------------------------------------------------------------------- lemma tables
-
-_TABLES: dict[str, dict[str, str]] = {}
-_VALUES: dict[str, set[str]] = {}
-
-# Gaps and slips of the spacy-lookups-data tables for words that evaluation interviews use a lot:
-# definite/plural adjectives left as their own lemma ("syge"), nouns read as verbs ("lederne" ->
-# "led", "rådgiver" -> "rådgive") and plurals missing from the table ("kolleger").
-LEMMA_FIXES: dict[str, dict[str, str]] = {
-    "da": {
-        "syge": "syg", "gode": "god", "sparret": "sparre", "lederne": "leder", "ledernes": "leder",
-        "rådgiver": "rådgiver", "rådgiveren": "rådgiver", "rådgivere": "rådgiver", "rådgiverne": "rådgiver",
-        "timerne": "time", "kolleger": "kollega", "kollegerne": "kollega", "kollegers": "kollega",
-        "kollegernes": "kollega", "kollegaerne": "kollega", "borger": "borger", "sagsbehandler": "sagsbehandler",
-        "mindset": "mindset", "målepunkter": "målepunkt", "målepunkterne": "målepunkt",
-    },
-    "en": {
-        "staffing": "staffing", "backing": "backing", "sparring": "sparring", "caseworkers": "caseworker",
-        "co-located": "co-located", "data": "data",
-    },
-}
-
-
-def lemma_table(lang: str) -> dict[str, str]:
-    """The form -> lemma lookup table of spacy-lookups-data for ``lang`` (empty if there is none),
-    with LEMMA_FIXES applied."""
-    table = _TABLES.get(lang)
-    if table is None:
-        table = {}
-        try:
-            data = resources.files("spacy_lookups_data").joinpath("data", f"{lang}_lemma_lookup.json.gz")
-            if data.is_file():
-                table = _read_lemma_file(data)
-        except ModuleNotFoundError:
-            table = {}
-        table.update(LEMMA_FIXES.get(lang, {}))
-        _TABLES[lang] = table
-        _VALUES[lang] = set(table.values())
-    return table
-
-
-def cache_dir() -> Path | None:
-    """Where derived data may be kept between runs: $CODING_CACHE_DIR, else the user's cache
-    folder ($XDG_CACHE_HOME or ~/.cache) / coding-toolkit. Only for data that can be made again
-    from installed packages; None when no folder can be used."""
-    chosen = os.environ.get("CODING_CACHE_DIR")
-    if chosen is not None:
-        return Path(chosen) if chosen else None
-    base = os.environ.get("XDG_CACHE_HOME") or (os.path.join(os.path.expanduser("~"), ".cache"))
-    return Path(base) / "coding-toolkit" if base and not base.startswith("~") else None
-
-
-def _read_lemma_file(data) -> dict[str, str]:
-    """The gzipped JSON table of spacy-lookups-data. Parsing it takes about a second for Danish
-    (553,000 forms), so a copy is kept in ``cache_dir()`` as two newline-joined strings, which load
-    three times faster; the copy is named by the file's size and time, so a new release of the
-    package is read afresh. Without a usable cache folder the JSON is parsed each time."""
-    import marshal
-
-    folder = cache_dir()
-    cached = None
-    try:
-        info = os.stat(str(data))
-        cached = folder / f"lemma-{data.name.split('_')[0]}-{info.st_size}-{int(info.st_mtime)}.marshal" if folder else None
-    except (OSError, TypeError):
-        cached = None
-    if cached is not None:
-        try:
-            forms, lemmas = marshal.loads(cached.read_bytes())
-            table = dict(zip(forms.split("\n"), lemmas.split("\n")))
-            if len(table) == forms.count("\n") + 1:
-                return table
-        except (OSError, EOFError, ValueError, TypeError):
-            pass
-    with data.open("rb") as raw, gzip.open(raw) as handle:
-        table = json.loads(handle.read())
-    if cached is not None and not any("\n" in k or "\n" in v for k, v in table.items()):
-        try:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            partial = cached.with_suffix(f".{os.getpid()}.tmp")
-            partial.write_bytes(marshal.dumps(("\n".join(table), "\n".join(table.values()))))
-            os.replace(partial, cached)
-        except OSError:
-            pass
-    return table
-
+# --------------------------------------------------------------------------- lexicon
 
 class Lexicon:
     """Lemmas and compound parts of word forms for one language."""
@@ -171,12 +84,11 @@ class Lexicon:
     def __init__(self, lang: str, compounds: bool, min_part: int):
         self.lang = lang
         self.table = lemma_table(lang)
-        self.values = _VALUES.get(lang, set())
         self.compounds = compounds
         self.min_part = min_part
 
     def known(self, form: str) -> bool:
-        return form in self.table or form in self.values
+        return form in self.table or self.table.is_lemma(form)
 
     def _head_split(self, form: str) -> int | None:
         """Where the longest known head of an unknown compound starts (modifier >= 3 letters)."""
@@ -579,8 +491,8 @@ class Workers:
 @contextlib.contextmanager
 def early_workers(store: Store, jobs: int) -> Iterator[Workers | None]:
     """Start the worker processes of a run before its codebook is read and its sources planned,
-    so that they load their lemma tables (about a second each) meanwhile. Done only when some
-    source has never been auto-coded (a first run is sure to need the workers); otherwise
+    so that they load their lemma tables and tokenizers (a few tenths of a second each) meanwhile.
+    Done only when some source has never been auto-coded (a first run is sure to need them); otherwise
     ``run_autocode`` starts them after planning, if any work is left. Yields None when the run
     stays in one process."""
     if jobs == 1:

@@ -496,22 +496,49 @@ def test_rerun_with_the_same_codebook_file_skips_the_import_only_while_nothing_c
 
 
 def test_lemma_table_is_cached_and_a_broken_cache_is_read_around(tmp_path, monkeypatch):
-    from coding import autocode
+    from coding import lemmas
 
-    monkeypatch.setenv("CODING_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(autocode, "_TABLES", {})
-    first = autocode.lemma_table("da")
-    files = list((tmp_path / "cache").glob("lemma-da-*.marshal"))
-    assert len(files) == 1 and first["borgerne"] == "borger" and first["lederne"] == "leder"
-    monkeypatch.setattr(autocode, "_TABLES", {})
-    assert autocode.lemma_table("da") == first               # read from the cached copy
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "lemma-da-1-2.marshal").write_bytes(b"a copy in the layout of an older release")
+    monkeypatch.setenv("CODING_CACHE_DIR", str(cache))
+    monkeypatch.setattr(lemmas, "_TABLES", {})
+    first = lemmas.lemma_table("da")
+    files = list(cache.glob("lemma*-da-*.marshal"))
+    assert [f.name.split("-")[0] for f in files] == [f"lemma{lemmas.CACHE_FORMAT}"]   # the old copy removed
+    assert first["borgerne"] == "borger" and first["lederne"] == "leder" and len(first) > 500_000
+    sample = ["borgerne", "lederne", "sagsbehandlerne", "virksomhederne", "xyzzy", "kolleger"]
+    expected = [first.get(w) for w in sample]
+    monkeypatch.setattr(lemmas, "_TABLES", {})
+    again = lemmas.lemma_table("da")                          # read from the cached copy
+    assert again is not first and [again.get(w) for w in sample] == expected and len(again) == len(first)
     files[0].write_bytes(b"not a table")
-    monkeypatch.setattr(autocode, "_TABLES", {})
-    assert autocode.lemma_table("da") == first               # broken copy: the JSON is read again
+    monkeypatch.setattr(lemmas, "_TABLES", {})
+    assert [lemmas.lemma_table("da").get(w) for w in sample] == expected   # broken copy: the JSON is read again
     assert files[0].read_bytes() != b"not a table"           # ... and the copy written anew
     monkeypatch.setenv("CODING_CACHE_DIR", "")               # caching switched off
-    monkeypatch.setattr(autocode, "_TABLES", {})
-    assert autocode.lemma_table("da") == first
+    monkeypatch.setattr(lemmas, "_TABLES", {})
+    assert [lemmas.lemma_table("da").get(w) for w in sample] == expected
+
+
+def test_lemma_table_answers_as_the_dict_it_was_made_from():
+    """Every form, lemma and non-word of a table made from a dict answers as the dict does (260 of
+    these 3,000 forms sit past their own slot, so probing is tried); fixes take precedence."""
+    from coding.lemmas import LemmaTable
+
+    table = {f"form{i}": f"lemma{i % 37}" for i in range(3000)}
+    table.update({"æble": "æble", "æblerne": "æble", "co-operation": "co-operation", "bad\nform": "x"})
+    lemmas = LemmaTable.from_dict(table, {"form7": "fixed", "new": "fresh"})
+    assert lemmas.get("form7") == "fixed" and lemmas["new"] == "fresh" and lemmas.get("form8") == "lemma8"
+    assert all(lemmas.get(form) == lemma for form, lemma in table.items() if form not in ("form7", "bad\nform"))
+    assert "bad\nform" not in lemmas and "form3000" not in lemmas and lemmas.get("nothing", "-") == "-"
+    assert lemmas.is_lemma("lemma36") and lemmas.is_lemma("fixed") and not lemmas.is_lemma("lemma37")
+    assert len(lemmas) == len(table) - 1 + 1                 # the newline form left out, "new" added
+    assert dict(lemmas.items())["form7"] == "fixed"
+    with pytest.raises(KeyError):
+        lemmas["form3000"]
+    with pytest.raises(ValueError):
+        LemmaTable(("a", b"", b"\x01\x00\x00\x00"))          # arrays that do not fit together
 
 
 def _collector_state(_=None):
