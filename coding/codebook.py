@@ -198,8 +198,9 @@ class _Seq(list):
     item_lines: list
 
 
-class _LineLoader(yaml.SafeLoader):
-    """A safe loader whose mappings and lists remember their line numbers (and duplicate keys)."""
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """A safe loader whose mappings and lists remember their line numbers (and duplicate keys).
+    libyaml's parser where PyYAML has it (a tenth of the time for a codebook of a hundred codes)."""
 
     def __init__(self, stream):
         super().__init__(stream)
