@@ -56,13 +56,16 @@ class Project:
                      progress: Callable[[str], None] | None = None) -> importing.ImportReport:
         """Import transcripts (files or folders) and optionally apply a manifest, all or nothing."""
         with self.store.transaction():
-            return importing.import_paths(self.store, list(paths), manifest=manifest, replace=replace,
-                                          progress=progress)
+            report = importing.import_paths(self.store, list(paths), manifest=manifest, replace=replace,
+                                            progress=progress)
+            self.store.keep_turn_table()
+            return report
 
     def apply_manifest(self, manifest: str | Path) -> importing.ImportReport:
         report = importing.ImportReport()
         with self.store.transaction():
             importing.apply_manifest(self.store, manifest, report)
+            self.store.keep_turn_table()
         return report
 
     # ------------------------------------------------------------------ looking
@@ -409,6 +412,7 @@ class Project:
         report = importing.ImportReport()
         with self.store.transaction():
             import_qdpx(self.store, Path(path), report)
+            self.store.keep_turn_table()
         return report
 
     def export_qdc(self, path: str | Path, *, language: str | None = None) -> int:

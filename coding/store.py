@@ -924,6 +924,13 @@ class Store:
                     self.db.execute("ROLLBACK")
         return dict(zip(self.TURN_COLUMNS, table))
 
+    def keep_turn_table(self) -> None:
+        """Make the kept copy of the turn table now, if there is none: imports end with it, so the
+        first analysis or auto-coding after an import finds it ready (auto-coding's workers waited
+        for it while the run was planned)."""
+        if self.db.execute("SELECT 1 FROM column_cache WHERE name = 'turns'").fetchone() is None:
+            self.turn_table()
+
     def _read_turn_table(self) -> list:
         import numpy as np
 

@@ -29,11 +29,13 @@ def project_path(tmp_path) -> Path:
 
 
 def test_the_copy_is_made_on_first_read_and_read_back_after(project_path):
-    assert not kept(project_path)   # the import changed the turns: nothing kept yet
+    assert kept(project_path)       # the import ends by making it
+    with sqlite3.connect(project_path) as db:
+        db.execute("DELETE FROM column_cache")
     with Project.open(project_path) as project:
         store = project.store
         read = as_lists(store.turn_table())
-        assert kept(project_path)
+        assert kept(project_path)   # made again by the first read
         from_turns = dict(zip(store.TURN_COLUMNS, (c.tolist() for c in store._read_turn_table())))
         assert read == from_turns and len(read["idx"]) == 10
         assert as_lists(store.turn_table()) == read
@@ -88,17 +90,40 @@ def move_turns(path: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("change", [change_manifest, import_another, replace_changed, move_turns])
-def test_every_change_to_turns_or_speakers_drops_the_copy(project_path, tmp_path, change):
+def test_after_every_change_to_turns_or_speakers_the_copy_is_the_new_table(project_path, tmp_path, change):
     with Project.open(project_path) as project:
-        project.store.turn_table()
-    assert kept(project_path)
+        before = as_lists(project.store.turn_table())
     change(project_path, tmp_path)
-    assert not kept(project_path)
+    # imports make the copy again before they end; a change made otherwise leaves none
+    assert kept(project_path) == (change is not move_turns)
     with Project.open(project_path) as project:
         store = project.store
         fresh = dict(zip(store.TURN_COLUMNS, (c.tolist() for c in store._read_turn_table())))
+        assert fresh != before
         assert as_lists(store.turn_table()) == fresh
         assert kept(project_path)
+
+
+def test_the_triggers_drop_the_copy_on_any_change_of_turns_or_speakers(project_path):
+    with Project.open(project_path) as project:
+        store = project.store
+        source = min(r["id"] for r in store.source_names())
+        label = store.speakers(source)[0]["label"]
+        changes = [
+            lambda: store.replace_turns(source, [dict(t) for t in store.turns(source)]),          # delete + insert
+            lambda: store.db.execute("UPDATE turns SET speaker = speaker WHERE source_id = ?", (source,)),
+            lambda: store.map_speaker(source, label, None),                                    # speakers insert
+            lambda: store.db.execute("UPDATE speakers SET participant_id = participant_id"),
+            lambda: store.db.execute("DELETE FROM speakers WHERE source_id = ? AND label = ?", (source, label)),
+        ]
+        for change in changes:
+            store.turn_table()
+            with pytest.raises(RuntimeError):
+                with project.transaction():
+                    change()
+                    assert store.db.execute("SELECT count(*) FROM column_cache").fetchone()[0] == 0
+                    raise RuntimeError("undo")
+            assert kept(project_path)
 
 
 def test_a_change_rolled_back_keeps_the_copy_and_its_rows_alike(project_path):
@@ -115,6 +140,8 @@ def test_a_change_rolled_back_keeps_the_copy_and_its_rows_alike(project_path):
 
 
 def test_no_copy_is_kept_while_another_writer_holds_the_file_and_nothing_waits(project_path):
+    with sqlite3.connect(project_path) as db:
+        db.execute("DELETE FROM column_cache")
     other = sqlite3.connect(project_path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     try:
