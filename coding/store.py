@@ -791,8 +791,8 @@ class Store:
         # big read is split in two, the second half read on another connection in a thread (SQLite
         # runs without Python's lock, so both cores work)
         parallel = total >= self.PARALLEL_READ_MIN and self.can_read_in_thread()
-        if parallel:
-            chunk = min(chunk, total // 2 + 1)
+        if parallel:  # ranges shared out between two connections: uneven sources even out
+            chunk = min(chunk, total // self.PARALLEL_RANGES + 1)
         step = max(1, (hi - lo + 1) * chunk // total)
         ranges = [(first, first + step) for first in range(lo, hi + 1, step)]
         index = "FROM codings INDEXED BY codings_analysis WHERE source_id >= ? AND source_id < ?"
@@ -802,10 +802,7 @@ class Store:
         sql = (f'SELECT group_concat(source_id * 4294967296 + start), '
                f'group_concat((max("end" - start, 0) * {span} + code_id) * {n_coder} + {case}) {index}{extra}')
         arguments = [[*case_params, *bounds, *params] for bounds in ranges]
-        half = len(arguments) // 2 if parallel else 0
-        later = self.in_thread("fetch_first_rows", sql, arguments[:half]) if half else (lambda: [])
-        rows = self.fetch_first_rows(sql, arguments[half:])
-        rows = later() + rows  # in source order: the thread had the first ranges
+        rows = self.fetch_first_rows_in_two(sql, arguments) if parallel else self.fetch_first_rows(sql, arguments)
         positions, packed = [], []
         for row in rows:
             if row[0] is not None:
@@ -839,9 +836,45 @@ class Store:
 
     PARALLEL_READ_MIN = 200_000  # rows; below this a second connection and thread cost more than they save
 
+    PARALLEL_RANGES = 8  # ranges a big read is cut into for two connections to share
+
     def fetch_first_rows(self, sql: str, arguments: list[list]) -> list[tuple]:
         """The first row of ``sql`` for each parameter list (aggregate queries)."""
         return [tuple(self.db.execute(sql, args).fetchone()) for args in arguments]
+
+    def fetch_first_rows_in_two(self, sql: str, arguments: list[list]) -> list[tuple]:
+        """:meth:`fetch_first_rows` on this connection and a second one in a thread (SQLite runs
+        without Python's lock, so both cores work), each taking the next parameter list when it is
+        done with one; the rows come back in the order of ``arguments``."""
+        if len(arguments) < 2 or not self.can_read_in_thread():
+            return self.fetch_first_rows(sql, arguments)
+        import itertools
+        import threading
+
+        rows: list[tuple | None] = [None] * len(arguments)
+        turns = itertools.count()   # next() on a count is atomic under Python's lock
+        failures: list[BaseException] = []
+
+        def work(db: sqlite3.Connection) -> None:
+            try:
+                for i in iter(lambda: next(turns), None):
+                    if i >= len(arguments) or failures:
+                        return
+                    rows[i] = tuple(db.execute(sql, arguments[i]).fetchone())
+            except BaseException as exc:  # raised again below
+                failures.append(exc)
+
+        reader = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
+            thread = threading.Thread(target=work, args=(reader,), name="coding-read-ranges", daemon=True)
+            thread.start()
+            work(self.db)
+            thread.join()
+        finally:
+            reader.close()
+        if failures:
+            raise failures[0]
+        return rows  # type: ignore[return-value]
 
     def can_read_in_thread(self) -> bool:
         """Whether another connection sees what this one sees: not while this one is in a transaction
