@@ -600,3 +600,30 @@ def test_words_by_coder_and_an_empty_project(project_path):
         assert project.matrix("role", ["code"]).empty and project.cooccurrence().empty
     result = run(project_path, "quotes", "--code", "ressourcer")
     assert result.output.endswith("(ingen citater)\n")
+
+
+def test_counting_without_the_distinct_pairs_sort_gives_the_same_tables(project_path, monkeypatch):
+    """When every unit comes once (segments each within one turn), the matrix counts without
+    sorting (group, unit) pairs; forced through the sort, every table must be the same."""
+    from coding.analysis import matrix as matrix_module
+
+    calls = []
+    ascending = matrix_module._ascending
+
+    def recording(values):
+        calls.append(ascending(values))
+        return calls[-1]
+
+    tables = [dict(rows="code", cols=["role"], count=count) for count in ("segments", "participants", "sources")]
+    tables += [dict(rows="code", cols=["role"], code="borgere"), dict(rows="role", cols=["code"]),
+               dict(rows="code", cols=["municipality", "role"], normalize="row")]
+    with Project.open(project_path) as project:
+        monkeypatch.setattr(matrix_module, "_ascending", recording)
+        fast = [project.matrix(**t) for t in tables]
+        assert True in calls and False in calls       # both ways were taken
+        monkeypatch.setattr(matrix_module, "_ascending", lambda values: False)
+        project.store.memo.clear()
+        slow = [project.matrix(**t) for t in tables]
+    for a, b in zip(fast, slow):
+        assert a.equals(b)
+    assert fast[3].loc[BO].tolist() == [1, 3, 4]       # the hand count above, through the short cut
