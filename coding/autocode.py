@@ -463,8 +463,8 @@ def _settle_worker() -> None:
     """Python's cyclic garbage collector off in a worker, its loaded tables frozen out of it.
 
     A task allocates millions of objects (tokens, rows) and frees them by reference counting; the
-    automatic collector ran on every few hundred of them and walked every object the worker holds,
-    for about a sixth of the workers' time. Each task ends with one collection instead."""
+    automatic collector ran on every few hundred of them and walked every object the worker holds
+    (0.6 s of each worker's 7 at 10M words). Each task ends with one collection instead."""
     gc.collect()
     gc.freeze()
     gc.disable()
@@ -694,16 +694,6 @@ def _context():
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
-def run_autocode(store: Store, codebook: Codebook, **options) -> AutocodeReport:
-    """Auto-code the project's sources with ``codebook``; see :func:`_run_autocode`.
-
-    Python's cyclic garbage collector is paused meanwhile: the run frees what it makes by reference
-    counting, and the collector, started every few hundred new objects (rows, results from the
-    workers), walked all objects of the process each time it reached the oldest generation."""
-    with paused_gc():
-        return _run_autocode(store, codebook, **options)
-
-
 @contextlib.contextmanager
 def paused_gc() -> Iterator[None]:
     """Automatic garbage collection off inside; back as it was (and the young objects collected) after."""
@@ -717,11 +707,17 @@ def paused_gc() -> Iterator[None]:
             gc.collect(1)
 
 
-def _run_autocode(store: Store, codebook: Codebook, *, unit: str = "sentence", dry_run: bool = False,
+@paused_gc()
+def run_autocode(store: Store, codebook: Codebook, *, unit: str = "sentence", dry_run: bool = False,
                  include_interviewer: bool = False, jobs: int = 1, force: bool = False,
                  code_ids: dict[str, int] | None = None, collect: bool = False,
                  progress: Callable[[str], None] | None = None, workers: Workers | None = None) -> AutocodeReport:
     """Auto-code the project's sources with ``codebook``; the caller holds the transaction.
+
+    Python's cyclic garbage collector is paused meanwhile (:func:`paused_gc`): the run frees what it
+    makes by reference counting, and the collector, started every few hundred new objects (rows,
+    results from the workers), walked all objects of the process each time it reached the oldest
+    generation.
 
     ``code_ids`` maps code slugs to stored code ids (needed unless ``dry_run``). ``jobs`` > 1 uses
     that many worker processes; 0 means one per core when there is enough text to pay for them.
@@ -830,7 +826,7 @@ def _run_autocode(store: Store, codebook: Codebook, *, unit: str = "sentence", d
         engine = _engine_for(spec)
         for task, marks in tasks():
             deliver(marks, engine.run(task) if task is not None else None)
-            gc.collect(1)  # the collector is paused (see run_autocode): the task's cycles, if any
+            gc.collect(1)  # the collector is paused (run_autocode): the task's cycles, if any
     else:
         # Workers started here get the rules and lemma tables built in this process, once (forked
         # workers inherit them; a spawned worker builds its own). Results are taken in order, up

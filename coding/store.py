@@ -244,7 +244,7 @@ def m006_drop_codings_origin_index(db: sqlite3.Connection) -> None:
 
 
 def m007_turn_table_cache(db: sqlite3.Connection) -> None:
-    """A copy of the turn table as packed integers (:meth:`Store.turn_table`), which every analysis
+    """A copy of the turn table as packed integers (:meth:`Store.turn_columns`), which every analysis
     and every auto-coding plan reads: turns change only when sources are imported, replaced or
     removed, or speakers mapped, and reading 280,000 turns with their speakers' participants took
     0.3 s of each matrix in a new process. Triggers drop the copy whenever turns or speakers change
@@ -671,11 +671,9 @@ class Store:
     def autocode_states(self) -> dict[int, sqlite3.Row]:
         return {r["source_id"]: r for r in self.db.execute("SELECT * FROM autocode_state")}
 
-    def set_autocode_state(self, source_id: int, fingerprint: str, code_hashes: dict | str, codings: int) -> None:
-        """``code_hashes``: {code: rule hash}, or that dict as :func:`code_hashes_json` writes it
-        (many sources share one; serialising it once per source took 0.3 s at 1,256 sources)."""
-        if not isinstance(code_hashes, str):
-            code_hashes = code_hashes_json(code_hashes)
+    def set_autocode_state(self, source_id: int, fingerprint: str, code_hashes: str, codings: int) -> None:
+        """``code_hashes``: {code: rule hash} as :func:`code_hashes_json` writes it (many sources
+        share one; serialising it once per source took 0.3 s at 1,256 sources)."""
         self.db.execute(
             """INSERT OR REPLACE INTO autocode_state (source_id, fingerprint, code_hashes, codings, updated_at)
                VALUES (?, ?, ?, ?, ?)""",
@@ -696,8 +694,8 @@ class Store:
         tuples took most of a second)."""
         import numpy as np
 
-        table = self.turn_table()
-        sid, idx, start, end, pid = (table[k] for k in ("source_id", "idx", "start", "end", "participant_id"))
+        table = self.turn_columns()
+        sid, idx, start, end, pid = (table[k] for k in self.TURN_COLUMNS)
         keep = np.ones(len(sid), dtype=bool)
         if skip_role is not None:
             skipped = [r[0] for r in self.db.execute(
@@ -788,8 +786,8 @@ class Store:
                 if coder is None else "0")
         case_params = known if coder is None else []
         # source ranges of about `chunk` codings each (one range, no condition, when they fit); a
-        # big read is split in two, the second half read on another connection in a thread (SQLite
-        # runs without Python's lock, so both cores work)
+        # big read is cut into PARALLEL_RANGES ranges that this connection and a second one in a
+        # thread take in turn (SQLite runs without Python's lock, so both cores work)
         parallel = total >= self.PARALLEL_READ_MIN and self.can_read_in_thread()
         if parallel:  # ranges shared out between two connections: uneven sources even out
             chunk = min(chunk, total // self.PARALLEL_RANGES + 1)
@@ -857,9 +855,7 @@ class Store:
 
         def work(db: sqlite3.Connection) -> None:
             try:
-                for i in iter(lambda: next(turns), None):
-                    if i >= len(arguments) or failures:
-                        return
+                while (i := next(turns)) < len(arguments) and not failures:
                     rows[i] = tuple(db.execute(sql, arguments[i]).fetchone())
             except BaseException as exc:  # raised again below
                 failures.append(exc)
@@ -919,16 +915,13 @@ class Store:
         another connection (``PRAGMA data_version``) or made on this one (``total_changes``)."""
         return int(self.db.execute("PRAGMA data_version").fetchone()[0]), int(self.db.total_changes)
 
-    def turn_columns(self) -> dict[str, Any]:
-        """Every turn as integer columns ordered by source and start: ``source_id``, ``idx``,
-        ``start``, ``end``, ``participant_id`` (-1 when the speaker is not mapped)."""
-        return self.turn_table()
-
     TURN_COLUMNS = ("source_id", "idx", "start", "end", "participant_id")
 
-    def turn_table(self) -> dict[str, Any]:
-        """The columns of :meth:`turn_columns` (new arrays on every call), from the copy in
-        ``column_cache`` when there is one, else read from the turns and kept there for next time."""
+    def turn_columns(self) -> dict[str, Any]:
+        """Every turn as integer columns ordered by source and start: ``source_id``, ``idx``,
+        ``start``, ``end``, ``participant_id`` (-1 when the speaker is not mapped); new arrays on
+        every call, from the copy in ``column_cache`` when there is one, else read from the turns
+        and kept there for next time."""
         import numpy as np
 
         row = self.db.execute("SELECT data FROM column_cache WHERE name = 'turns'").fetchone()
@@ -962,7 +955,7 @@ class Store:
         first analysis or auto-coding after an import finds it ready (auto-coding's workers waited
         for it while the run was planned)."""
         if self.db.execute("SELECT 1 FROM column_cache WHERE name = 'turns'").fetchone() is None:
-            self.turn_table()
+            self.turn_columns()
 
     def _read_turn_table(self) -> list:
         import numpy as np

@@ -34,21 +34,21 @@ def test_the_copy_is_made_on_first_read_and_read_back_after(project_path):
         db.execute("DELETE FROM column_cache")
     with Project.open(project_path) as project:
         store = project.store
-        read = as_lists(store.turn_table())
+        read = as_lists(store.turn_columns())
         assert kept(project_path)   # made again by the first read
-        from_turns = dict(zip(store.TURN_COLUMNS, (c.tolist() for c in store._read_turn_table())))
+        from_turns = dict(zip(store.TURN_COLUMNS, (c.tolist() for c in store._read_turn_columns())))
         assert read == from_turns and len(read["idx"]) == 10
-        assert as_lists(store.turn_table()) == read
+        assert as_lists(store.turn_columns()) == read
         # the copy is what is read: altered behind the store's back, the alteration shows
         import numpy as np
         doctored = np.stack([np.array(read[n]) for n in store.TURN_COLUMNS])
         doctored[0] += 1000
         store.db.execute("UPDATE column_cache SET data = ? WHERE name = 'turns'", (doctored.astype("<i8").tobytes(),))
-        assert store.turn_table()["source_id"].tolist() == [s + 1000 for s in read["source_id"]]
+        assert store.turn_columns()["source_id"].tolist() == [s + 1000 for s in read["source_id"]]
         # a damaged copy (a length no table has) is read around and replaced
         store.db.execute("UPDATE column_cache SET data = x'0102' WHERE name = 'turns'")
-        assert as_lists(store.turn_table()) == read
-        assert as_lists(store.turn_table()) == read
+        assert as_lists(store.turn_columns()) == read
+        assert as_lists(store.turn_columns()) == read
 
 
 def test_analysis_and_autocode_planning_use_it_alike(project_path):
@@ -92,15 +92,15 @@ def move_turns(path: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize("change", [change_manifest, import_another, replace_changed, move_turns])
 def test_after_every_change_to_turns_or_speakers_the_copy_is_the_new_table(project_path, tmp_path, change):
     with Project.open(project_path) as project:
-        before = as_lists(project.store.turn_table())
+        before = as_lists(project.store.turn_columns())
     change(project_path, tmp_path)
     # imports make the copy again before they end; a change made otherwise leaves none
     assert kept(project_path) == (change is not move_turns)
     with Project.open(project_path) as project:
         store = project.store
-        fresh = dict(zip(store.TURN_COLUMNS, (c.tolist() for c in store._read_turn_table())))
+        fresh = dict(zip(store.TURN_COLUMNS, (c.tolist() for c in store._read_turn_columns())))
         assert fresh != before
-        assert as_lists(store.turn_table()) == fresh
+        assert as_lists(store.turn_columns()) == fresh
         assert kept(project_path)
 
 
@@ -117,7 +117,7 @@ def test_the_triggers_drop_the_copy_on_any_change_of_turns_or_speakers(project_p
             lambda: store.db.execute("DELETE FROM speakers WHERE source_id = ? AND label = ?", (source, label)),
         ]
         for change in changes:
-            store.turn_table()
+            store.turn_columns()
             with pytest.raises(RuntimeError):
                 with project.transaction():
                     change()
@@ -129,14 +129,14 @@ def test_the_triggers_drop_the_copy_on_any_change_of_turns_or_speakers(project_p
 def test_a_change_rolled_back_keeps_the_copy_and_its_rows_alike(project_path):
     with Project.open(project_path) as project:
         store = project.store
-        before = as_lists(store.turn_table())
+        before = as_lists(store.turn_columns())
         with pytest.raises(RuntimeError):
             with project.transaction():
                 store.replace_turns(min(r["id"] for r in store.source_names()), [])
                 assert store.db.execute("SELECT count(*) FROM column_cache").fetchone()[0] == 0
                 assert kept(project_path)   # another connection still sees the committed copy
                 raise RuntimeError("undo")
-        assert kept(project_path) and as_lists(store.turn_table()) == before
+        assert kept(project_path) and as_lists(store.turn_columns()) == before
 
 
 def test_no_copy_is_kept_while_another_writer_holds_the_file_and_nothing_waits(project_path):
