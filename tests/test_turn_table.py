@@ -36,7 +36,7 @@ def test_the_copy_is_made_on_first_read_and_read_back_after(project_path):
         store = project.store
         read = as_lists(store.turn_columns())
         assert kept(project_path)   # made again by the first read
-        from_turns = dict(zip(store.TURN_COLUMNS, (c.tolist() for c in store._read_turn_columns())))
+        from_turns = dict(zip(store.TURN_COLUMNS, (c.tolist() for c in store._read_turn_table())))
         assert read == from_turns and len(read["idx"]) == 10
         assert as_lists(store.turn_columns()) == read
         # the copy is what is read: altered behind the store's back, the alteration shows
@@ -98,7 +98,7 @@ def test_after_every_change_to_turns_or_speakers_the_copy_is_the_new_table(proje
     assert kept(project_path) == (change is not move_turns)
     with Project.open(project_path) as project:
         store = project.store
-        fresh = dict(zip(store.TURN_COLUMNS, (c.tolist() for c in store._read_turn_columns())))
+        fresh = dict(zip(store.TURN_COLUMNS, (c.tolist() for c in store._read_turn_table())))
         assert fresh != before
         assert as_lists(store.turn_columns()) == fresh
         assert kept(project_path)
