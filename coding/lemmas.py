@@ -178,15 +178,16 @@ def lemma_table(lang: str) -> LemmaTable:
     LEMMA_FIXES applied; loaded once per process."""
     table = _TABLES.get(lang)
     if table is None:
-        arrays = None
+        fixes = LEMMA_FIXES.get(lang, {})
         try:
             data = resources.files("spacy_lookups_data").joinpath("data", f"{lang}_lemma_lookup.json.gz")
             if data.is_file():
-                arrays = _read_lemma_file(data, LEMMA_FIXES.get(lang, {}))
+                table = _read_lemma_file(data, fixes)
         except ModuleNotFoundError:
-            arrays = None
-        table = _TABLES[lang] = arrays if isinstance(arrays, LemmaTable) else LemmaTable(
-            table_arrays({}), LEMMA_FIXES.get(lang, {}))
+            pass
+        if table is None:       # no table for this language: the fixes alone
+            table = LemmaTable(table_arrays({}), fixes)
+        _TABLES[lang] = table
     return table
 
 

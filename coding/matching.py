@@ -142,12 +142,16 @@ class FormTable:
         """The form ids of lower-form hashes, analysing the forms not seen before."""
         if not len(hashes):
             return np.zeros(0, dtype=np.int64)
-        slot = (hashes & np.uint64((1 << SLOT_BITS) - 1)).astype(np.intp)
+        slot = self._slot(hashes)
         found = self.slot_id[slot].astype(np.int64)
         missed = (self.slot_hash[slot] != hashes) | (found < 0)
         if missed.any():
             found[missed] = self._sorted_ids(hashes[missed])
         return found
+
+    def _slot(self, hashes: np.ndarray) -> np.ndarray:
+        """The direct-address slot of each hash: its low bits."""
+        return (hashes & np.uint64(len(self.slot_id) - 1)).astype(np.intp)
 
     def _sorted_ids(self, hashes: np.ndarray) -> np.ndarray:
         """:meth:`ids` by binary search in the sorted hashes."""
@@ -182,8 +186,7 @@ class FormTable:
         where = np.searchsorted(self.sorted_hashes, new)
         self.sorted_hashes = np.insert(self.sorted_hashes, where, new)
         self.sorted_ids = np.insert(self.sorted_ids, where, ids)
-        slot = (new & np.uint64((1 << SLOT_BITS) - 1)).astype(np.intp)
-        slot, first = np.unique(slot, return_index=True)     # one form per free slot
+        slot, first = np.unique(self._slot(new), return_index=True)     # one form per free slot
         free = self.slot_id[slot] < 0
         self.slot_hash[slot[free]] = new[first[free]]
         self.slot_id[slot[free]] = ids[first[free]]
