@@ -44,6 +44,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from . import coding_table
 from .codebook import Codebook, blank_nlp
 from .errors import CodingError
 from .lemmas import lemma_table
@@ -596,6 +597,7 @@ class SourcePlan:
     replace_codes: set[str] = field(default_factory=set)
     units: np.ndarray | None = None         # idx, start, end of the units to code
     existing: int = 0            # automatic codings of this coder the source has now
+    stored: list = field(default_factory=list)  # the codings this run stored, for the kept coding rows
     code_hashes_json: str = ""   # code_hashes as stored (one string for all sources of a language)
 
 
@@ -805,6 +807,7 @@ def run_autocode(store: Store, codebook: Codebook, *, unit: str = "sentence", dr
             if missing:
                 raise CodingError(f"codes {', '.join(sorted(missing))} are not in the project's codebook")
             plan.existing += store.insert_auto_codings(plan.source_id, found, ids, CODER, ORIGIN)
+            plan.stored.extend(found)
 
     def finish(plan: SourcePlan) -> None:
         if progress:
@@ -812,6 +815,20 @@ def run_autocode(store: Store, codebook: Codebook, *, unit: str = "sentence", dr
         if not dry_run:
             # the count a re-run checks: what the source had, less what was deleted, plus what was stored
             store.set_autocode_state(plan.source_id, plan.fingerprint, plan.code_hashes_json, plan.existing)
+            keep_rows(plan)
+
+    def keep_rows(plan: SourcePlan) -> None:
+        """The source's kept coding row, made from what was stored when that is all it has (else
+        the first analysis reads the source's codings): cheaper than reading them back."""
+        stored, plan.stored = plan.stored, []
+        if plan.existing != len(stored) or store.coding_count(plan.source_id) != len(stored):
+            return
+        start, end, slugs = list(zip(*stored))[:3] if stored else ((), (), ())
+        row = coding_table.source_row(plan.source_id, np.array(start, dtype=np.int64), np.array(end, dtype=np.int64),
+                                      np.fromiter(map(ids.__getitem__, slugs), dtype=np.int64, count=len(stored)),
+                                      CODER, ORIGIN)
+        if row is not None:
+            store.keep_coding_rows([row])
 
     def deliver(marks, results) -> None:
         for k, (plan, first, last) in enumerate(marks):

@@ -56,16 +56,13 @@ class Project:
                      progress: Callable[[str], None] | None = None) -> importing.ImportReport:
         """Import transcripts (files or folders) and optionally apply a manifest, all or nothing."""
         with self.store.transaction():
-            report = importing.import_paths(self.store, list(paths), manifest=manifest, replace=replace,
-                                            progress=progress)
-            self.store.keep_turn_table()
-            return report
+            return importing.import_paths(self.store, list(paths), manifest=manifest, replace=replace,
+                                          progress=progress)
 
     def apply_manifest(self, manifest: str | Path) -> importing.ImportReport:
         report = importing.ImportReport()
         with self.store.transaction():
             importing.apply_manifest(self.store, manifest, report)
-            self.store.keep_turn_table()
         return report
 
     # ------------------------------------------------------------------ looking
@@ -193,9 +190,10 @@ class Project:
             if not book.codes:
                 raise missing()
             ids = {row["code"]: row["id"] for row in self.store.codes()}
-            report = run_autocode(self.store, book, unit=unit, dry_run=False,
-                                  include_interviewer=include_interviewer, jobs=jobs, force=force,
-                                  code_ids=ids, collect=collect, progress=progress, workers=workers)
+            with self.store.bulk_coding_changes():
+                report = run_autocode(self.store, book, unit=unit, dry_run=False,
+                                      include_interviewer=include_interviewer, jobs=jobs, force=force,
+                                      code_ids=ids, collect=collect, progress=progress, workers=workers)
             tree = CodeTree.load(self.store)
             totals: dict[str, int] = {}
             for code_id, n in self.store.auto_coding_counts_by_code().items():
@@ -412,7 +410,6 @@ class Project:
         report = importing.ImportReport()
         with self.store.transaction():
             import_qdpx(self.store, Path(path), report)
-            self.store.keep_turn_table()
         return report
 
     def export_qdc(self, path: str | Path, *, language: str | None = None) -> int:
