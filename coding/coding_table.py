@@ -153,6 +153,32 @@ def combine(parts: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def select(table: dict[str, Any], *, code_ids: Iterable[int] | None = None, coder: str | None = None,
+           origin: str | None = None, source_id: int | None = None) -> dict[str, Any]:
+    """The codings of ``table`` (see :meth:`coding.store.Store.coding_table`) that pass the filters,
+    as the analysis takes them, in source and start order: ``position`` (source_id * 2**32 + start),
+    ``source_id``, ``start``, ``end``, ``code_id``, ``coder`` (an index into ``coders``, the names
+    of the coders of these codings in name order)."""
+    keep = np.ones(len(table["start"]), dtype=bool)
+    if source_id is not None:
+        keep &= table["source_id"] == source_id
+    if code_ids is not None:
+        keep &= np.isin(table["code_id"], np.fromiter(code_ids, dtype=np.int64))
+    for field, wanted in (("coder", coder), ("origin", origin)):
+        if wanted is not None:
+            names = table[field + "s"]
+            keep &= table[field] == (names.index(wanted) if wanted in names else -1)
+    columns = {name: table[name] for name in ("source_id", "start", "end", "code_id", "coder")}
+    if not keep.all():
+        columns = {name: values[keep] for name, values in columns.items()}
+    present = np.bincount(columns["coder"], minlength=len(table["coders"])) > 0
+    columns["coders"] = [name for name, used in zip(table["coders"], present.tolist()) if used]
+    if len(columns["coders"]) < len(table["coders"]):
+        columns["coder"] = (np.cumsum(present) - 1)[columns["coder"]]
+    columns["position"] = columns["source_id"] * 4294967296 + columns["start"]
+    return columns
+
+
 def empty() -> dict[str, Any]:
     none = np.zeros(0, dtype=np.int64)
     return {"source_id": none, "start": none, "end": none, "code_id": none, "coder": none, "origin": none,

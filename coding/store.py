@@ -320,6 +320,12 @@ class Store:
             raise CodingError(f"{self.path}: not a project file ({exc})") from None
 
     # ------------------------------------------------------------------ plumbing
+    def tuples(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
+        """All rows of ``sql`` as plain tuples (no ``sqlite3.Row`` per row: for big reads)."""
+        cursor = self.db.cursor()
+        cursor.row_factory = None
+        return cursor.execute(sql, list(params)).fetchall()
+
     def close(self) -> None:
         self.memo.clear()
         self.db.close()
@@ -423,7 +429,7 @@ class Store:
 
     def all_source_attributes(self) -> dict[int, dict[str, str]]:
         out: dict[int, dict[str, str]] = {}
-        for sid, name, value in self.db.execute("SELECT source_id, name, value FROM source_attributes"):
+        for sid, name, value in self.tuples("SELECT source_id, name, value FROM source_attributes"):
             out.setdefault(sid, {})[name] = value
         return out
 
@@ -515,8 +521,7 @@ class Store:
 
     def all_participant_attributes(self) -> dict[int, dict[str, str]]:
         out: dict[int, dict[str, str]] = {}
-        for pid, name, value in self.db.execute(
-                "SELECT participant_id, name, value FROM participant_attributes"):
+        for pid, name, value in self.tuples("SELECT participant_id, name, value FROM participant_attributes"):
             out.setdefault(pid, {})[name] = value
         return out
 
@@ -784,29 +789,12 @@ class Store:
     # ------------------------------------------------------------------ analysis (issue 4)
     def coding_columns(self, *, code_ids: Iterable[int] | None = None, coder: str | None = None,
                        origin: str | None = None, source_id: int | None = None) -> dict[str, Any]:
-        """Codings as integer columns for the analysis, ordered by source and start: ``position``
-        (source_id * 2**32 + start), ``source_id``, ``start``, ``end``, ``code_id``, ``coder``
-        (index into ``coders``, the names of the coders of these codings in name order). Read
-        from :meth:`coding_table` and filtered here."""
-        import numpy as np
+        """The codings that pass these filters as integer columns for the analysis (see
+        :func:`coding.coding_table.select`)."""
+        from .coding_table import select
 
-        table = self.coding_table(source_id)
-        keep = np.ones(len(table["start"]), dtype=bool)
-        if code_ids is not None:
-            keep &= np.isin(table["code_id"], np.fromiter(code_ids, dtype=np.int64))
-        for field, wanted in (("coder", coder), ("origin", origin)):
-            if wanted is not None:
-                names = table[field + "s"]
-                keep &= table[field] == (names.index(wanted) if wanted in names else -1)
-        if not keep.all():
-            table = {k: (v[keep] if isinstance(v, np.ndarray) else v) for k, v in table.items()}
-        present = np.bincount(table["coder"], minlength=len(table["coders"])) > 0
-        coders = [n for n, used in zip(table["coders"], present.tolist()) if used]
-        if len(coders) < len(table["coders"]):
-            table["coder"] = (np.cumsum(present) - 1)[table["coder"]]
-        return {"position": table["source_id"] * 4294967296 + table["start"], "source_id": table["source_id"],
-                "start": table["start"], "end": table["end"], "code_id": table["code_id"],
-                "coder": table["coder"], "coders": coders}
+        return select(self.coding_table(source_id), code_ids=code_ids, coder=coder, origin=origin,
+                      source_id=source_id)
 
     def coding_table(self, source_id: int | None = None) -> dict[str, Any]:
         """Every coding (or one source's) as columns in source and start order: ``source_id``,
@@ -821,10 +809,8 @@ class Store:
         args = [] if source_id is None else [source_id]
         with self._read_to_keep():
             sources = [r[0] for r in self.db.execute(f"SELECT id FROM sources{one} ORDER BY id", args)]
-            cursor = self.db.cursor()
-            cursor.row_factory = None  # plain tuples
-            rows = cursor.execute(f"SELECT source_id, coders, origins, data FROM coding_cache"
-                                  f"{one.replace('id', 'source_id')} ORDER BY source_id", args).fetchall()
+            rows = self.tuples(f"SELECT source_id, coders, origins, data FROM coding_cache"
+                               f"{one.replace('id', 'source_id')} ORDER BY source_id", args)
             exists = set(sources)
             table, damaged = kept.from_rows([r for r in rows if r[0] in exists])
             have = {r[0] for r in rows} - set(damaged)
@@ -1140,7 +1126,7 @@ class Store:
         return self.db.execute("SELECT id, name, language FROM sources ORDER BY name").fetchall()
 
     def participant_ids(self) -> dict[int, str]:
-        return {r[0]: r[1] for r in self.db.execute("SELECT id, pid FROM participants")}
+        return dict(self.tuples("SELECT id, pid FROM participants"))
 
     def texts_of(self, source_ids: Iterable[int]) -> dict[int, str]:
         ids = sorted(set(int(i) for i in source_ids))

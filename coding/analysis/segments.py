@@ -26,6 +26,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
+from ..coding_table import select
 from ..errors import CodingError, NotFound
 from ..records import INTERVIEWER_ROLE, CodeTree
 from ..store import Store
@@ -157,6 +158,7 @@ class Context:
     participant_attrs: dict[int, dict[str, str]]
     source_attrs: dict[int, dict[str, str]]
     _turns: Any  # the turn columns, or a function that waits for them (read in a thread)
+    _codings: Any  # every coding (Store.coding_table), or a function that waits for it (read in a thread)
     _texts: dict[int, str] = field(default_factory=dict)
     _labels: tuple | None = None
     _words: dict[int, tuple] = field(default_factory=dict)
@@ -175,12 +177,21 @@ class Context:
 
     @classmethod
     def _read(cls, store: Store, tree: CodeTree | None = None) -> "Context":
-        # the turns are read on another connection while this one reads the rest and the codings
+        # the codings and the turns are read on connections of their own while this one reads the rest
+        codings = store.in_thread("coding_table")
         turns = store.in_thread("turn_columns")
         return cls(store=store, tree=tree or CodeTree.load(store),
                    sources={r["id"]: {"name": r["name"], "language": r["language"]} for r in store.source_names()},
                    participants=store.participant_ids(), participant_attrs=store.all_participant_attributes(),
-                   source_attrs=store.all_source_attributes(), _turns=turns)
+                   source_attrs=store.all_source_attributes(), _turns=turns, _codings=codings)
+
+    @property
+    def codings(self) -> dict[str, Any]:
+        """Every coding as columns (see :meth:`Store.coding_table`); filter with
+        :func:`coding.coding_table.select`."""
+        if callable(self._codings):
+            self._codings = self._codings()
+        return self._codings
 
     @property
     def turns(self) -> dict[str, Any]:
@@ -198,6 +209,7 @@ class Context:
             reach = _cummax_by_group(sid, turns["end"])
             turns["key_reach"] = sid * _SHIFT + reach
             turns["monotone"] = bool(np.all(reach == turns["end"]))
+            turns["key_start_padded"] = np.append(turns["key_start"], [np.iinfo(np.int64).max] * 2)
             self._turns = turns
         return self._turns
 
@@ -498,8 +510,7 @@ def build(ctx: Context, *, code: str | None = None, coder: str | None = None, or
 def _build(ctx: Context, *, code, coder, origin, source, where, include_interviewer, mode, level, root,
            by_coder) -> Segments:
     top, code_ids = code_filter(ctx, code)
-    cols = ctx.store.coding_columns(code_ids=code_ids, coder=coder, origin=origin,
-                                    source_id=source_filter(ctx, source))
+    cols = select(ctx.codings, code_ids=code_ids, coder=coder, origin=origin, source_id=source_filter(ctx, source))
     coders = cols["coders"]
     present = dense(cols["code_id"])[0].tolist()
     targets = ctx.targets(present, mode=mode, level=level, top=top, root=root or mode == "only-root")
@@ -589,9 +600,17 @@ def attribute(ctx: Context, sid: np.ndarray, start: np.ndarray, end: np.ndarray,
     if packed is None:
         packed = sid * _SHIFT + start
     reach_end = np.maximum(end, start + 1)  # an empty coding still sits in a turn
-    lo = np.searchsorted(turns["key_reach"], packed, "right")
-    hi = np.searchsorted(turns["key_start"], packed + (reach_end - start), "left")
-    k = np.maximum(hi - lo, 0)
+    lo = np.searchsorted(turns["key_reach"], packed, "right")  # turns before lo end before the segment
+    stop = packed + (reach_end - start)
+    k = None
+    if turns["monotone"]:  # turns lo, lo + 1, ... start before the segment ends? Two look-ups, no search
+        key_start = turns["key_start_padded"]
+        second = key_start[lo + 1] < stop
+        if not second.any():
+            k = (key_start[lo] < stop).astype(np.int64)
+    if k is None:
+        hi = np.searchsorted(turns["key_start"], stop, "left")
+        k = np.maximum(hi - lo, 0)
     if turns["monotone"] and n and int(k.max()) <= 1:
         # the usual case: every segment within one turn (or none): one piece each, no expansion
         seg = np.arange(n)
