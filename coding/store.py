@@ -348,7 +348,8 @@ class Store:
             if self._depth == 0:
                 self.db.execute("COMMIT")
                 if self._migrated:
-                    self.keep_copies()
+                    with contextlib.suppress(sqlite3.OperationalError):  # busy or read-only: next time
+                        self.keep_copies()
 
     def _migrate(self) -> None:
         self.db.execute(
