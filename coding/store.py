@@ -868,9 +868,13 @@ class Store:
 
     def keep_coding_rows(self, rows: list[tuple[int, str, str, bytes]]) -> None:
         """Keep rows of :meth:`coding_table` made by the caller from what it stored (see
-        :func:`coding.coding_table.source_row`)."""
-        self._keep_quietly("INSERT OR REPLACE INTO coding_cache (source_id, coders, origins, data) "
-                           "VALUES (?, ?, ?, ?)", rows)
+        :func:`coding.coding_table.source_row`). Inside :meth:`transaction` this connection holds
+        the write lock already: the rows are written as they come (auto-coding writes one per source)."""
+        sql = "INSERT OR REPLACE INTO coding_cache (source_id, coders, origins, data) VALUES (?, ?, ?, ?)"
+        if self._depth:
+            self.db.executemany(sql, rows)
+        else:
+            self._keep_quietly(sql, rows)
 
     def coding_count(self, source_id: int) -> int:
         return self.db.execute("SELECT count(*) FROM codings WHERE source_id = ?", (source_id,)).fetchone()[0]
