@@ -598,6 +598,7 @@ class SourcePlan:
     units: np.ndarray | None = None         # idx, start, end of the units to code
     existing: int = 0            # automatic codings of this coder the source has now
     stored: list = field(default_factory=list)  # the codings this run stored, for the kept coding rows
+    deleted: int = 0             # codings this run deleted
     code_hashes_json: str = ""   # code_hashes as stored (one string for all sources of a language)
 
 
@@ -791,6 +792,7 @@ def run_autocode(store: Store, codebook: Codebook, *, unit: str = "sentence", dr
         else:
             deleted = store.delete_auto_codings(plan.source_id, CODER, [ids[s] for s in plan.replace_codes if s in ids])
         plan.existing -= deleted
+        plan.deleted = deleted
         report.replaced += deleted
 
     def store_result(plan: SourcePlan, result) -> None:
@@ -814,21 +816,26 @@ def run_autocode(store: Store, codebook: Codebook, *, unit: str = "sentence", dr
             progress(f"autocode {plan.name}")
         if not dry_run:
             # the count a re-run checks: what the source had, less what was deleted, plus what was stored
-            store.set_autocode_state(plan.source_id, plan.fingerprint, plan.code_hashes_json, plan.existing)
-            keep_rows(plan)
+            states.append((plan.source_id, plan.fingerprint, plan.code_hashes_json, plan.existing))
+            keep_row(plan)
 
-    def keep_rows(plan: SourcePlan) -> None:
-        """The source's kept coding row, made from what was stored when that is all it has (else
-        the first analysis reads the source's codings): cheaper than reading them back."""
+    states: list[tuple] = []  # written at the end (the run is one transaction: all or nothing)
+    kept_rows: list[tuple] = []
+    codings_before: dict[int, int] = {}
+
+    def keep_row(plan: SourcePlan) -> None:
+        """The source's kept coding row (written at the end of the run), made from what was stored
+        when that is all the source has now: everything it had before was deleted. Cheaper than
+        the first analysis reading the codings back."""
         stored, plan.stored = plan.stored, []
-        if plan.existing != len(stored) or store.coding_count(plan.source_id) != len(stored):
+        if codings_before.get(plan.source_id, 0) != plan.deleted:
             return
         start, end, slugs = list(zip(*stored))[:3] if stored else ((), (), ())
         row = coding_table.source_row(plan.source_id, np.array(start, dtype=np.int64), np.array(end, dtype=np.int64),
                                       np.fromiter(map(ids.__getitem__, slugs), dtype=np.int64, count=len(stored)),
                                       CODER, ORIGIN)
         if row is not None:
-            store.keep_coding_rows([row])
+            kept_rows.append(row)
 
     def deliver(marks, results) -> None:
         for k, (plan, first, last) in enumerate(marks):
@@ -839,6 +846,9 @@ def run_autocode(store: Store, codebook: Codebook, *, unit: str = "sentence", dr
             if last:
                 finish(plan)
 
+    if not dry_run and work:
+        codings_before.update(store.coding_counts_by_source())
+        store.forget_coding_rows([p.source_id for p in work])  # at once, not one source at a time
     if jobs == 1:
         engine = _engine_for(spec)
         for task, marks in tasks():
@@ -867,6 +877,10 @@ def run_autocode(store: Store, codebook: Codebook, *, unit: str = "sentence", dr
             while pending:
                 handle, done = pending.popleft()
                 deliver(done, None if handle is None else handle.get())
+    if states:
+        store.set_autocode_states(states)
+    if kept_rows:
+        store.keep_coding_rows(kept_rows)
     tops = {c.id: codebook.top_level(c.id) for c in codebook.codes}
     order = [c.id for c in codebook.codes if c.parent is None]
     by_top = collections.Counter()

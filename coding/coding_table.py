@@ -14,6 +14,7 @@ never out of date. Here: turning columns into rows and rows back into columns (n
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any, Iterable
 
@@ -59,7 +60,12 @@ def source_row(source_id: int, start: np.ndarray, end: np.ndarray, code_id: np.n
     records = np.zeros(len(order), dtype=RECORD)
     for name in ("start", "end", "code_id"):
         records[name] = columns[name][order]
-    return source_id, json.dumps([coder]), json.dumps([origin]), records.tobytes()
+    return source_id, _one_name(coder), _one_name(origin), records.tobytes()
+
+
+@functools.lru_cache(maxsize=64)
+def _one_name(name: str) -> str:
+    return json.dumps([name])
 
 
 def from_rows(rows: list[tuple[int, str, str, bytes]]) -> tuple[dict[str, Any], list[int]]:
