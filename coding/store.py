@@ -260,8 +260,9 @@ def m008_coding_table_cache(db: sqlite3.Connection) -> None:
     """A copy of each source's codings as packed records (:mod:`coding.coding_table`), which every
     analysis reads: reading a million codings from the table took half a second of each matrix.
     Triggers drop a source's copy whenever one of its codings is added, changed or removed (by any
-    program: the cascade from a deleted source too), so no analysis ever sees old codings. Cost:
-    about a quarter of a microsecond per coding stored."""
+    program: the cascade from a deleted source too), so no analysis ever sees old codings. A
+    trigger on every row makes SQLite keep a statement journal per insert (10 to 20 microseconds a
+    coding), so the store's own bulk changes set them aside (:meth:`Store.bulk_coding_changes`)."""
     db.execute("CREATE TABLE coding_cache (source_id INTEGER PRIMARY KEY, coders TEXT NOT NULL, "
                "origins TEXT NOT NULL, data BLOB NOT NULL)")
     for event, sources in (("INSERT", "NEW.source_id"), ("DELETE", "OLD.source_id"),
@@ -877,7 +878,7 @@ class Store:
     def keep_coding_rows(self, rows: list[tuple[int, str, str, bytes]]) -> None:
         """Keep rows of :meth:`coding_table` made by the caller from what it stored (see
         :func:`coding.coding_table.source_row`). Inside :meth:`transaction` this connection holds
-        the write lock already: the rows are written as they come (auto-coding writes one per source)."""
+        the write lock already, so there is no other writer to give way to."""
         sql = "INSERT OR REPLACE INTO coding_cache (source_id, coders, origins, data) VALUES (?, ?, ?, ?)"
         self._forgotten.difference_update(row[0] for row in rows)
         if self._depth:
