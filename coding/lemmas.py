@@ -13,6 +13,7 @@ and slips of the tables for words evaluation interviews use a lot) take preceden
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import marshal
 import os
@@ -204,33 +205,47 @@ def cache_dir() -> Path | None:
 
 def _read_lemma_file(data, fixes: dict[str, str]) -> LemmaTable:
     """The gzipped JSON table of spacy-lookups-data, from the cached copy when there is a sound
-    one; otherwise parsed (about a second for Danish) and the copy written. Copies of other
-    releases of the package (or of an older layout) in the folder are removed then."""
+    one; otherwise parsed (about a second for Danish) and the copy written. A copy is named after
+    the file's content (a hash of its 1.6 MB: 5 ms), so environments with the same release share
+    one; when one is written, all but the KEEP_COPIES newest of the language (and copies in older
+    layouts) are removed."""
     folder = cache_dir()
     lang = data.name.split("_")[0]
+    raw = data.read_bytes()
     cached = None
-    try:
-        info = os.stat(str(data))
-        if folder:
-            cached = folder / f"lemma{CACHE_FORMAT}-{lang}-{info.st_size}-{int(info.st_mtime)}.marshal"
-    except (OSError, TypeError):
-        cached = None
+    if folder:
+        cached = folder / f"lemma{CACHE_FORMAT}-{lang}-{hashlib.blake2b(raw, digest_size=12).hexdigest()}.marshal"
     if cached is not None:
         try:
             return LemmaTable(marshal.loads(cached.read_bytes()), fixes)   # a damaged copy fails here
         except (OSError, EOFError, ValueError, TypeError):
             pass
-    with data.open("rb") as raw, gzip.open(raw) as handle:
-        arrays = table_arrays(json.loads(handle.read()))
+    arrays = table_arrays(json.loads(gzip.decompress(raw)))
     if cached is not None:
         try:
             cached.parent.mkdir(parents=True, exist_ok=True)
             partial = cached.with_suffix(f".{os.getpid()}.tmp")
             partial.write_bytes(marshal.dumps(arrays))
             os.replace(partial, cached)
-            for old in [*folder.glob(f"lemma-{lang}-*.marshal"), *folder.glob(f"lemma*-{lang}-*.marshal")]:
-                if old != cached:
-                    old.unlink(missing_ok=True)
+            _prune_copies(folder, lang, cached)
         except OSError:
             pass
     return LemmaTable(arrays, fixes)
+
+
+KEEP_COPIES = 3  # cached copies per language (other releases of the package, in other environments)
+
+
+def _prune_copies(folder: Path, lang: str, kept: Path) -> None:
+    """Remove copies in older layouts and all but the KEEP_COPIES newest copies of ``lang``."""
+    current = []
+    for copy in [*folder.glob(f"lemma-{lang}-*.marshal"), *folder.glob(f"lemma*-{lang}-*.marshal")]:
+        if copy == kept:
+            continue
+        if copy.name.startswith(f"lemma{CACHE_FORMAT}-") and copy.name.count("-") == 2:
+            current.append(copy)
+        else:
+            copy.unlink(missing_ok=True)
+    current.sort(key=lambda c: c.stat().st_mtime, reverse=True)
+    for copy in current[KEEP_COPIES - 1:]:
+        copy.unlink(missing_ok=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -506,16 +507,23 @@ def test_lemma_table_is_cached_and_a_broken_cache_is_read_around(tmp_path, monke
     first = lemmas.lemma_table("da")
     files = list(cache.glob("lemma*-da-*.marshal"))
     assert [f.name.split("-")[0] for f in files] == [f"lemma{lemmas.CACHE_FORMAT}"]   # the old copy removed
+    # copies of other releases (other environments) are kept, up to KEEP_COPIES in all
+    others = [cache / f"lemma{lemmas.CACHE_FORMAT}-da-{'%024x' % i}.marshal" for i in range(lemmas.KEEP_COPIES)]
+    for age, other in enumerate(others):
+        other.write_bytes(b"another release's copy")
+        os.utime(other, (1_000_000 - age, 1_000_000 - age))   # others[0] the newest of them
     assert first["borgerne"] == "borger" and first["lederne"] == "leder" and len(first) > 500_000
     sample = ["borgerne", "lederne", "sagsbehandlerne", "virksomhederne", "xyzzy", "kolleger"]
     expected = [first.get(w) for w in sample]
     monkeypatch.setattr(lemmas, "_TABLES", {})
     again = lemmas.lemma_table("da")                          # read from the cached copy
     assert again is not first and [again.get(w) for w in sample] == expected and len(again) == len(first)
+    assert len(list(cache.glob("lemma*-da-*.marshal"))) == lemmas.KEEP_COPIES + 1   # reading removes nothing
     files[0].write_bytes(b"not a table")
     monkeypatch.setattr(lemmas, "_TABLES", {})
     assert [lemmas.lemma_table("da").get(w) for w in sample] == expected   # broken copy: the JSON is read again
     assert files[0].read_bytes() != b"not a table"           # ... and the copy written anew
+    assert sorted(cache.glob("lemma*-da-*.marshal")) == sorted([files[0], *others[:lemmas.KEEP_COPIES - 1]])
     monkeypatch.setenv("CODING_CACHE_DIR", "")               # caching switched off
     monkeypatch.setattr(lemmas, "_TABLES", {})
     assert [lemmas.lemma_table("da").get(w) for w in sample] == expected
