@@ -33,7 +33,7 @@ import pandas as pd
 
 from ..errors import CodingError
 from ..store import Store
-from .segments import NONE_VALUE, ROOT, Context, build, dense, distinct
+from .segments import NONE_VALUE, ROOT, Context, build, distinct, present
 
 COUNTS = ("segments", "participants", "sources", "words")
 NORMALIZE = ("none", "row", "col", "total")
@@ -87,7 +87,7 @@ def matrix(store: Store, *, rows: str = "code", cols: Sequence[str] | str = ("ro
             values[name] = [ctx.tree.by_id[c]["path"] for c in shown_codes]
             continue
         raw, labels = ctx.value_codes(name, segs)
-        used = dense(raw)[0]  # values present among the attributed pieces
+        used = present(raw)  # values present among the attributed pieces
         ordered = sorted((labels[u] for u in used.tolist()), key=_sort_key)
         remap = np.full(len(labels), -1, dtype=np.int64)
         where_label = {label: i for i, label in enumerate(labels)}

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..store import Store
-from .segments import NONE_VALUE, Context, build, dense
+from .segments import NONE_VALUE, Context, build, present
 
 SENTENCE_BREAK = re.compile(r"[.!?…]+[\"'»”’)]*\s+|\n\s*")
 SENTENCE_END = re.compile(r"[.!?…]+[\"'»”’)]*(?=\s|$)")
@@ -82,7 +82,7 @@ def quotes(store: Store, *, code: str, by: str = "role", limit: int | None = Non
     attribution_values = {a: ctx.value_codes(a, segs) for a in attribution_names}
     turns = ctx.turns
     speakers, timestamps = ctx.turn_labels()
-    texts = ctx.texts(dense(pairs["sid"])[0].tolist())
+    texts = ctx.texts(present(pairs["sid"]).tolist())
     piece_start, piece_end = segs.spans()
     # widen every piece, then join overlapping pieces of the same turn
     pieces: dict[tuple, list] = {}

@@ -79,9 +79,19 @@ def dense(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if len(values) == 0:
         return values.copy(), np.zeros(0, dtype=np.int64)
     shifted = values + 1
-    present = np.bincount(shifted) > 0
-    position = np.cumsum(present) - 1
-    return np.flatnonzero(present) - 1, position[shifted]
+    seen = np.bincount(shifted) > 0
+    position = np.cumsum(seen) - 1
+    return np.flatnonzero(seen) - 1, position[shifted]
+
+
+def present(values: np.ndarray) -> np.ndarray:
+    """For small integers >= -1 (ids): the sorted distinct values (:func:`dense` without the index
+    of each element, which costs a copy of the whole array)."""
+    if len(values) == 0:
+        return values.copy()
+    counts = np.bincount(values + 1) if values.min() < 0 else np.bincount(values)
+    found = np.flatnonzero(counts)
+    return found - 1 if values.min() < 0 else found
 
 
 def merge_intervals(major: np.ndarray, position: np.ndarray, end: np.ndarray, *, presorted: bool = False,
@@ -427,7 +437,7 @@ class Segments:
         out = np.zeros(len(pairs["seg"]), dtype=np.int64)
         if len(out) == 0:
             return out
-        word_start, word_end = self.ctx.words(dense(pairs["sid"])[0].tolist())
+        word_start, word_end = self.ctx.words(present(pairs["sid"]).tolist())
         piece_start, piece_end = self.spans()
         lo = pairs["sid"] * _SHIFT + piece_start
         hi = pairs["sid"] * _SHIFT + piece_end
@@ -512,12 +522,12 @@ def _build(ctx: Context, *, code, coder, origin, source, where, include_intervie
     top, code_ids = code_filter(ctx, code)
     cols = select(ctx.codings, code_ids=code_ids, coder=coder, origin=origin, source_id=source_filter(ctx, source))
     coders = cols["coders"]
-    present = dense(cols["code_id"])[0].tolist()
-    targets = ctx.targets(present, mode=mode, level=level, top=top, root=root or mode == "only-root")
+    codes_present = present(cols["code_id"]).tolist()
+    targets = ctx.targets(codes_present, mode=mode, level=level, top=top, root=root or mode == "only-root")
     if mode == "only-root":
         targets = {k: [ROOT] for k in targets}
     # expand each coding to the codes it counts for (CSR over code ids)
-    size = (max(present) + 1) if present else 1
+    size = (max(codes_present) + 1) if codes_present else 1
     counts = np.zeros(size, dtype=np.int64)
     for cid, ts in targets.items():
         counts[cid] = len(ts)
