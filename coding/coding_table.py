@@ -97,27 +97,20 @@ def from_rows(rows: list[tuple[int, str, str, bytes]]) -> tuple[dict[str, Any], 
     valid = np.ones(len(records), dtype=bool)
     for field, position in (("coder", 0), ("origin", 1)):
         lists = {key[position]: parsed[key[position]] for key in keys}
-        local = records[field].astype(np.int64)
-        if len(lists) < 2:  # the usual case: every source names the same coders (origins)
-            own = next(iter(lists.values()), [])
-            order = sorted(range(len(own)), key=own.__getitem__)  # type: ignore[arg-type]
-            valid &= local < len(own)  # type: ignore[arg-type]
-            if order != list(range(len(order))):
-                local = np.asarray([order.index(i) for i in range(len(order))] + [0], dtype=np.int64)[
-                    np.minimum(local, len(order))]
-            out[field], out[field + "s"] = local, [own[i] for i in order]  # type: ignore[index]
-            continue
-        names = sorted({n for names in lists.values() for n in names})  # type: ignore[union-attr]
+        names = sorted({n for own in lists.values() for n in own})  # type: ignore[union-attr]
         rank = {n: i for i, n in enumerate(names)}
         offset, lookup = {}, []
         for text, own in lists.items():
             offset[text] = len(lookup)
             lookup.extend(rank[n] for n in own)  # type: ignore[union-attr]
-        size = np.repeat(np.asarray([len(lists[k[position]]) for k in keys], dtype=np.int64), count)
+        if len(lists) < 2:  # the usual case: every source names the same coders (origins)
+            size, first = len(lookup), 0
+        else:
+            size = np.repeat(np.asarray([len(lists[k[position]]) for k in keys], dtype=np.int64), count)
+            first = np.repeat(np.asarray([offset[k[position]] for k in keys], dtype=np.int64), count)
+        local = records[field].astype(np.int64)
         valid &= local < size
-        first = np.repeat(np.asarray([offset[k[position]] for k in keys], dtype=np.int64), count)
-        table = np.asarray(lookup + [0], dtype=np.int64)
-        out[field] = table[np.minimum(first + local, len(lookup))]
+        out[field] = np.asarray(lookup + [0], dtype=np.int64)[np.minimum(first + local, len(lookup))]
         out[field + "s"] = names
     if not valid.all():
         broken = set(np.unique(out["source_id"][~valid]).tolist())
