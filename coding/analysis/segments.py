@@ -89,9 +89,8 @@ def present(values: np.ndarray) -> np.ndarray:
     of each element, which costs a copy of the whole array)."""
     if len(values) == 0:
         return values.copy()
-    counts = np.bincount(values + 1) if values.min() < 0 else np.bincount(values)
-    found = np.flatnonzero(counts)
-    return found - 1 if values.min() < 0 else found
+    shift = 1 if values.min() < 0 else 0  # -1 (none) is the only negative id; no copy without it
+    return np.flatnonzero(np.bincount(values + shift if shift else values)) - shift
 
 
 def merge_intervals(major: np.ndarray, position: np.ndarray, end: np.ndarray, *, presorted: bool = False,
