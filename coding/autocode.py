@@ -50,6 +50,7 @@ from .errors import CodingError
 from .lemmas import lemma_table
 from .matching import BREAK, CLOSER, FINAL, SPACE, WORD, pattern_anchor
 from .records import INTERVIEWER_ROLE
+from .span_tokens import SpanTokens, token_columns
 from .store import Store, code_hashes_json
 
 ENGINE_VERSION = "autocode-2"
@@ -187,6 +188,7 @@ class LanguageRules:
                 self._compile(index, code["slug"], ruleset)
         self._index()
         self._batch_matcher = None
+        self._span_tokens: SpanTokens | None = None
 
     # -- compiling
     def _item(self, word: str, compound_ok: bool, strict: bool = False) -> int:
@@ -317,6 +319,13 @@ class LanguageRules:
         return (kind, tuple(sorted(found)), lemma)
 
     @property
+    def span_tokens(self) -> SpanTokens:
+        """The tokenizer remembered per span (built on first use)."""
+        if self._span_tokens is None:
+            self._span_tokens = SpanTokens(self.nlp)
+        return self._span_tokens
+
+    @property
     def batch_matcher(self):
         """The rules as arrays for matching a batch of docs (built on first use)."""
         if self._batch_matcher is None:
@@ -389,10 +398,16 @@ class Engine:
             rules = self.rules(language)
             chunks = [chunk for i in members
                       for chunk in build_chunks(task.parts[i].text, task.parts[i].units, owner=i)]
-            docs = list(rules.nlp.pipe((c.text for c in chunks), batch_size=PIPE_BATCH))
-            for chunk, doc in zip(chunks, docs):
-                tokens[chunk.owner] += len(doc)
-            rules.batch_matcher.code(docs, chunks, task.unit, None if wanted is None else set(wanted), found)
+            matcher = rules.batch_matcher
+            docs = None
+            if matcher.needs_docs:
+                docs = list(rules.nlp.pipe((c.text for c in chunks), batch_size=PIPE_BATCH))
+                tables = [token_columns(doc) for doc in docs]
+            else:
+                tables = [rules.span_tokens(c.text) for c in chunks]
+            for chunk, table in zip(chunks, tables):
+                tokens[chunk.owner] += len(table)
+            matcher.code(tables, chunks, task.unit, None if wanted is None else set(wanted), found, docs)
         results = []
         for i, part in enumerate(task.parts):
             rows = found[i]
@@ -444,6 +459,7 @@ def _prepare_engine(spec: dict, languages: list[str]) -> None:
     engine = _engine_for(spec)
     for lang in languages:
         engine.rules(lang).batch_matcher
+        engine.rules(lang).span_tokens
 
 
 def _init_worker(spec: dict, languages: list[str]) -> None:

@@ -193,21 +193,21 @@ class FormTable:
 
 
 class _Batch:
-    """The arrays of one batch of docs: tokens, units, and which rule words each token holds."""
+    """The arrays of one batch of tokenised chunks: tokens, units, and which rule words each token
+    holds. ``tables`` are the chunks' token columns (lower-form hash, start, length: see
+    ``span_tokens``); ``docs`` their spaCy Docs, when the spaCy patterns need them."""
 
-    def __init__(self, forms: FormTable, docs: list, chunks: list, unit: str):
-        from spacy.attrs import IDX, LENGTH, LOWER
-
-        arrays = [doc.to_array([LOWER, IDX, LENGTH]) for doc in docs]
-        sizes = np.array([len(a) for a in arrays], dtype=np.int64)
+    def __init__(self, forms: FormTable, tables: list[np.ndarray], chunks: list, unit: str,
+                 docs: list | None = None):
+        sizes = np.array([len(a) for a in tables], dtype=np.int64)
         self.docs, self.chunks, self.forms = docs, chunks, forms
         self.doc_start = np.cumsum(sizes) - sizes
         n = self.n = int(sizes.sum())
-        table = np.concatenate(arrays) if n else np.zeros((0, 3), dtype=np.uint64)
+        table = np.concatenate(tables) if n else np.zeros((0, 3), dtype=np.uint64)
         self.lowers = table[:, 0]
         self.idx = table[:, 1].astype(np.int64)
         self.length = table[:, 2].astype(np.int64)
-        self.doc_of = np.repeat(np.arange(len(docs)), sizes)
+        self.doc_of = np.repeat(np.arange(len(tables)), sizes)
         self.form = form = forms.ids(self.lowers)
         self.kinds = kinds = forms.kind[form]
         ni = self.ni = forms.ni
@@ -404,6 +404,9 @@ class BatchMatcher:
         used = {attr for _, _, tests, _ in self.array_patterns for test in tests for attr, _, _ in test}
         self.forms.want_flags(sorted(used & set(FORM_FLAGS)))
         self.pattern_attrs = sorted(used - set(FORM_FLAGS) - {"LOWER", "LEMMA"})
+        # the spaCy patterns read a Doc: attributes other than the lower form, lemma and flags of a
+        # form, or spaCy's Matcher
+        self.needs_docs = bool(self.pattern_attrs) or self.fallback is not None
 
     # -- spans of the rule words
     def _phrase_matches(self, b: _Batch) -> tuple[np.ndarray, ...]:
@@ -583,11 +586,13 @@ class BatchMatcher:
             add(unit, table[:, 2], table[:, 3], last, table[:, 0], table[:, 0], table[:, 1])
 
     # -- the whole batch
-    def code(self, docs: list, chunks: list, unit: str, wanted: set[str] | None, found: list[list]) -> int:
+    def code(self, tables: list[np.ndarray], chunks: list, unit: str, wanted: set[str] | None,
+             found: list[list], docs: list | None = None) -> int:
         """Append (unit start, unit end, code, [rules], [words]) to ``found[chunk.owner]`` for every
-        unit and code that fired in a batch of docs and their chunks; return the number of tokens.
-        A turn cut into pieces (longer than a chunk) gives one such row per piece."""
-        b = _Batch(self.forms, docs, chunks, unit)
+        unit and code that fired in a batch of tokenised chunks (their token columns, and their Docs
+        when ``needs_docs``); return the number of tokens. A turn cut into pieces (longer than a
+        chunk) gives one such row per piece."""
+        b = _Batch(self.forms, tables, chunks, unit, docs)
         if not b.n:
             return 0
         ev = self._events(b)

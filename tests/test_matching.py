@@ -11,6 +11,7 @@ from pathlib import Path
 from coding import Project
 from coding.autocode import Chunk, Engine, LanguageRules, Part, Task, build_chunks
 from coding.matching import BatchMatcher, array_pattern
+from coding.span_tokens import token_columns
 
 PATTERNS = [
     [{"LIKE_NUM": True}, {"LEMMA": "sag"}],
@@ -44,7 +45,7 @@ def code_text(matcher: BatchMatcher, rules: LanguageRules, text: str, unit: str 
     chunks = build_chunks(text, [(0, 0, len(text))])
     docs = [rules.nlp(c.text) for c in chunks]
     found = [[]]
-    matcher.code(docs, chunks, unit, None, found)
+    matcher.code([token_columns(d) for d in docs], chunks, unit, None, found, docs)
     return as_dict(found[0])
 
 
@@ -87,7 +88,8 @@ def test_a_pattern_never_spans_two_sentences_or_two_docs():
     chunks = [Chunk("Det var 3", [(0, 0, 9, 0, 0)], np.array([0])),
               Chunk("sager i alt", [(1, 10, 21, 10, 0)], np.array([0]))]
     found = [[]]
-    matcher.code([rules.nlp(c.text) for c in chunks], chunks, "sentence", None, found)
+    docs = [rules.nlp(c.text) for c in chunks]
+    matcher.code([token_columns(d) for d in docs], chunks, "sentence", None, found, docs)
     assert found == [[]]
 
 
@@ -97,7 +99,7 @@ def test_a_phrase_stops_at_the_end_of_its_turn():
     text = "Jeg tror\nPå mandag kommer hun. Jeg tror ikke på det."
     chunks = build_chunks(text, [(0, 0, 8), (1, 9, len(text))])
     found = [[]]
-    BatchMatcher(rules).code([rules.nlp(c.text) for c in chunks], chunks, "turn", None, found)
+    BatchMatcher(rules).code([rules.span_tokens(c.text) for c in chunks], chunks, "turn", None, found)
     assert found[0] == [(9, len(text), "belief", ["phrase tro på"], ["tror ikke på"])]
 
 

@@ -1,0 +1,208 @@
+"""spaCy's tokenizer, run once per distinct white-space-separated span of text.
+
+The auto-coder reads three columns of every token -- its lower-case form (a hash, spaCy's
+``LOWER``), where it starts (``IDX``) and how long it is (``LENGTH``) -- and nothing else of a
+spaCy Doc. spaCy's Tokenizer (``tokenizer.pyx``, ``_tokenize_affixes``) cuts a text at white space
+first and tokenises each span on its own: a run of non-space characters is a span; a run of white
+space is one too, less its first character when that is a plain space (the space then belongs to
+the token before it), except at the very start of the text. A span's tokens do not depend on the
+spans around it, which is what spaCy's own cache relies on; that cache keeps at most 10,000 spans,
+and every text still becomes a Doc, a struct per token, read back with ``Doc.to_array``.
+
+:class:`SpanTokens` keeps the three columns of each distinct span's tokens (got from spaCy's
+tokenizer on that span alone) and puts a text's columns together from its spans with numpy. The
+result is what ``tokenizer(text).to_array([LOWER, IDX, LENGTH])`` gives, at a third of the cost.
+
+One step of spaCy's tokenizer looks across spans: special cases with punctuation ("f.eks.",
+emoticons) are found again over the whole Doc by a PhraseMatcher on the tokens the affix rules
+made, and overlapping matches are filtered, longest first. A match across a space changes nothing
+by itself (the rule is looked up by the matched text, which then holds the space), but it can hide
+a shorter match inside a span. That needs a pair of tokens, one each side of the boundary, that
+follow each other in some special case's tokens. Where a span's last token and the next span's
+first token could be such a pair -- judged from the tokens either way, before and after special
+cases -- the whole text is tokenised by spaCy instead. So is a text that would add spans beyond
+``limit`` (the memory a worker may spend on remembered spans).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+SPACE_TABLE_SIZE = 0x3001          # U+3000 (ideographic space) is the highest white-space character
+MEMO_LIMIT = 500_000               # spans remembered (about 120 bytes each with their tokens)
+
+# str.isspace of every code point up to U+3000, and one more slot (False) for every code point above
+_SPACE_LOOKUP = np.array([chr(c).isspace() for c in range(SPACE_TABLE_SIZE)] + [False], dtype=bool)
+
+
+def token_columns(doc) -> np.ndarray:
+    """A Doc's lower-form hash, start and length per token: an (n, 3) uint64 array."""
+    from spacy.attrs import IDX, LENGTH, LOWER
+
+    return doc.to_array([LOWER, IDX, LENGTH]).reshape(len(doc), 3)
+
+
+class _CrossSpanRisk:
+    """Which span edges could take part in a special-case match across a space.
+
+    Every special case is cut by the affix rules alone (what spaCy's matcher looks for); a match
+    across the boundary of spans A and B needs A's last and B's first such token to follow each
+    other in one of these cuts (a pair). A span's edge token as the tokenizer leaves it is the one
+    the affix rules made, or, where a special case inside the span was applied, the edge token of
+    that case's tokens: then the cut's edge token is looked up as well. Edge tokens that are in no
+    pair either way get key 0; the others a key each, and ``matrix[end key, start key]`` says whether
+    a pair joins them."""
+
+    def __init__(self, tokenizer):
+        from spacy.attrs import ORTH
+        from spacy.tokenizer import Tokenizer
+
+        bare = Tokenizer(tokenizer.vocab, rules={}, prefix_search=tokenizer.prefix_search,
+                         suffix_search=tokenizer.suffix_search, infix_finditer=tokenizer.infix_finditer,
+                         token_match=tokenizer.token_match, url_match=tokenizer.url_match)
+        self.pairs: set[tuple[str, str]] = set()
+        self.last_cut: dict[str, set[str]] = {}      # a special case's last token -> its cut's last
+        self.first_cut: dict[str, set[str]] = {}
+        for string, substrings in (tokenizer.rules or {}).items():
+            cut = [t.text for t in bare(string)]
+            self.pairs.update(zip(cut, cut[1:]))
+            made = [sub.get(ORTH, sub.get("ORTH")) for sub in substrings]
+            if made and cut:
+                self.last_cut.setdefault(made[-1], set()).add(cut[-1])
+                self.first_cut.setdefault(made[0], set()).add(cut[0])
+        self.lefts = {x for x, _ in self.pairs}
+        self.rights = {y for _, y in self.pairs}
+        self.end_keys: dict[str, int] = {}
+        self.start_keys: dict[str, int] = {}
+        self._ends: list[set[str]] = [set()]
+        self._starts: list[set[str]] = [set()]
+        self.matrix = np.zeros((1, 1), dtype=bool)
+
+    def end_key(self, token: str) -> int:
+        """The key of a span's last token."""
+        key = self.end_keys.get(token)
+        if key is None:
+            tokens = {token} | self.last_cut.get(token, set())
+            key = self.end_keys[token] = self._grow(tokens & self.lefts, self._ends, end=True)
+        return key
+
+    def start_key(self, token: str) -> int:
+        """The key of a span's first token."""
+        key = self.start_keys.get(token)
+        if key is None:
+            tokens = {token} | self.first_cut.get(token, set())
+            key = self.start_keys[token] = self._grow(tokens & self.rights, self._starts, end=False)
+        return key
+
+    def _grow(self, tokens: set[str], keyed: list[set[str]], end: bool) -> int:
+        if not tokens:
+            return 0
+        keyed.append(tokens)
+        if end:
+            row = [any((x, y) in self.pairs for x in tokens for y in others) for others in self._starts]
+            self.matrix = np.vstack([self.matrix, np.array(row, dtype=bool)])
+        else:
+            column = [any((x, y) in self.pairs for x in others for y in tokens) for others in self._ends]
+            self.matrix = np.hstack([self.matrix, np.array(column, dtype=bool)[:, None]])
+        return len(keyed) - 1
+
+
+class SpanTokens:
+    """The token columns of texts for one spaCy tokenizer, remembered per span."""
+
+    def __init__(self, nlp, limit: int = MEMO_LIMIT):
+        self.tokenizer = nlp.tokenizer
+        self.limit = limit
+        self.ids: dict[str, int] = {}
+        # per span id, grown by doubling: first row in ``columns``, number of tokens, and whether its
+        # last token may begin (first token may end) a special case across the space
+        self.ptr = np.zeros(1024, dtype=np.int64)
+        self.count = np.zeros(1024, dtype=np.int64)
+        self.end_key = np.zeros(1024, dtype=np.int64)
+        self.start_key = np.zeros(1024, dtype=np.int64)
+        self.columns = np.zeros((4096, 3), dtype=np.uint64)   # lower hash, start in the span, length
+        self.rows = 0
+        self.fallbacks = 0                                     # texts handed to spaCy whole
+        self.risk = _CrossSpanRisk(self.tokenizer)
+
+    def __call__(self, text: str) -> np.ndarray:
+        """``tokenizer(text)`` as an (n, 3) uint64 array: lower-form hash, start, length."""
+        if not text:
+            return np.zeros((0, 3), dtype=np.uint64)
+        code = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        space = _SPACE_LOOKUP[np.minimum(code, SPACE_TABLE_SIZE)]
+        change = np.flatnonzero(space[1:] != space[:-1]) + 1
+        span_start = np.concatenate(([0], change))
+        span_end = np.append(change, len(text))
+        run_space = space[span_start]
+
+        span_id = np.empty(len(span_start), dtype=np.int64)
+        word_ids = self._ids(text.split())                   # the non-space runs, in order
+        if word_ids is None:
+            return self._whole(text)
+        span_id[~run_space] = word_ids
+        space_runs = np.flatnonzero(run_space)
+        if len(space_runs):
+            first = span_start[space_runs]
+            span_start[space_runs] = first + ((first > 0) & (code[first] == 32))  # a plain space after
+            kept = span_start[space_runs] < span_end[space_runs]                   # a token is its space
+            runs = space_runs[kept]
+            space_ids = self._ids([text[s:e] for s, e in zip(span_start[runs].tolist(), span_end[runs].tolist())])
+            if space_ids is None:
+                return self._whole(text)
+            span_id[runs] = space_ids
+            if not kept.all():
+                used = np.ones(len(span_start), dtype=bool)
+                used[space_runs[~kept]] = False
+                span_id, span_start = span_id[used], span_start[used]
+        count = self.count[span_id]
+        if self.risk.matrix[self.end_key[span_id[:-1]], self.start_key[span_id[1:]]].any() or not count.all():
+            return self._whole(text)
+        rows = np.repeat(self.ptr[span_id] - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
+        out = self.columns[rows]
+        out[:, 1] += np.repeat(span_start, count).astype(np.uint64)
+        return out
+
+    def _ids(self, spans: list[str]) -> np.ndarray | None:
+        """The ids of these spans, tokenising the ones not seen before; None when they would
+        take the memo past its limit."""
+        try:
+            return np.fromiter(map(self.ids.__getitem__, spans), dtype=np.int64, count=len(spans))
+        except KeyError:
+            new = [span for span in dict.fromkeys(spans) if span not in self.ids]
+            if len(self.ids) + len(new) > self.limit:
+                return None
+            for span in new:
+                self._add(span)
+            return np.fromiter(map(self.ids.__getitem__, spans), dtype=np.int64, count=len(spans))
+
+    def _whole(self, text: str) -> np.ndarray:
+        self.fallbacks += 1
+        return token_columns(self.tokenizer(text))
+
+    def _add(self, span: str) -> int:
+        table = token_columns(self.tokenizer(span))
+        n = len(table)
+        new = len(self.ids)
+        if new + 1 >= len(self.count):
+            size = 2 * len(self.count)
+            self.ptr = np.resize(self.ptr, size + 1)
+            self.count = np.resize(self.count, size)
+            self.end_key = np.resize(self.end_key, size)
+            self.start_key = np.resize(self.start_key, size)
+        if self.rows + n > len(self.columns):
+            grown = np.zeros((max(2 * len(self.columns), self.rows + n), 3), dtype=np.uint64)
+            grown[:self.rows] = self.columns[:self.rows]
+            self.columns = grown
+        self.columns[self.rows:self.rows + n] = table
+        self.ptr[new] = self.rows
+        self.count[new] = n
+        self.rows += n
+        if n:
+            last_start, last_length = int(table[-1, 1]), int(table[-1, 2])
+            self.end_key[new] = self.risk.end_key(span[last_start:last_start + last_length])
+            self.start_key[new] = self.risk.start_key(span[:int(table[0, 2])])
+        self.ids[span] = new
+        return new
