@@ -371,6 +371,25 @@ class Task:
     parts: list[Part]
 
 
+@dataclass
+class Found:
+    """One part's codings as columns, ordered by start, end and code slug: ``code`` indexes the
+    engine spec's codes; ``rule`` and ``matched`` are the texts stored with each coding."""
+
+    source_id: int
+    start: np.ndarray
+    end: np.ndarray
+    code: np.ndarray
+    rule: list[str]
+    matched: list[str]
+    tokens: int
+
+    def rows(self, slugs: list[str]) -> list[tuple]:
+        """(start, end, code slug, rule, matched) per coding."""
+        return list(zip(self.start.tolist(), self.end.tolist(), [slugs[c] for c in self.code.tolist()],
+                        self.rule, self.matched))
+
+
 class Engine:
     """Compiled rules for every language, built lazily; what a worker process holds."""
 
@@ -378,6 +397,9 @@ class Engine:
         self.spec = spec
         self.key = spec_key(spec)
         self.languages: dict[str, LanguageRules] = {}
+        self.slugs = [code["slug"] for code in spec["codes"]]
+        self.slug_index = {slug: i for i, slug in enumerate(self.slugs)}
+        self.slug_rank = np.argsort(np.argsort(np.array(self.slugs, dtype=object), kind="stable"), kind="stable")
 
     def rules(self, lang: str) -> LanguageRules:
         compiled = self.languages.get(lang)
@@ -385,9 +407,9 @@ class Engine:
             compiled = self.languages[lang] = LanguageRules(lang, self.spec["codes"], self.spec["settings"])
         return compiled
 
-    def run(self, task: Task) -> list[tuple[int, list[tuple], int]]:
-        """Code one task: per part, (source id, [(start, end, code, rule, matched)], tokens).
-        The parts of one language and code selection are tokenised and matched together."""
+    def run(self, task: Task) -> list[Found]:
+        """Code one task: the codings of each part, in source offsets. The parts of one language
+        and code selection are tokenised and matched together."""
         found: list[list] = [[] for _ in task.parts]
         tokens = [0] * len(task.parts)
         groups: dict[tuple, list[int]] = {}
@@ -413,11 +435,18 @@ class Engine:
             rows = found[i]
             if task.unit == "turn":
                 rows = _merge_pieces(rows)
-            base = part.base
-            out = [(start + base, end + base, slug, "; ".join(names), ", ".join(words))
-                   for start, end, slug, names, words in rows]
-            out.sort()
-            results.append((part.source_id, out, tokens[i]))
+            if not rows:
+                empty = np.zeros(0, dtype=np.int64)
+                results.append(Found(part.source_id, empty, empty, empty, [], [], tokens[i]))
+                continue
+            start, end, slugs, names, words = zip(*rows)
+            start = np.array(start, dtype=np.int64) + part.base
+            end = np.array(end, dtype=np.int64) + part.base
+            code = np.fromiter(map(self.slug_index.__getitem__, slugs), dtype=np.int64, count=len(rows))
+            order = np.lexsort((self.slug_rank[code], end, start)).tolist()
+            results.append(Found(part.source_id, start[order], end[order], code[order],
+                                 ["; ".join(names[k]) for k in order], [", ".join(words[k]) for k in order],
+                                 tokens[i]))
         return results
 
 
@@ -613,7 +642,7 @@ class SourcePlan:
     replace_codes: set[str] = field(default_factory=set)
     units: np.ndarray | None = None         # idx, start, end of the units to code
     existing: int = 0            # automatic codings of this coder the source has now
-    stored: list = field(default_factory=list)  # the codings this run stored, for the kept coding rows
+    stored: list = field(default_factory=list)  # (start, end, code id) arrays this run stored, for the kept row
     deleted: int = 0             # codings this run deleted
     code_hashes_json: str = ""   # code_hashes as stored (one string for all sources of a language)
 
@@ -811,21 +840,28 @@ def run_autocode(store: Store, codebook: Codebook, *, unit: str = "sentence", dr
         plan.deleted = deleted
         report.replaced += deleted
 
-    def store_result(plan: SourcePlan, result) -> None:
-        _, found, tokens = result
-        report.tokens += tokens
-        report.codings += len(found)
-        counted = collections.Counter(row[2] for row in found)
-        report.by_code.update(counted)
+    slugs = [code["slug"] for code in spec["codes"]]
+    stored_id = np.array([ids.get(slug, -1) for slug in slugs] or [-1], dtype=np.int64)  # spec code -> codes.id
+
+    def store_result(plan: SourcePlan, found: Found) -> None:
+        report.tokens += found.tokens
+        report.codings += len(found.code)
+        if not len(found.code):
+            return
+        counts = np.bincount(found.code, minlength=len(slugs))
+        present = np.flatnonzero(counts)
+        report.by_code.update({slugs[k]: n for k, n in zip(present.tolist(), counts[present].tolist())})
         if collect and report.planned is not None:
             report.planned.extend({"source": plan.name, "start": s, "end": e, "code": slug, "rule": r,
-                                   "matched": m} for s, e, slug, r, m in found)
+                                   "matched": m} for s, e, slug, r, m in found.rows(slugs))
         if not dry_run:
-            missing = counted.keys() - ids.keys()
-            if missing:
-                raise CodingError(f"codes {', '.join(sorted(missing))} are not in the project's codebook")
-            plan.existing += store.insert_auto_codings(plan.source_id, found, ids, CODER, ORIGIN)
-            plan.stored.extend(found)
+            code_ids = stored_id[found.code]
+            if (code_ids < 0).any():
+                missing = sorted({slugs[k] for k in found.code[code_ids < 0].tolist()})
+                raise CodingError(f"codes {', '.join(missing)} are not in the project's codebook")
+            plan.existing += store.insert_auto_codings(plan.source_id, found.start, found.end, code_ids,
+                                                       found.rule, found.matched, CODER, ORIGIN)
+            plan.stored.append((found.start, found.end, code_ids))
 
     def finish(plan: SourcePlan) -> None:
         if progress:
@@ -846,10 +882,9 @@ def run_autocode(store: Store, codebook: Codebook, *, unit: str = "sentence", dr
         stored, plan.stored = plan.stored, []
         if codings_before.get(plan.source_id, 0) != plan.deleted:
             return
-        start, end, slugs = list(zip(*stored))[:3] if stored else ((), (), ())
-        row = coding_table.source_row(plan.source_id, np.array(start, dtype=np.int64), np.array(end, dtype=np.int64),
-                                      np.fromiter(map(ids.__getitem__, slugs), dtype=np.int64, count=len(stored)),
-                                      CODER, ORIGIN)
+        start, end, code_ids = ([np.concatenate(column) for column in zip(*stored)] if stored
+                                else [np.zeros(0, dtype=np.int64)] * 3)
+        row = coding_table.source_row(plan.source_id, start, end, code_ids, CODER, ORIGIN)
         if row is not None:
             kept_rows.append(row)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import itertools
 import json
 import sqlite3
 import uuid
@@ -37,7 +38,11 @@ class GuidSequence:
     """GUIDs in the layout of UUID version 7 (RFC 9562): the time in milliseconds when the
     sequence began, 12 random bits, then a 62-bit counter that starts at a random value. Many times
     cheaper to make than uuid4 strings, and consecutive ones sit next to each other in the unique
-    ``guid`` index instead of at random places in it. Once stored, a GUID never changes."""
+    ``guid`` index instead of at random places in it. Once stored, a GUID never changes. They are
+    made a block at a time (a few hundred per source would pay numpy's set-up each time); the
+    unused rest of a block is skipped, so the sequence only ever goes up."""
+
+    BLOCK = 65_536
 
     def __init__(self) -> None:
         import os
@@ -48,8 +53,16 @@ class GuidSequence:
         head = f"{(millis & (2**48 - 1)) << 16 | 0x7000 | (random >> 68):016x}"
         self._prefix = f"{head[:8]}-{head[8:12]}-{head[12:]}-"
         self._next = random & (2**61 - 1)  # room below 2**62 for the counter
+        self._ready: list[str] = []
+        self._used = 0
 
     def take(self, count: int) -> list[str]:
+        if self._used + count > len(self._ready):
+            self._ready, self._used = self._make(max(count, self.BLOCK)), 0
+        self._used += count
+        return self._ready[self._used - count:self._used]
+
+    def _make(self, count: int) -> list[str]:
         import numpy as np
 
         first, self._next = self._next, self._next + count
@@ -771,22 +784,21 @@ class Store:
             f"DELETE FROM codings WHERE source_id = ? AND origin = 'auto' AND coder = ? "
             f"AND code_id IN ({','.join('?' * len(ids))})", (source_id, coder, *ids)).rowcount
 
-    def insert_auto_codings(self, source_id: int, found: list[tuple], code_ids: dict[str, int], coder: str,
-                            origin: str = "auto") -> int:
-        """Bulk insert one source's codings found by the auto-coder: (start, end, code slug, rule,
-        matched) tuples, the slugs mapped to stored code ids by ``code_ids`` (the caller checks
-        that each slug is there). One pass builds the rows as SQLite takes them."""
-        now = _now()
+    def insert_auto_codings(self, source_id: int, start: np.ndarray, end: np.ndarray, code_id: np.ndarray,
+                            rule: list[str], matched: list[str], coder: str, origin: str = "auto") -> int:
+        """Bulk insert one source's codings found by the auto-coder, given as columns (integer
+        arrays and lists of texts); SQLite takes the rows as ``zip`` makes them."""
+        count = len(start)
         if getattr(self, "_guids", None) is None:
             self._guids = GuidSequence()
         self.forget_coding_rows([source_id])
         self.db.executemany(
             """INSERT INTO codings (source_id, start, "end", code_id, coder, origin, rule, matched, guid,
                                     created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            ((source_id, start, end, code_ids[slug], coder, origin, rule, matched, guid, now)
-             for (start, end, slug, rule, matched), guid in zip(found, self._guids.take(len(found)))),
-        )
-        return len(found)
+            zip(itertools.repeat(source_id, count), start.tolist(), end.tolist(), code_id.tolist(),
+                itertools.repeat(coder), itertools.repeat(origin), rule, matched, self._guids.take(count),
+                itertools.repeat(_now())))
+        return count
 
 
     # ------------------------------------------------------------------ analysis (issue 4)

@@ -111,12 +111,12 @@ def test_a_task_of_several_sources_keeps_each_sources_codings_apart(tmp_path):
                              Part(2, "da", "xx " + second, 100, [(0, 3, 3 + len(second))]),
                              Part(3, "en", third, 0, [(0, 0, len(third))])])
     results = engine.run(task)
-    assert [(sid, [row[:3] for row in rows]) for sid, rows, _ in results] == [
+    assert [(found.source_id, [row[:3] for row in found.rows(engine.slugs)]) for found in results] == [
         (1, [(0, 17, "leadership")]),
         (2, [(103, 119, "leadership"), (120, 133, "leadership")]),      # offsets from the part's base
         (3, [(0, 19, "leadership")]),
     ]
-    assert all(tokens > 0 for _, _, tokens in results)
+    assert all(found.tokens > 0 for found in results)
 
 
 def test_many_small_sources_coded_in_one_process_or_two_agree(tmp_path):
