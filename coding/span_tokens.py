@@ -32,6 +32,8 @@ import numpy as np
 
 SPACE_TABLE_SIZE = 0x3001          # U+3000 (ideographic space) is the highest white-space character
 MEMO_LIMIT = 500_000               # spans remembered (about 120 bytes each with their tokens)
+HASHED_LENGTH = 64                 # spans up to this long are found by their hash, longer ones by text
+SLOT_BITS = 20                     # the hash table: 2**20 slots (20 MB)
 
 # str.isspace of every code point up to U+3000, and one more slot (False) for every code point above
 _SPACE_LOOKUP = np.array([chr(c).isspace() for c in range(SPACE_TABLE_SIZE)] + [False], dtype=bool)
@@ -109,6 +111,82 @@ class _CrossSpanRisk:
         return len(keyed) - 1
 
 
+class _SpanHashes:
+    """Hashes of a text's spans, and a table from hash to span id addressed by the hash's low bits.
+
+    A span's hash is the sum of v(c) * B**j over its characters c at offsets j from the span's
+    start, modulo 2**64, with v a random 64-bit value per code point and B a random odd number, both
+    drawn anew in each process; with prefix sums over the text every span's hash takes a few array
+    operations. A slot holds the hash, length and id of the first span seen with its low bits; a
+    span is found there when hash and length agree. Two different spans of at most HASHED_LENGTH
+    characters agree by chance about once in 2**64 comparisons (a fixed difference of characters
+    times random values); longer spans, whose characters could be arranged so that the powers of
+    any B cancel, and spans whose slot another span holds, are looked up by their text instead."""
+
+    def __init__(self) -> None:
+        rng = np.random.default_rng()
+        # a value per code point up to U+3000; the last slot stands for every code point above,
+        # whose values are mixed from the code point instead
+        self.values = rng.integers(0, 2**64 - 1, size=SPACE_TABLE_SIZE + 1, dtype=np.uint64, endpoint=True)
+        self.seed = np.uint64(int(rng.integers(0, 2**63)))
+        base = int(rng.integers(0, 2**62)) * 2 + 1
+        self._base = base
+        self._inverse = pow(base, -1, 2**64)
+        self.powers = np.zeros(0, dtype=np.uint64)
+        self.inverses = np.zeros(0, dtype=np.uint64)
+        self.slot_hash = np.zeros(1 << SLOT_BITS, dtype=np.uint64)
+        self.slot_length = np.zeros(1 << SLOT_BITS, dtype=np.int64)      # 0: a free slot
+        self.slot_id = np.zeros(1 << SLOT_BITS, dtype=np.int64)
+
+    def _powers_up_to(self, n: int) -> None:
+        if len(self.powers) >= n:
+            return
+        size = max(n, 2 * len(self.powers), 65_536)
+        self.powers = np.ones(size, dtype=np.uint64)            # B**j and B**-j modulo 2**64
+        self.powers[1:] = np.cumprod(np.full(size - 1, self._base, dtype=np.uint64))
+        self.inverses = np.ones(size, dtype=np.uint64)
+        self.inverses[1:] = np.cumprod(np.full(size - 1, self._inverse, dtype=np.uint64))
+
+    def hashes(self, code: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+        """The hash of each span [start, end) of a text given as its code points."""
+        n = len(code)
+        self._powers_up_to(n + 1)
+        values = np.take(self.values, code, mode="clip")
+        high = np.flatnonzero(code >= SPACE_TABLE_SIZE)
+        with np.errstate(over="ignore"):
+            if len(high):
+                values[high] = _mix(code[high].astype(np.uint64) ^ self.seed)
+            np.multiply(values, self.powers[:n], out=values)
+            prefix = np.empty(n + 1, dtype=np.uint64)
+            prefix[0] = 0
+            np.cumsum(values, out=prefix[1:])
+            return (prefix[ends] - prefix[starts]) * self.inverses[starts]
+
+    def find(self, hashes: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """The span id of each hash and length (-1 where the table does not have it)."""
+        slot = (hashes & np.uint64((1 << SLOT_BITS) - 1)).astype(np.intp)
+        found = (self.slot_hash[slot] == hashes) & (self.slot_length[slot] == lengths)
+        return np.where(found, self.slot_id[slot], -1)
+
+    def remember(self, hashes: np.ndarray, lengths: np.ndarray, ids: np.ndarray) -> None:
+        """Put these spans in the table where their slots are free (and they are short enough)."""
+        slot = (hashes & np.uint64((1 << SLOT_BITS) - 1)).astype(np.intp)
+        free = np.flatnonzero((self.slot_length[slot] == 0) & (lengths <= HASHED_LENGTH))
+        slot, first = np.unique(slot[free], return_index=True)        # one span per free slot
+        chosen = free[first]
+        self.slot_hash[slot] = hashes[chosen]
+        self.slot_length[slot] = lengths[chosen]
+        self.slot_id[slot] = ids[chosen]
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: 64 well-mixed bits from each value."""
+    with np.errstate(over="ignore"):
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return x ^ (x >> np.uint64(31))
+
+
 class SpanTokens:
     """The token columns of texts for one spaCy tokenizer, remembered per span."""
 
@@ -126,23 +204,33 @@ class SpanTokens:
         self.rows = 0
         self.fallbacks = 0                                     # texts handed to spaCy whole
         self.risk = _CrossSpanRisk(self.tokenizer)
+        self.hashes = _SpanHashes()
 
     def __call__(self, text: str) -> np.ndarray:
         """``tokenizer(text)`` as an (n, 3) uint64 array: lower-form hash, start, length."""
         if not text:
             return np.zeros((0, 3), dtype=np.uint64)
         code = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-        space = _SPACE_LOOKUP[np.minimum(code, SPACE_TABLE_SIZE)]
+        space = np.take(_SPACE_LOOKUP, code, mode="clip")
         change = np.flatnonzero(space[1:] != space[:-1]) + 1
         span_start = np.concatenate(([0], change))
         span_end = np.append(change, len(text))
         run_space = space[span_start]
 
         span_id = np.empty(len(span_start), dtype=np.int64)
-        word_ids = self._ids(text.split())                   # the non-space runs, in order
-        if word_ids is None:
-            return self._whole(text)
-        span_id[~run_space] = word_ids
+        words = np.flatnonzero(~run_space)
+        word_start, word_end = span_start[words], span_end[words]
+        hashes = self.hashes.hashes(code, word_start, word_end)
+        lengths = word_end - word_start
+        word_ids = self.hashes.find(hashes, lengths)
+        missed = np.flatnonzero(word_ids < 0)
+        if len(missed):
+            found = self._ids([text[s:e] for s, e in zip(word_start[missed].tolist(), word_end[missed].tolist())])
+            if found is None:
+                return self._whole(text)
+            word_ids[missed] = found
+            self.hashes.remember(hashes[missed], lengths[missed], found)
+        span_id[words] = word_ids
         space_runs = np.flatnonzero(run_space)
         if len(space_runs):
             first = span_start[space_runs]
@@ -161,7 +249,7 @@ class SpanTokens:
         if self.risk.matrix[self.end_key[span_id[:-1]], self.start_key[span_id[1:]]].any() or not count.all():
             return self._whole(text)
         rows = np.repeat(self.ptr[span_id] - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
-        out = self.columns[rows]
+        out = np.take(self.columns, rows, axis=0)
         out[:, 1] += np.repeat(span_start, count).astype(np.uint64)
         return out
 
