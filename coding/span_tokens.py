@@ -10,8 +10,10 @@ spans around it, which is what spaCy's own cache relies on; that cache keeps at 
 and every text still becomes a Doc, a struct per token, read back with ``Doc.to_array``.
 
 :class:`SpanTokens` keeps the three columns of each distinct span's tokens (got from spaCy's
-tokenizer on that span alone) and puts a text's columns together from its spans with numpy. The
-result is what ``tokenizer(text).to_array([LOWER, IDX, LENGTH])`` gives, at a third of the cost.
+tokenizer on that span alone) and puts a text's columns together from its spans with numpy: the
+spans are found by a hash of their characters (:class:`_SpanHashes`), computed for all spans of a
+text at once. The result is what ``tokenizer(text).to_array([LOWER, IDX, LENGTH])`` gives, in
+less than half the time (1.8 s against 4.0 s for the 10M-word benchmark corpus).
 
 One step of spaCy's tokenizer looks across spans: special cases with punctuation ("f.eks.",
 emoticons) are found again over the whole Doc by a PhraseMatcher on the tokens the affix rules
@@ -26,14 +28,12 @@ cases -- the whole text is tokenised by spaCy instead. So is a text that would a
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 
 SPACE_TABLE_SIZE = 0x3001          # U+3000 (ideographic space) is the highest white-space character
 MEMO_LIMIT = 500_000               # spans remembered (about 120 bytes each with their tokens)
 HASHED_LENGTH = 64                 # spans up to this long are found by their hash, longer ones by text
-SLOT_BITS = 20                     # the hash table: 2**20 slots (20 MB)
+SLOT_BITS = 20                     # the hash table: 2**20 slots (24 MB)
 
 # str.isspace of every code point up to U+3000, and one more slot (False) for every code point above
 _SPACE_LOOKUP = np.array([chr(c).isspace() for c in range(SPACE_TABLE_SIZE)] + [False], dtype=bool)
