@@ -262,35 +262,73 @@ class SpanTokens:
             new = [span for span in dict.fromkeys(spans) if span not in self.ids]
             if len(self.ids) + len(new) > self.limit:
                 return None
-            for span in new:
-                self._add(span)
+            self._learn(new)
             return np.fromiter(map(self.ids.__getitem__, spans), dtype=np.int64, count=len(spans))
 
     def _whole(self, text: str) -> np.ndarray:
         self.fallbacks += 1
         return token_columns(self.tokenizer(text))
 
-    def _add(self, span: str) -> int:
-        table = token_columns(self.tokenizer(span))
-        n = len(table)
+    def _learn(self, spans: list[str]) -> None:
+        """Tokenise new spans and remember their columns. Spans of white space, or all of them
+        when a line break could join a special case, one at a time; the others in one call of the
+        tokenizer, one per line (a Doc per span cost 40 us or more: most of the time on text
+        with many words not seen before)."""
+        words = [span for span in spans if not span.isspace()]
+        alone = [span for span in spans if span.isspace()]
+        if len(words) > 1 and self.risk.end_key("\n") == 0 and self.risk.start_key("\n") == 0:
+            if not self._add_lines(words):
+                alone += words
+        else:
+            alone += words
+        for span in alone:
+            self._append([span], token_columns(self.tokenizer(span)), np.array([0], dtype=np.int64))
+
+    def _add_lines(self, words: list[str]) -> bool:
+        """Tokenise white-space-free spans joined by line breaks; False (nothing remembered) unless
+        every token lies inside one span and every line break is a token of its own."""
+        length = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+        start = np.cumsum(length + 1) - length - 1
+        table = token_columns(self.tokenizer("\n".join(words)))
+        idx, size = table[:, 1].astype(np.int64), table[:, 2].astype(np.int64)
+        span = np.searchsorted(start, idx, side="right") - 1
+        inside = idx + size <= start[span] + length[span]
+        breaks = ~inside & (idx == start[span] + length[span]) & (size == 1)
+        if not (inside | breaks).all() or breaks.sum() != len(words) - 1:
+            return False
+        table = table[inside]
+        table[:, 1] -= start[span[inside]].astype(np.uint64)
+        first = np.searchsorted(span[inside], np.arange(len(words)))
+        self._append(words, table, first)
+        return True
+
+    def _append(self, spans: list[str], table: np.ndarray, first: np.ndarray) -> None:
+        """Remember spans whose tokens are ``table[first[i]:first[i + 1]]`` (starts within the span)."""
         new = len(self.ids)
-        if new + 1 >= len(self.count):
-            size = 2 * len(self.count)
+        rows = len(table)
+        needed = new + len(spans) + 1
+        if needed > len(self.count):
+            size = max(2 * len(self.count), needed)
             self.ptr = np.resize(self.ptr, size + 1)
             self.count = np.resize(self.count, size)
             self.end_key = np.resize(self.end_key, size)
             self.start_key = np.resize(self.start_key, size)
-        if self.rows + n > len(self.columns):
-            grown = np.zeros((max(2 * len(self.columns), self.rows + n), 3), dtype=np.uint64)
+        if self.rows + rows > len(self.columns):
+            grown = np.zeros((max(2 * len(self.columns), self.rows + rows), 3), dtype=np.uint64)
             grown[:self.rows] = self.columns[:self.rows]
             self.columns = grown
-        self.columns[self.rows:self.rows + n] = table
-        self.ptr[new] = self.rows
-        self.count[new] = n
-        self.rows += n
-        if n:
-            last_start, last_length = int(table[-1, 1]), int(table[-1, 2])
-            self.end_key[new] = self.risk.end_key(span[last_start:last_start + last_length])
-            self.start_key[new] = self.risk.start_key(span[:int(table[0, 2])])
-        self.ids[span] = new
-        return new
+        self.columns[self.rows:self.rows + rows] = table
+        ends = np.append(first[1:], rows)
+        ids = np.arange(new, new + len(spans))
+        self.ptr[ids] = self.rows + first
+        self.count[ids] = ends - first
+        self.rows += rows
+        starts, lengths = table[:, 1].tolist(), table[:, 2].tolist()
+        for i, (span, lo, hi) in enumerate(zip(spans, first.tolist(), ends.tolist())):
+            if hi > lo:
+                last = starts[hi - 1]
+                self.end_key[new + i] = self.risk.end_key(span[last:last + lengths[hi - 1]])
+                self.start_key[new + i] = self.risk.start_key(span[:lengths[lo]])
+            else:
+                self.end_key[new + i] = self.start_key[new + i] = 0
+            self.ids[span] = new + i
