@@ -379,7 +379,8 @@ class BatchMatcher:
         self.unless_codes = sorted({c for c, code in enumerate(rules.codes) if code.unless})
         # spaCy patterns: those of fixed length on string attributes and flags are tested with
         # arrays; the others go to a spaCy Matcher of their own
-        self.pattern_anchors = np.array(sorted(rules.pattern_anchors), dtype=np.int64)
+        self.is_pattern_anchor = np.zeros(ni, dtype=bool)          # per item
+        self.is_pattern_anchor[sorted(rules.pattern_anchors)] = True
         self.array_patterns: list[tuple[int, int, list, bool]] = []  # (code, description, tests, anchored)
         self.fallback = None
         self.fallback_descs: dict[int, tuple[int, int]] = {}
@@ -533,33 +534,45 @@ class BatchMatcher:
         counts only in units holding one of the anchor words, as the Matcher is run there only."""
         from spacy.attrs import IDS, LEMMA
 
-        anchored = np.isin(b.pair_item, self.pattern_anchors)
-        units_with_anchor = np.unique(b.unit_of[b.pair_tok[anchored]])
+        units_with_anchor = np.unique(b.unit_of[b.pair_tok[self.is_pattern_anchor[b.pair_item]]])
         if not len(units_with_anchor) and not self.patterns_everywhere:
             return
         found = []          # (start, end, code, description, anchored) in the order of the patterns
         if self.array_patterns:
-            columns = {"LOWER": b.lowers, "LEMMA": b.forms.lemma[b.form]}
-            columns.update((name, flags[b.form]) for name, flags in b.forms.flags.items())
+            # an anchored pattern is tested at the tokens of the units holding an anchor word only
+            sizes = b.unit_ends[units_with_anchor] - b.unit_starts[units_with_anchor]
+            _, inside = _expand(b.unit_starts[units_with_anchor], sizes)
+            table = None
             if self.pattern_attrs:
                 ids = [IDS[a] for a in self.pattern_attrs]
                 table = np.concatenate([doc.to_array(ids).reshape(len(doc), -1) for doc in b.docs])
-                columns.update((a, table[:, k]) for k, a in enumerate(self.pattern_attrs))
+
+            def column(attr: str, at: np.ndarray) -> np.ndarray:
+                if attr == "LOWER":
+                    return b.lowers[at]
+                if attr == "LEMMA":
+                    return b.forms.lemma[b.form[at]]
+                if attr in b.forms.flags:
+                    return b.forms.flags[attr][b.form[at]]
+                return table[at, self.pattern_attrs.index(attr)]
+
             for c, d, tests, anchored in self.array_patterns:
                 size = len(tests)
                 if size > b.n:
                     continue
-                ok = np.ones(b.n - size + 1, dtype=bool)
+                starts = inside[inside <= b.n - size] if anchored else np.arange(b.n - size + 1)
+                ok = np.ones(len(starts), dtype=bool)
                 for k, test in enumerate(tests):
+                    at = starts + k
                     for attr, op, value in test:
-                        column = columns[attr][k:b.n - size + 1 + k]
+                        values = column(attr, at)
                         if op == "flag":
-                            ok &= (column != 0) == value
+                            ok &= (values != 0) == value
                         elif op == "in":
-                            ok &= np.isin(column, value)
+                            ok &= np.isin(values, value)
                         else:
-                            ok &= ~np.isin(column, value)
-                starts = np.flatnonzero(ok)
+                            ok &= ~np.isin(values, value)
+                starts = starts[ok]
                 starts = starts[b.doc_of[starts] == b.doc_of[starts + size - 1]]
                 found.extend((s, s + size, c, d, anchored) for s in starts.tolist())
         if self.fallback is not None:
@@ -579,7 +592,9 @@ class BatchMatcher:
             return
         table = np.array(found, dtype=np.int64).reshape(-1, 5)
         unit = b.unit_of[table[:, 0]]
-        ok = (b.unit_of[table[:, 1] - 1] == unit) & ((table[:, 4] == 0) | np.isin(unit, units_with_anchor))
+        has_anchor = np.zeros(len(b.unit_starts), dtype=bool)
+        has_anchor[units_with_anchor] = True
+        ok = (b.unit_of[table[:, 1] - 1] == unit) & ((table[:, 4] == 0) | has_anchor[unit])
         table, unit = table[ok], unit[ok]
         if len(table):
             last = np.iinfo(np.int64).max // 2 + np.arange(len(table))

@@ -20,6 +20,7 @@ PATTERNS = [
     [{"ORTH": "Jobcenter"}, {"LOWER": {"NOT_IN": ["nord", "syd"]}}],
     [{"IS_STOP": True}, {"LEMMA": "led"}, {"IS_PUNCT": True}],
     [{"TEXT": "STV"}],
+    [{"IS_DIGIT": True}, {"IS_ALPHA": True}, {"LOWER": {"NOT_IN": ["sager", "borgere", "timer"]}}],  # no literal word
 ]
 
 TEXT = ("Jeg har 25 sager lige nu, og tre sager mere på vej. Vi taler om 40 borgere pr. konsulent, "
