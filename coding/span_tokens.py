@@ -118,10 +118,11 @@ class _SpanHashes:
     start, modulo 2**64, with v a random 64-bit value per code point and B a random odd number, both
     drawn anew in each process; with prefix sums over the text every span's hash takes a few array
     operations. A slot holds the hash, length and id of the first span seen with its low bits; a
-    span is found there when hash and length agree. Two different spans of at most HASHED_LENGTH
-    characters agree by chance about once in 2**64 comparisons (a fixed difference of characters
-    times random values); longer spans, whose characters could be arranged so that the powers of
-    any B cancel, and spans whose slot another span holds, are looked up by their text instead."""
+    span is found there when hash and length agree. For two different spans of at most
+    HASHED_LENGTH characters that is a chance of the order of 2**-64 (their difference is a sum of
+    random values times powers of B), the order spaCy accepts for its own 64-bit string hashes.
+    Longer spans, whose characters could be arranged so that the powers of any B cancel modulo
+    2**64, and spans whose slot another span holds, are looked up by their text instead."""
 
     def __init__(self) -> None:
         rng = np.random.default_rng()

@@ -69,6 +69,18 @@ def test_a_special_case_that_could_reach_across_a_space_sends_the_text_to_spacy(
     assert tokens.fallbacks == 1
 
 
+def test_long_spans_and_characters_beyond_the_table_tokenise_as_spacy_does():
+    nlp = blank_nlp("da")
+    tokens = SpanTokens(nlp)
+    url = "https://example.org/" + "evaluering/" * 12 + "rapport.pdf"          # longer than hashed spans
+    texts = [f"Se {url} og {url}.", "Emoji 😀😀 og 中文字 og ﬁ-ligatur 𝔘𝔫𝔦𝔠𝔬𝔡𝔢.", "x" * 70 + " " + "x" * 70,
+             "Ærø Åbenrå Øster ÆRØ åbenrå"]
+    for _ in range(2):                                      # learnt, then read from memory
+        for text in texts:
+            assert same(tokens, nlp, text), repr(text)
+    assert tokens.fallbacks == 0
+
+
 def test_empty_and_white_space_only_texts():
     nlp = blank_nlp("da")
     tokens = SpanTokens(nlp)
