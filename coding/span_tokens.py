@@ -85,18 +85,19 @@ class _CrossSpanRisk:
     def end_key(self, token: str) -> int:
         """The key of a span's last token."""
         key = self.end_keys.get(token)
-        if key is None:
-            tokens = {token} | self.last_cut.get(token, set())
-            key = self.end_keys[token] = self._grow(tokens & self.lefts, self._ends, end=True)
-        return key
+        return self._key(token, end=True) if key is None else key
 
     def start_key(self, token: str) -> int:
         """The key of a span's first token."""
         key = self.start_keys.get(token)
-        if key is None:
-            tokens = {token} | self.first_cut.get(token, set())
-            key = self.start_keys[token] = self._grow(tokens & self.rights, self._starts, end=False)
-        return key
+        return self._key(token, end=False) if key is None else key
+
+    def _key(self, token: str, end: bool) -> int:
+        keys, cut, side = ((self.end_keys, self.last_cut, self.lefts) if end
+                           else (self.start_keys, self.first_cut, self.rights))
+        tokens = ({token} | cut.get(token, set())) & side
+        keys[token] = self._grow(tokens, self._ends if end else self._starts, end)
+        return keys[token]
 
     def _grow(self, tokens: set[str], keyed: list[set[str]], end: bool) -> int:
         if not tokens:
