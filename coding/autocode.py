@@ -487,8 +487,9 @@ def _engine_for(spec: dict) -> Engine:
 def _prepare_engine(spec: dict, languages: list[str]) -> None:
     engine = _engine_for(spec)
     for lang in languages:
-        engine.rules(lang).batch_matcher
-        engine.rules(lang).span_tokens
+        rules = engine.rules(lang)
+        if not rules.batch_matcher.needs_docs:
+            rules.span_tokens
 
 
 def _init_worker(spec: dict, languages: list[str]) -> None:

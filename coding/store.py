@@ -16,7 +16,10 @@ import json
 import sqlite3
 import uuid
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+
+if TYPE_CHECKING:
+    import numpy as np
 
 SCHEMA_VERSION_KEY = "schema_version"
 
