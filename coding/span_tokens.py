@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 SPACE_TABLE_SIZE = 0x3001          # U+3000 (ideographic space) is the highest white-space character
-MEMO_LIMIT = 500_000               # spans remembered (about 120 bytes each with their tokens)
+MEMO_LIMIT = 300_000               # spans remembered: about 500 bytes each (tokens, text, slot), 150 MB
 HASHED_LENGTH = 64                 # spans up to this long are found by their hash, longer ones by text
 SLOT_BITS = 20                     # the hash table: 2**20 slots (24 MB)
 
