@@ -164,15 +164,19 @@ class _SpanHashes:
             np.cumsum(values, out=prefix[1:])
             return (prefix[ends] - prefix[starts]) * self.inverses[starts]
 
+    def _slot(self, hashes: np.ndarray) -> np.ndarray:
+        """The slot of each hash: its low bits (as ``FormTable._slot`` in matching.py)."""
+        return (hashes & np.uint64(len(self.slot_id) - 1)).astype(np.intp)
+
     def find(self, hashes: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         """The span id of each hash and length (-1 where the table does not have it)."""
-        slot = (hashes & np.uint64((1 << SLOT_BITS) - 1)).astype(np.intp)
+        slot = self._slot(hashes)
         found = (self.slot_hash[slot] == hashes) & (self.slot_length[slot] == lengths)
         return np.where(found, self.slot_id[slot], -1)
 
     def remember(self, hashes: np.ndarray, lengths: np.ndarray, ids: np.ndarray) -> None:
         """Put these spans in the table where their slots are free (and they are short enough)."""
-        slot = (hashes & np.uint64((1 << SLOT_BITS) - 1)).astype(np.intp)
+        slot = self._slot(hashes)
         free = np.flatnonzero((self.slot_length[slot] == 0) & (lengths <= HASHED_LENGTH))
         slot, first = np.unique(slot[free], return_index=True)        # one span per free slot
         chosen = free[first]
