@@ -112,10 +112,12 @@ class FormTable:
         self.kind = np.zeros(0, dtype=np.int8)
         self.skip = np.zeros(0, dtype=bool)                 # a phrase may skip it (filler, space)
         self.lemma = np.zeros(0, dtype=np.uint64)           # hash of the lemma
-        self.count = np.zeros(0, dtype=np.int64)            # rule words (items) the form holds
+        # the rule words (items) a form holds that a batch looks up by position (see ``located``)
+        self.count = np.zeros(0, dtype=np.int64)            # how many
         self.ptr = np.zeros(0, dtype=np.int64)              # where they start in ``items``
         self.items = np.zeros(0, dtype=np.int64)
-        self.keys = np.zeros(0, dtype=np.int64)             # form * ni + item, sorted
+        self.keys = np.zeros(0, dtype=np.int64)             # form * ni + item, sorted: every item held
+        self.located = np.ones(self.ni, dtype=bool)         # per item: listed in count/ptr/items
         self.flag_names: list[str] = []                     # FORM_FLAGS asked for by patterns
         self.flags: dict[str, np.ndarray] = {}
         # in front of the sorted hashes: a table addressed by a hash's low bits, holding the form id
@@ -123,6 +125,15 @@ class FormTable:
         # instead of a binary search (a form whose slot another form holds goes the sorted way)
         self.slot_hash = np.zeros(1 << SLOT_BITS, dtype=np.uint64)
         self.slot_id = np.full(1 << SLOT_BITS, -1, dtype=np.int32)
+
+    def locate_only(self, located: np.ndarray) -> None:
+        """List in ``count``/``ptr``/``items`` only the items marked here: the ones a batch needs
+        the positions of (terms, phrase anchors, ...). A word found only inside phrases, never as
+        their anchor ("og", "er"), is tested where a phrase reaches it (``keys``), and listing it
+        at every token would double the batch's (token, item) pairs."""
+        if len(self.kind):
+            raise ValueError("locate_only must be set before any form is added")
+        self.located = np.asarray(located, dtype=bool)
 
     def want_flags(self, names) -> None:
         """Keep these FORM_FLAGS for every form (for the spaCy patterns tested with arrays)."""
@@ -166,10 +177,14 @@ class FormTable:
         rules, strings = self.rules, self.strings
         first = len(self.kind)
         entries = [rules.analyse(strings[h]) for h in new.tolist()]
-        count = np.array([len(e[1]) for e in entries], dtype=np.int64)
-        items = np.array([i for e in entries for i in e[1]], dtype=np.int64)
-        kind = np.array([e[0] for e in entries], dtype=np.int8)
+        held = np.array([len(e[1]) for e in entries], dtype=np.int64)
+        every = np.array([i for e in entries for i in e[1]], dtype=np.int64)
         ids = np.arange(first, first + len(entries), dtype=np.int64)
+        owner = np.repeat(ids, held)
+        keep = self.located[every]
+        items = every[keep]
+        count = np.bincount(owner[keep] - first, minlength=len(entries)).astype(np.int64)
+        kind = np.array([e[0] for e in entries], dtype=np.int8)
         self.kind = np.concatenate([self.kind, kind])
         self.skip = np.concatenate([self.skip, np.isin(new, np.array(sorted(rules.fillers), dtype=np.uint64))
                                     | (kind == SPACE)])
@@ -177,7 +192,7 @@ class FormTable:
         self.ptr = np.concatenate([self.ptr, len(self.items) + np.cumsum(count) - count])
         self.count = np.concatenate([self.count, count])
         self.items = np.concatenate([self.items, items])
-        self.keys = np.concatenate([self.keys, np.repeat(ids, count) * self.ni + items])   # new ids are larger
+        self.keys = np.concatenate([self.keys, owner * self.ni + every])   # new ids are larger
         vocab = rules.nlp.vocab
         for name in self.flag_names:
             attr = FORM_FLAGS[name]
@@ -212,7 +227,8 @@ class _Batch:
         self.kinds = kinds = forms.kind[form]
         ni = self.ni = forms.ni
 
-        # (token, item) pairs of every token that holds a rule word, in token order
+        # (token, item) pairs of every token that holds a located rule word (FormTable.locate_only),
+        # in token order
         counts = forms.count[form]
         tokens = np.flatnonzero(counts)
         rows, entry = _expand(forms.ptr[form[tokens]], counts[tokens])
@@ -405,6 +421,16 @@ class BatchMatcher:
         used = {attr for _, _, tests, _ in self.array_patterns for test in tests for attr, _, _ in test}
         self.forms.want_flags(sorted(used & set(FORM_FLAGS)))
         self.pattern_attrs = sorted(used - set(FORM_FLAGS) - {"LOWER", "LEMMA"})
+        # the items whose positions a batch lists (_Batch.pair_*): the words that start or make up a
+        # rule's span on their own, and the anchors of phrases and patterns
+        located = np.zeros(ni, dtype=bool)
+        located[self.term[:, 0]] = True
+        located[self.ph_anchor_item[:p_count]] = True
+        for refs in (*self.near_sides, self.unless):
+            located[refs.ref[refs.is_term]] = True
+        located[self.near_trigger_item] = True
+        located |= self.is_pattern_anchor
+        self.forms.locate_only(located)
         # the spaCy patterns read a Doc: attributes other than the lower form, lemma and flags of a
         # form, or spaCy's Matcher
         self.needs_docs = bool(self.pattern_attrs) or self.fallback is not None
