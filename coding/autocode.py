@@ -48,7 +48,7 @@ from . import coding_table
 from .codebook import Codebook, blank_nlp
 from .errors import CodingError
 from .lemmas import lemma_table
-from .matching import BREAK, CLOSER, FINAL, SPACE, WORD, pattern_anchor
+from .matching import BREAK, CLOSER, FINAL, SPACE, WORD, Codings, pattern_anchor
 from .records import INTERVIEWER_ROLE
 from .span_tokens import SpanTokens, token_columns
 from .store import Store, code_hashes_json
@@ -186,6 +186,7 @@ class LanguageRules:
             ruleset = (code.get("rules") or {}).get(lang)
             if ruleset:
                 self._compile(index, code["slug"], ruleset)
+        self.slugs = [code.slug for code in self.codes]
         self._index()
         self._batch_matcher = None
         self._span_tokens: SpanTokens | None = None
@@ -399,6 +400,7 @@ class Engine:
         self.languages: dict[str, LanguageRules] = {}
         self.slugs = [code["slug"] for code in spec["codes"]]
         self.slug_index = {slug: i for i, slug in enumerate(self.slugs)}
+        self.code_indexes: dict[str, np.ndarray] = {}
         self.slug_rank = np.argsort(np.argsort(np.array(self.slugs, dtype=object), kind="stable"), kind="stable")
 
     def rules(self, lang: str) -> LanguageRules:
@@ -406,6 +408,14 @@ class Engine:
         if compiled is None:
             compiled = self.languages[lang] = LanguageRules(lang, self.spec["codes"], self.spec["settings"])
         return compiled
+
+    def code_index(self, lang: str) -> np.ndarray:
+        """The engine's index of each of a language's compiled codes (``LanguageRules.codes``)."""
+        index = self.code_indexes.get(lang)
+        if index is None:
+            index = self.code_indexes[lang] = np.array(
+                [self.slug_index[slug] for slug in self.rules(lang).slugs] or [0], dtype=np.int64)
+        return index
 
     def run(self, task: Task) -> list[Found]:
         """Code one task: the codings of each part, in source offsets. The parts of one language
@@ -432,17 +442,24 @@ class Engine:
             matcher.code(tables, chunks, task.unit, None if wanted is None else set(wanted), found, docs)
         results = []
         for i, part in enumerate(task.parts):
-            rows = found[i]
-            if task.unit == "turn":
-                rows = _merge_pieces(rows)
-            if not rows:
+            blocks: list[Codings] = found[i]
+            if task.unit == "turn" and blocks:
+                # one coding per turn and code: the pieces of a long turn merged
+                rows = _merge_pieces([row for block in blocks for row in block.rows(self.rules(part.language).slugs)])
+                start, end, slugs, names, words = map(list, zip(*rows))
+                code = np.fromiter(map(self.slug_index.__getitem__, slugs), dtype=np.int64, count=len(rows))
+            elif blocks:
+                start = np.concatenate([block.start for block in blocks])
+                end = np.concatenate([block.end for block in blocks])
+                code = self.code_index(part.language)[np.concatenate([block.code for block in blocks])]
+                names = [x for block in blocks for x in block.rules]
+                words = [x for block in blocks for x in block.words]
+            else:
                 empty = np.zeros(0, dtype=np.int64)
                 results.append(Found(part.source_id, empty, empty, empty, [], [], tokens[i]))
                 continue
-            start, end, slugs, names, words = zip(*rows)
-            start = np.array(start, dtype=np.int64) + part.base
-            end = np.array(end, dtype=np.int64) + part.base
-            code = np.fromiter(map(self.slug_index.__getitem__, slugs), dtype=np.int64, count=len(rows))
+            start = np.asarray(start, dtype=np.int64) + part.base
+            end = np.asarray(end, dtype=np.int64) + part.base
             order = np.lexsort((self.slug_rank[code], end, start)).tolist()
             results.append(Found(part.source_id, start[order], end[order], code[order],
                                  ["; ".join(names[k]) for k in order], [", ".join(words[k]) for k in order],

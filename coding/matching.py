@@ -24,6 +24,7 @@ The semantics are those written in ``autocode``'s module docstring; in detail:
 from __future__ import annotations
 
 import collections
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -207,6 +208,24 @@ class FormTable:
         self.slot_id[slot[free]] = ids[first[free]]
 
 
+@dataclass
+class Codings:
+    """What :meth:`BatchMatcher.code` found in one owner's chunks of a batch, one coding per unit and
+    code, as columns: where the unit is (in the offsets of the chunk's part; a turn's, for every
+    piece of it), the code (an index into the rules' codes), its rules and its words."""
+
+    start: np.ndarray
+    end: np.ndarray
+    code: np.ndarray
+    rules: list[list[str]]
+    words: list[list[str]]
+
+    def rows(self, slugs: list[str]) -> list[tuple]:
+        """(start, end, code slug, rules, words) per coding."""
+        return list(zip(self.start.tolist(), self.end.tolist(), [slugs[c] for c in self.code.tolist()],
+                        self.rules, self.words))
+
+
 class _Batch:
     """The arrays of one batch of tokenised chunks: tokens, units, and which rule words each token
     holds. ``tables`` are the chunks' token columns (lower-form hash, start, length: see
@@ -253,7 +272,7 @@ class _Batch:
             base += len(chunk.pieces)
         self.piece = piece
         every_piece = [p for chunk in chunks for p in chunk.pieces]
-        self.piece_keys = [p[:3] for p in every_piece]                  # (unit key, start, end)
+        self.piece_unit = np.array([p[1:3] for p in every_piece], dtype=np.int64).reshape(-1, 2)  # its unit's start, end
         self.piece_source_start = np.array([p[3] for p in every_piece], dtype=np.int64)
         self.piece_chunk_start = np.array([p[4] for p in every_piece], dtype=np.int64)
         start = np.zeros(n, dtype=bool)
@@ -629,10 +648,9 @@ class BatchMatcher:
     # -- the whole batch
     def code(self, tables: list[np.ndarray], chunks: list, unit: str, wanted: set[str] | None,
              found: list[list], docs: list | None = None) -> int:
-        """Append (unit start, unit end, code, [rules], [words]) to ``found[chunk.owner]`` for every
-        unit and code that fired in a batch of tokenised chunks (their token columns, and their Docs
-        when ``needs_docs``); return the number of tokens. A turn cut into pieces (longer than a
-        chunk) gives one such row per piece."""
+        """Append to ``found[chunk.owner]`` the :class:`Codings` of every unit and code that fired in a
+        batch of tokenised chunks (their token columns, and their Docs when ``needs_docs``); return
+        the number of tokens. A turn cut into pieces (longer than a chunk) gives one coding per piece."""
         b = _Batch(self.forms, tables, chunks, unit, docs)
         if not b.n:
             return 0
@@ -717,29 +735,28 @@ class BatchMatcher:
         piece = b.piece[s0]
         if unit == "sentence":
             offset = b.piece_source_start[piece] - b.piece_chunk_start[piece]
-            unit_start = (b.idx[s0] + offset).tolist()
-            unit_end = (b.idx[s1 - 1] + b.length[s1 - 1] + offset).tolist()
-        doc = b.doc_of[s0].tolist()
-        piece = piece.tolist()
+            unit_start = b.idx[s0] + offset
+            unit_end = b.idx[s1 - 1] + b.length[s1 - 1] + offset
+        else:
+            unit_start, unit_end = b.piece_unit[piece, 0], b.piece_unit[piece, 1]
+        doc = b.doc_of[s0]
 
-        descs, slugs = self.descs, [code.slug for code in self.rules.codes]
+        # the rules and words of each coding, in lists made whole (one Python step per coding, not ten)
+        descs = self.descs
         rule_names = [descs[d] for d in ev["desc"][rule_start].tolist()]
         rule_ptr = np.searchsorted(group[rule_start], np.arange(len(group_rows) + 1)).tolist()
-        group_code = codes[group_rows].tolist()
-        chunks = b.chunks
-        keys = b.piece_keys if unit == "turn" else None
-        for k in range(len(group_rows)):
-            chunk = chunks[doc[k]]
-            text = chunk.text
-            lo, hi = rule_ptr[k], rule_ptr[k + 1]
-            names = rule_names[lo:hi] if hi - lo == 1 else list(dict.fromkeys(rule_names[lo:hi]))
-            lo, hi = span_ptr[k], span_ptr[k + 1]
-            if hi - lo == 1:
-                words = [text[char_start[lo]:char_end[lo]]]
-            else:
-                words = list(dict.fromkeys([text[char_start[j]:char_end[j]] for j in range(lo, hi)]))
-            if keys is not None:
-                where = keys[piece[k]]
-                found[chunk.owner].append((where[1], where[2], slugs[group_code[k]], names, words))
-            else:
-                found[chunk.owner].append((unit_start[k], unit_end[k], slugs[group_code[k]], names, words))
+        texts = [chunk.text for chunk in b.chunks]
+        span_words = [texts[d][a:z] for d, a, z in zip(b.doc_of[s].tolist(), char_start, char_end)]
+        names = [rule_names[a:z] for a, z in zip(rule_ptr[:-1], rule_ptr[1:])]
+        words = [span_words[a:z] for a, z in zip(span_ptr[:-1], span_ptr[1:])]
+        names = [x if len(x) == 1 else list(dict.fromkeys(x)) for x in names]
+        words = [x if len(x) == 1 else list(dict.fromkeys(x)) for x in words]
+
+        # one block per owner: units follow the tokens, so an owner's codings are consecutive
+        owner = np.array([chunk.owner for chunk in b.chunks], dtype=np.int64)[doc]
+        cuts = np.flatnonzero(owner[1:] != owner[:-1]) + 1
+        bounds = [0, *cuts.tolist(), len(owner)]
+        group_code = codes[group_rows]
+        for a, z in zip(bounds[:-1], bounds[1:]):
+            found[int(owner[a])].append(Codings(unit_start[a:z], unit_end[a:z], group_code[a:z], names[a:z],
+                                                words[a:z]))

@@ -34,6 +34,11 @@ def rules_with(patterns: list[list[dict]]) -> LanguageRules:
     return LanguageRules("da", codes, {"compounds": {"da": True}, "min_part_length": 4})
 
 
+def rows_of(blocks: list, rules: LanguageRules) -> list[tuple]:
+    """(unit start, unit end, code, [rules], [words]) of what a matcher found for one owner."""
+    return [row for block in blocks for row in block.rows(rules.slugs)]
+
+
 def as_dict(rows: list[tuple]) -> dict:
     """{(unit start, unit end): {code: [rules, words]}} of a matcher's rows."""
     out: dict = {}
@@ -47,7 +52,7 @@ def code_text(matcher: BatchMatcher, rules: LanguageRules, text: str, unit: str 
     docs = [rules.nlp(c.text) for c in chunks]
     found = [[]]
     matcher.code([token_columns(d) for d in docs], chunks, unit, None, found, docs)
-    return as_dict(found[0])
+    return as_dict(rows_of(found[0], rules))
 
 
 def test_every_pattern_here_is_tested_with_arrays():
@@ -101,7 +106,7 @@ def test_a_phrase_stops_at_the_end_of_its_turn():
     chunks = build_chunks(text, [(0, 0, 8), (1, 9, len(text))])
     found = [[]]
     BatchMatcher(rules).code([rules.span_tokens(c.text) for c in chunks], chunks, "turn", None, found)
-    assert found[0] == [(9, len(text), "belief", ["phrase tro på"], ["tror ikke på"])]
+    assert rows_of(found[0], rules) == [(9, len(text), "belief", ["phrase tro på"], ["tror ikke på"])]
 
 
 def test_a_task_of_several_sources_keeps_each_sources_codings_apart(tmp_path):
