@@ -465,11 +465,13 @@ class BatchMatcher:
         unit = b.unit_of[anchor]
         gaps = np.zeros(len(phrase), dtype=np.int64)
         alive = np.ones(len(phrase), dtype=bool)
+        words, width = self.ph_words.ravel(), self.ph_words.shape[1]
         ends = []
         for step in (-1, 1):                   # left of the anchor first, then right
             cur = anchor.copy()
             word = self.ph_anchor[phrase] + step
             active = alive & (word >= 0) & (word < self.ph_len[phrase])
+            wanted = phrase * width + word      # the word looked for next, in ph_words flattened
             while True:
                 rows_ = np.flatnonzero(active)
                 if not len(rows_):
@@ -478,12 +480,13 @@ class BatchMatcher:
                 inside = (q >= 0) & (q < b.n)
                 q = np.clip(q, 0, max(b.n - 1, 0))
                 inside &= b.unit_of[q] == unit[rows_]
-                hit = inside & b.holds(q, self.ph_words[phrase[rows_], word[rows_]])
+                hit = inside & b.holds(q, words.take(wanted[rows_]))
                 skip = inside & ~hit & b.forms.skip[b.form[q]] & (gaps[rows_] < PHRASE_GAP)
                 moved = rows_[hit | skip]
                 cur[moved] = q[hit | skip]
                 gaps[rows_[skip]] += 1
                 word[rows_[hit]] += step
+                wanted[rows_[hit]] += step
                 dead = rows_[~hit & ~skip]
                 alive[dead] = False
                 active[dead] = False

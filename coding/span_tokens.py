@@ -252,7 +252,9 @@ class SpanTokens:
                 used[space_runs[~kept]] = False
                 span_id, span_start = span_id[used], span_start[used]
         count = self.count[span_id]
-        if self.risk.matrix[self.end_key[span_id[:-1]], self.start_key[span_id[1:]]].any() or not count.all():
+        matrix = self.risk.matrix       # [end key, start key] looked up flat: one plain gather
+        pair = self.end_key[span_id[:-1]] * matrix.shape[1] + self.start_key[span_id[1:]]
+        if matrix.ravel().take(pair).any() or not count.all():
             return self._whole(text)
         rows = np.repeat(self.ptr[span_id] - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
         out = np.take(self.columns, rows, axis=0)
