@@ -28,8 +28,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .slot_table import SlotTable
+
 WORD, SPACE, BREAK, FINAL, CLOSER = 0, 1, 2, 3, 4       # kinds of token
-SLOT_BITS = 20              # FormTable's direct-address table: 2**20 slots (4 MB of ids, 8 MB of hashes)
+SLOT_BITS = 20              # FormTable's slot table: at most 2**20 slots (16 MB)
 PHRASE_GAP = 2              # filler words a phrase may skip in all ("tror ikke på" is "tro på")
 
 
@@ -121,11 +123,9 @@ class FormTable:
         self.located = np.ones(self.ni, dtype=bool)         # per item: listed in count/ptr/items
         self.flag_names: list[str] = []                     # FORM_FLAGS asked for by patterns
         self.flags: dict[str, np.ndarray] = {}
-        # in front of the sorted hashes: a table addressed by a hash's low bits, holding the form id
-        # of the first form seen with those bits (-1: none); a lookup is two gathers and a compare
-        # instead of a binary search (a form whose slot another form holds goes the sorted way)
-        self.slot_hash = np.zeros(1 << SLOT_BITS, dtype=np.uint64)
-        self.slot_id = np.full(1 << SLOT_BITS, -1, dtype=np.int32)
+        # in front of the sorted hashes: a slot table (a lookup is two gathers and a compare instead
+        # of a binary search; a form whose slot another form holds goes the sorted way)
+        self.slots = SlotTable(max_bits=SLOT_BITS)
 
     def locate_only(self, located: np.ndarray) -> None:
         """List in ``count``/``ptr``/``items`` only the items marked here: the ones a batch needs
@@ -154,16 +154,11 @@ class FormTable:
         """The form ids of lower-form hashes, analysing the forms not seen before."""
         if not len(hashes):
             return np.zeros(0, dtype=np.int64)
-        slot = self._slot(hashes)
-        found = self.slot_id[slot].astype(np.int64)
-        missed = (self.slot_hash[slot] != hashes) | (found < 0)
+        found = self.slots.get(hashes)
+        missed = found < 0
         if missed.any():
             found[missed] = self._sorted_ids(hashes[missed])
         return found
-
-    def _slot(self, hashes: np.ndarray) -> np.ndarray:
-        """The direct-address slot of each hash: its low bits."""
-        return (hashes & np.uint64(len(self.slot_id) - 1)).astype(np.intp)
 
     def _sorted_ids(self, hashes: np.ndarray) -> np.ndarray:
         """:meth:`ids` by binary search in the sorted hashes."""
@@ -202,10 +197,7 @@ class FormTable:
         where = np.searchsorted(self.sorted_hashes, new)
         self.sorted_hashes = np.insert(self.sorted_hashes, where, new)
         self.sorted_ids = np.insert(self.sorted_ids, where, ids)
-        slot, first = np.unique(self._slot(new), return_index=True)     # one form per free slot
-        free = self.slot_id[slot] < 0
-        self.slot_hash[slot[free]] = new[first[free]]
-        self.slot_id[slot[free]] = ids[first[free]]
+        self.slots.put(new, ids)
 
 
 @dataclass

@@ -30,10 +30,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from .slot_table import SlotTable
+
 SPACE_TABLE_SIZE = 0x3001          # U+3000 (ideographic space) is the highest white-space character
 MEMO_LIMIT = 300_000               # spans remembered: about 500 bytes each (tokens, text, slot), 150 MB
 HASHED_LENGTH = 64                 # spans up to this long are found by their hash, longer ones by text
-SLOT_BITS = 20                     # the hash table: 2**20 slots (24 MB)
+SLOT_BITS = 20                     # the hash table: at most 2**20 slots (16 MB)
+LENGTH_BITS = 7                    # a slot's value: span id << LENGTH_BITS | length
 
 # str.isspace of every code point up to U+3000, and one more slot (False) for every code point above
 _SPACE_LOOKUP = np.array([chr(c).isspace() for c in range(SPACE_TABLE_SIZE)] + [False], dtype=bool)
@@ -136,9 +139,7 @@ class _SpanHashes:
         self._inverse = pow(base, -1, 2**64)
         self.powers = np.zeros(0, dtype=np.uint64)
         self.inverses = np.zeros(0, dtype=np.uint64)
-        self.slot_hash = np.zeros(1 << SLOT_BITS, dtype=np.uint64)
-        self.slot_length = np.zeros(1 << SLOT_BITS, dtype=np.int64)      # 0: a free slot
-        self.slot_id = np.zeros(1 << SLOT_BITS, dtype=np.int64)
+        self.slots = SlotTable(max_bits=SLOT_BITS)
 
     def _powers_up_to(self, n: int) -> None:
         if len(self.powers) >= n:
@@ -164,25 +165,16 @@ class _SpanHashes:
             np.cumsum(values, out=prefix[1:])
             return (prefix[ends] - prefix[starts]) * self.inverses[starts]
 
-    def _slot(self, hashes: np.ndarray) -> np.ndarray:
-        """The slot of each hash: its low bits (as ``FormTable._slot`` in matching.py)."""
-        return (hashes & np.uint64(len(self.slot_id) - 1)).astype(np.intp)
-
     def find(self, hashes: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         """The span id of each hash and length (-1 where the table does not have it)."""
-        slot = self._slot(hashes)
-        found = (self.slot_hash[slot] == hashes) & (self.slot_length[slot] == lengths)
-        return np.where(found, self.slot_id[slot], -1)
+        value = self.slots.get(hashes)
+        found = (value >= 0) & ((value & ((1 << LENGTH_BITS) - 1)) == lengths)
+        return np.where(found, value >> LENGTH_BITS, -1)
 
     def remember(self, hashes: np.ndarray, lengths: np.ndarray, ids: np.ndarray) -> None:
         """Put these spans in the table where their slots are free (and they are short enough)."""
-        slot = self._slot(hashes)
-        free = np.flatnonzero((self.slot_length[slot] == 0) & (lengths <= HASHED_LENGTH))
-        slot, first = np.unique(slot[free], return_index=True)        # one span per free slot
-        chosen = free[first]
-        self.slot_hash[slot] = hashes[chosen]
-        self.slot_length[slot] = lengths[chosen]
-        self.slot_id[slot] = ids[chosen]
+        short = lengths <= HASHED_LENGTH
+        self.slots.put(hashes[short], (ids[short] << LENGTH_BITS) | lengths[short])
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
@@ -209,6 +201,7 @@ class SpanTokens:
         self.columns = np.zeros((4096, 3), dtype=np.uint64)   # lower hash, start in the span, length
         self.rows = 0
         self.fallbacks = 0                                     # texts handed to spaCy whole
+        self.hashed = 0                                        # span ids below this were offered to the hash table
         self.risk = _CrossSpanRisk(self.tokenizer)
         self.hashes = _SpanHashes()
 
@@ -235,7 +228,10 @@ class SpanTokens:
             if found is None:
                 return self._whole(text)
             word_ids[missed] = found
-            self.hashes.remember(hashes[missed], lengths[missed], found)
+            # into the hash table once: a span missed because another holds its slot stays out
+            new = found >= self.hashed
+            self.hashes.remember(hashes[missed[new]], lengths[missed[new]], found[new])
+            self.hashed = len(self.ids)
         span_id[words] = word_ids
         space_runs = np.flatnonzero(run_space)
         if len(space_runs):

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from coding.codebook import blank_nlp
+from coding import span_tokens
 from coding.span_tokens import SpanTokens, token_columns
 
 PIECES = {
@@ -96,3 +97,18 @@ def test_past_the_limit_texts_go_to_spacy_and_nothing_more_is_remembered():
     assert len(tokens.ids) <= 5 and tokens.fallbacks == 1
     columns = tokens("en to tre en")
     assert np.array_equal(columns, token_columns(nlp.tokenizer("en to tre en")))
+
+
+def test_a_crowded_hash_table_finds_the_rest_by_text(monkeypatch):
+    """With four slots most spans are not in the hash table: they are found by their text, each
+    offered to the table once, and the columns are still spaCy's."""
+    monkeypatch.setattr(span_tokens, "SLOT_BITS", 2)
+    nlp = blank_nlp("da")
+    tokens = SpanTokens(nlp)
+    rng = random.Random(3)
+    texts = [" ".join(rng.choice(PIECES["da"]) for _ in range(30)) for _ in range(50)]
+    for text in texts + texts:
+        assert same(tokens, nlp, text), repr(text)
+    assert tokens.hashes.slots.filled <= 4 < len(tokens.ids)
+    offered = sum(len(hashes) for hashes, _ in tokens.hashes.slots._held)
+    assert offered <= len(tokens.ids)      # not again with every text that holds them
