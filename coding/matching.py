@@ -33,6 +33,8 @@ from .slot_table import SlotTable
 WORD, SPACE, BREAK, FINAL, CLOSER = 0, 1, 2, 3, 4       # kinds of token
 SLOT_BITS = 20              # FormTable's slot table: at most 2**20 slots (16 MB)
 PHRASE_GAP = 2              # filler words a phrase may skip in all ("tror ikke på" is "tro på")
+FILTER_LOAD = 16            # FormTable.key_filter: entries per (form, item) key held, at least
+FILTER_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)      # 2**64 / golden ratio, odd
 
 
 FLAGS = ("LIKE_NUM", "LIKE_URL", "LIKE_EMAIL", "IS_ALPHA", "IS_ASCII", "IS_DIGIT", "IS_LOWER", "IS_UPPER",
@@ -120,12 +122,33 @@ class FormTable:
         self.ptr = np.zeros(0, dtype=np.int64)              # where they start in ``items``
         self.items = np.zeros(0, dtype=np.int64)
         self.keys = np.zeros(0, dtype=np.int64)             # form * ni + item, sorted: every item held
+        # in front of the keys: a filter a key is surely not held when its byte is False (a Bloom
+        # filter with one hash)
+        self.filter_bits = 12
+        self.key_filter = np.zeros(1 << self.filter_bits, dtype=bool)
         self.located = np.ones(self.ni, dtype=bool)         # per item: listed in count/ptr/items
         self.flag_names: list[str] = []                     # FORM_FLAGS asked for by patterns
         self.flags: dict[str, np.ndarray] = {}
         # in front of the sorted hashes: a slot table (a lookup is two gathers and a compare instead
         # of a binary search; a form whose slot another form holds goes the sorted way)
         self.slots = SlotTable(max_bits=SLOT_BITS)
+
+    def filter_slots(self, keys: np.ndarray) -> np.ndarray:
+        """Where each (form, item) key falls in ``key_filter``: the top bits of a multiplicative hash."""
+        with np.errstate(over="ignore"):
+            return ((keys.astype(np.uint64) * FILTER_MULTIPLIER) >> np.uint64(64 - self.filter_bits)).astype(np.intp)
+
+    def _filter(self, new_keys: np.ndarray) -> None:
+        """Mark new keys in the filter: 16 bits (bytes here) or more per key, so that about one key
+        in sixteen that is not held passes it. Grown (and filled anew) as the keys grow."""
+        bits = self.filter_bits
+        while bits < 28 and len(self.keys) * FILTER_LOAD > (1 << bits):
+            bits += 1
+        if bits != self.filter_bits:
+            self.filter_bits = bits
+            self.key_filter = np.zeros(1 << bits, dtype=bool)
+            new_keys = self.keys
+        self.key_filter[self.filter_slots(new_keys)] = True
 
     def locate_only(self, located: np.ndarray) -> None:
         """List in ``count``/``ptr``/``items`` only the items marked here: the ones a batch needs
@@ -189,6 +212,7 @@ class FormTable:
         self.count = np.concatenate([self.count, count])
         self.items = np.concatenate([self.items, items])
         self.keys = np.concatenate([self.keys, owner * self.ni + every])   # new ids are larger
+        self._filter(owner * self.ni + every)
         vocab = rules.nlp.vocab
         for name in self.flag_names:
             attr = FORM_FLAGS[name]
@@ -284,13 +308,18 @@ class _Batch:
         self.unit_ends = np.append(self.unit_starts[1:], n)
 
     def holds(self, tokens: np.ndarray, items: np.ndarray) -> np.ndarray:
-        """Whether each token holds the item beside it."""
-        keys = self.forms.keys
-        if not len(keys):
-            return np.zeros(len(tokens), dtype=bool)
+        """Whether each token holds the item beside it. Most do not (a phrase's next word is rarely
+        there): the forms' key filter says so for nearly all of them, and only the rest are looked
+        up in the sorted keys."""
+        forms = self.forms
         wanted = self.form[tokens] * self.ni + items
-        at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
-        return keys[at] == wanted
+        found = forms.key_filter.take(forms.filter_slots(wanted))
+        maybe = np.flatnonzero(found)
+        if len(maybe):
+            keys = forms.keys
+            at = np.minimum(np.searchsorted(keys, wanted[maybe]), len(keys) - 1)
+            found[maybe] = keys[at] == wanted[maybe]
+        return found
 
     def positions(self, item: int) -> np.ndarray:
         """Tokens holding ``item``, ascending."""

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from coding import Project
 from coding.autocode import Chunk, Engine, LanguageRules, Part, Task, build_chunks
-from coding.matching import BatchMatcher, array_pattern
+from coding import matching
+from coding.matching import BatchMatcher, _Batch, array_pattern
 from coding.span_tokens import token_columns
 
 PATTERNS = [
@@ -192,3 +193,26 @@ def test_form_lookup_through_a_crowded_slot_table_gives_the_same_ids_and_codings
     assert crowded_forms.slots.filled <= 4 < len(crowded_forms.kind)
     # the same form gets the same id both ways (ids are handed out in the order forms are met)
     assert crowded_ids.tolist() == full_ids.tolist()
+
+
+def test_holds_answers_exactly_what_the_forms_hold_behind_its_filter(monkeypatch):
+    """The key filter only lets through keys that may be held; every answer is checked against
+    the full list of (form, item) keys, with a filter grown on the way (a filter made large for
+    few keys here)."""
+    monkeypatch.setattr(matching, "FILTER_LOAD", 2048)
+    book = Path(__file__).resolve().parent.parent / "codebooks" / "stv.yaml"
+    from coding.autocode import engine_spec
+    from coding.codebook import load_codebook
+
+    rules = Engine(engine_spec(load_codebook(book))).rules("da")
+    matcher = BatchMatcher(rules)
+    text = TEXT + " Borgerne tror på at de kan noget, og lederen bakker op om samarbejdet på tværs."
+    chunks = build_chunks(text, [(0, 0, len(text))])
+    batch = _Batch(matcher.forms, [rules.span_tokens(c.text) for c in chunks], chunks, "sentence")
+    tokens = np.repeat(np.arange(batch.n), matcher.ni)
+    items = np.tile(np.arange(matcher.ni), batch.n)
+    held = set(matcher.forms.keys.tolist())
+    expected = np.array([f * matcher.ni + i in held for f, i in zip(batch.form[tokens].tolist(), items.tolist())])
+    assert expected.any() and (batch.holds(tokens, items) == expected).all()
+    assert matcher.forms.filter_bits > 12
+    assert matcher.forms.key_filter.mean() < 0.01          # it lets few keys through
