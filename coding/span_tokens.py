@@ -212,13 +212,12 @@ class SpanTokens:
         code = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
         space = np.take(_SPACE_LOOKUP, code, mode="clip")
         change = np.flatnonzero(space[1:] != space[:-1]) + 1
-        span_start = np.concatenate(([0], change))
-        span_end = np.append(change, len(text))
-        run_space = space[span_start]
+        starts = np.concatenate(([0], change))
+        ends = np.append(change, len(text))
+        first = int(space[0])           # runs of words and of white space alternate
+        word_start, word_end = starts[first::2], ends[first::2]
+        space_start, space_end = starts[1 - first::2], ends[1 - first::2]
 
-        span_id = np.empty(len(span_start), dtype=np.int64)
-        words = np.flatnonzero(~run_space)
-        word_start, word_end = span_start[words], span_end[words]
         hashes = self.hashes.hashes(code, word_start, word_end)
         lengths = word_end - word_start
         word_ids = self.hashes.find(hashes, lengths)
@@ -232,21 +231,18 @@ class SpanTokens:
             new = found >= self.hashed
             self.hashes.remember(hashes[missed[new]], lengths[missed[new]], found[new])
             self.hashed = len(self.ids)
-        span_id[words] = word_ids
-        space_runs = np.flatnonzero(run_space)
-        if len(space_runs):
-            first = span_start[space_runs]
-            span_start[space_runs] = first + ((first > 0) & (code[first] == 32))  # a plain space after
-            kept = span_start[space_runs] < span_end[space_runs]                   # a token is its space
-            runs = space_runs[kept]
-            space_ids = self._ids([text[s:e] for s, e in zip(span_start[runs].tolist(), span_end[runs].tolist())])
+        span_id, span_start = word_ids, word_start
+        # a run of white space is a token, less its first character when that is a plain space
+        # after a word; most runs are that one space and no token
+        space_start = space_start + ((space_start > 0) & (code.take(space_start, mode="clip") == 32))
+        kept = np.flatnonzero(space_start < space_end)
+        if len(kept):
+            run_start, run_end = space_start[kept], space_end[kept]
+            space_ids = self._ids([text[s:e] for s, e in zip(run_start.tolist(), run_end.tolist())])
             if space_ids is None:
                 return self._whole(text)
-            span_id[runs] = space_ids
-            if not kept.all():
-                used = np.ones(len(span_start), dtype=bool)
-                used[space_runs[~kept]] = False
-                span_id, span_start = span_id[used], span_start[used]
+            at = np.searchsorted(word_start, run_start)         # in among the words, by position
+            span_id, span_start = np.insert(word_ids, at, space_ids), np.insert(word_start, at, run_start)
         count = self.count[span_id]
         matrix = self.risk.matrix       # [end key, start key] looked up flat: one plain gather
         pair = self.end_key[span_id[:-1]] * matrix.shape[1] + self.start_key[span_id[1:]]
