@@ -484,9 +484,20 @@ class BatchMatcher:
         phrase = self.anchored_order[at]
         anchor = b.pair_tok[rows]
         unit = b.unit_of[anchor]
+        words, width = self.ph_words.ravel(), self.ph_words.shape[1]
+        # most candidates fail their first step (the word beside the anchor): that step is tested
+        # for all at once, and only the candidates that pass it are walked
+        if len(phrase) and b.n:
+            step = np.where(self.ph_anchor[phrase] > 0, -1, 1)
+            q = anchor + step
+            inside = (q >= 0) & (q < b.n)
+            q = np.clip(q, 0, b.n - 1)
+            inside &= b.unit_of[q] == unit
+            beside = words.take(phrase * width + self.ph_anchor[phrase] + step)
+            passed = np.flatnonzero(inside & (b.forms.skip[b.form[q]] | b.holds(q, beside)))
+            phrase, anchor, unit = phrase[passed], anchor[passed], unit[passed]
         gaps = np.zeros(len(phrase), dtype=np.int64)
         alive = np.ones(len(phrase), dtype=bool)
-        words, width = self.ph_words.ravel(), self.ph_words.shape[1]
         ends = []
         for step in (-1, 1):                   # left of the anchor first, then right
             cur = anchor.copy()
