@@ -278,15 +278,14 @@ class _Batch:
 
         # units: a new one at each piece (turn) and each doc, and in sentence mode after final
         # punctuation (with closing quotes/brackets) and at line breaks
-        piece = np.empty(n, dtype=np.int64)
-        base = 0
-        self.piece_base = []
-        for d, chunk in enumerate(chunks):
-            s, e = int(self.doc_start[d]), int(self.doc_start[d] + sizes[d])
-            piece[s:e] = np.searchsorted(chunk.piece_starts, self.idx[s:e], side="right") - 1 + base
-            self.piece_base.append(base)
-            base += len(chunk.pieces)
-        self.piece = piece
+        # the piece of each token (pieces numbered through the batch): where each piece starts among
+        # the tokens (a search per piece, not per token), then a running count
+        width = max((len(chunk.text) for chunk in chunks), default=0) + 1
+        token_key = self.doc_of * width + self.idx
+        piece_key = np.concatenate([d * width + chunk.piece_starts for d, chunk in enumerate(chunks)]
+                                   or [np.zeros(0, dtype=np.int64)])
+        begins = np.bincount(np.searchsorted(token_key, piece_key), minlength=n + 1)
+        self.piece = piece = np.cumsum(begins[:n]) - 1
         every_piece = [p for chunk in chunks for p in chunk.pieces]
         self.piece_unit = np.array([p[1:3] for p in every_piece], dtype=np.int64).reshape(-1, 2)  # its unit's start, end
         self.piece_source_start = np.array([p[3] for p in every_piece], dtype=np.int64)
