@@ -341,11 +341,11 @@ class LanguageRules:
 
 @dataclass
 class Chunk:
-    """Text tokenised as one Doc: pieces are (unit key, unit start, unit end, source start, chunk
-    start); ``owner`` is the part of the task the chunk belongs to."""
+    """Text tokenised as one Doc: pieces are rows of (unit key, unit start, unit end, source start,
+    chunk start); ``owner`` is the part of the task the chunk belongs to."""
 
     text: str
-    pieces: list[tuple]
+    pieces: np.ndarray
     piece_starts: np.ndarray
     owner: int = 0
 
@@ -359,7 +359,7 @@ class Part:
     language: str
     text: str
     base: int
-    units: list                  # [idx, start, end] of each unit
+    units: np.ndarray            # idx, start, end of each unit
     wanted: set[str] | None = None
 
 
@@ -597,9 +597,32 @@ def _split_long(text: str, start: int, end: int, limit: int) -> Iterator[tuple[i
         yield start, end
 
 
-def build_chunks(text: str, units: list[tuple], owner: int = 0) -> list[Chunk]:
+def build_chunks(text: str, units, owner: int = 0) -> list[Chunk]:
     """Join units (key, start, end) into chunks of at most CHUNK_CHARS characters (a unit longer
     than that is cut at line or sentence ends), two line breaks between pieces."""
+    units = np.asarray(units, dtype=np.int64).reshape(-1, 3)
+    units = units[units[:, 2] > units[:, 1]]
+    sizes = units[:, 2] - units[:, 1]
+    if len(units) and int(sizes.max()) > CHUNK_CHARS:
+        return _cut_chunks(text, units.tolist(), owner)
+    # no unit needs cutting: a chunk from unit a on takes the units whose running size (each with
+    # the two characters after it) stays within CHUNK_CHARS + 2, found by one search per chunk
+    chunks: list[Chunk] = []
+    running = np.cumsum(sizes + 2)
+    a = 0
+    while a < len(units):
+        before = int(running[a - 1]) if a else 0
+        b = max(int(np.searchsorted(running, before + CHUNK_CHARS + 2, side="right")), a + 1)
+        block = units[a:b]
+        at = running[a:b] - sizes[a:b] - 2 - before          # where each piece starts in the chunk
+        joined = "\n\n".join([text[u0:u1] for u0, u1 in zip(block[:, 1].tolist(), block[:, 2].tolist())])
+        chunks.append(Chunk(joined, np.column_stack([block, block[:, 1], at]), at, owner))
+        a = b
+    return chunks
+
+
+def _cut_chunks(text: str, units: list, owner: int) -> list[Chunk]:
+    """:func:`build_chunks` one unit at a time, cutting the units longer than CHUNK_CHARS."""
     chunks: list[Chunk] = []
     parts: list[str] = []
     pieces: list[tuple] = []
@@ -608,12 +631,11 @@ def build_chunks(text: str, units: list[tuple], owner: int = 0) -> list[Chunk]:
     def close_chunk():
         nonlocal parts, pieces, size
         if pieces:
-            chunks.append(Chunk("".join(parts), pieces, np.array([p[4] for p in pieces], dtype=np.int64), owner))
+            chunks.append(Chunk("".join(parts), np.array(pieces, dtype=np.int64).reshape(-1, 5),
+                                np.array([p[4] for p in pieces], dtype=np.int64), owner))
         parts, pieces, size = [], [], 0
 
     for key, ustart, uend in units:
-        if uend <= ustart:
-            continue
         cuts = ((ustart, uend),) if uend - ustart <= CHUNK_CHARS else _split_long(text, ustart, uend, CHUNK_CHARS)
         for pstart, pend in cuts:
             piece = text[pstart:pend]
@@ -643,7 +665,7 @@ def source_parts(source_id: int, language: str, text: str, units: np.ndarray,
         block = units[lo:hi]
         base, end = int(block[:, 1].min()), int(block[:, 2].max())
         shifted = block - np.array([0, base, base], dtype=block.dtype)
-        out.append(Part(source_id, language, text[base:end], base, shifted.tolist(), wanted))
+        out.append(Part(source_id, language, text[base:end], base, shifted, wanted))
     return out
 
 

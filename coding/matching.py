@@ -286,10 +286,11 @@ class _Batch:
                                    or [np.zeros(0, dtype=np.int64)])
         begins = np.bincount(np.searchsorted(token_key, piece_key), minlength=n + 1)
         self.piece = piece = np.cumsum(begins[:n]) - 1
-        every_piece = [p for chunk in chunks for p in chunk.pieces]
-        self.piece_unit = np.array([p[1:3] for p in every_piece], dtype=np.int64).reshape(-1, 2)  # its unit's start, end
-        self.piece_source_start = np.array([p[3] for p in every_piece], dtype=np.int64)
-        self.piece_chunk_start = np.array([p[4] for p in every_piece], dtype=np.int64)
+        every_piece = np.concatenate([np.asarray(chunk.pieces, dtype=np.int64).reshape(-1, 5) for chunk in chunks]
+                                     or [np.zeros((0, 5), dtype=np.int64)])
+        self.piece_unit = every_piece[:, 1:3]                   # its unit's start, end
+        self.piece_source_start = every_piece[:, 3]
+        self.piece_chunk_start = every_piece[:, 4]
         start = np.zeros(n, dtype=bool)
         start[self.doc_start[sizes > 0]] = True
         start[1:] |= piece[1:] != piece[:-1]

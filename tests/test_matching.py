@@ -216,3 +216,29 @@ def test_holds_answers_exactly_what_the_forms_hold_behind_its_filter(monkeypatch
     assert expected.any() and (batch.holds(tokens, items) == expected).all()
     assert matcher.forms.filter_bits > 12
     assert matcher.forms.key_filter.mean() < 0.01          # it lets few keys through
+
+
+def test_chunks_are_packed_alike_with_or_without_a_unit_to_cut(monkeypatch):
+    """build_chunks packs units in one search per chunk unless a unit must be cut; then it goes one
+    unit at a time. Both give the same chunks, and every piece is the source text it points at."""
+    import random
+
+    from coding import autocode
+
+    monkeypatch.setattr(autocode, "CHUNK_CHARS", 60)
+    rng = random.Random(5)
+    words = ["Jeg", "tror", "på", "borgerne.", "Lederen", "siger", "det", "tit.", "\n"]
+    text = " ".join(rng.choice(words) for _ in range(400))
+    for _ in range(30):
+        cuts = sorted(rng.sample(range(len(text)), 40))
+        units = [(k, a, b) for k, (a, b) in enumerate(zip(cuts[::2], cuts[1::2])) if b - a <= 60]
+        fast, slow = build_chunks(text, units, owner=3), autocode._cut_chunks(text, units, 3)
+        assert [(c.text, c.pieces.tolist(), c.piece_starts.tolist(), c.owner) for c in fast] == \
+               [(c.text, c.pieces.tolist(), c.piece_starts.tolist(), c.owner) for c in slow]
+        assert all(len(c.text) <= 60 for c in fast)
+    long_units = [(0, 0, 200), (1, 210, 230)]                   # the first is cut at line or sentence ends
+    chunks = build_chunks(text, long_units)
+    pieces = [(c, p) for c in chunks for p in c.pieces.tolist()]
+    assert {p[0] for _, p in pieces} == {0, 1} and len(pieces) > 3
+    for chunk, (key, ustart, uend, pstart, at) in pieces:
+        assert ustart <= pstart < uend and chunk.text[at:at + 5] == text[pstart:pstart + 5]
