@@ -123,16 +123,20 @@ class _SpanHashes:
     drawn anew in each process; with prefix sums over the text every span's hash takes a few array
     operations. A slot holds the hash, length and id of the first span seen with its low bits; a
     span is found there when hash and length agree. For two different spans of at most
-    HASHED_LENGTH characters that is a chance of the order of 2**-64 (their difference is a sum of
-    random values times powers of B), the order spaCy accepts for its own 64-bit string hashes.
+    HASHED_LENGTH characters that is a chance of the order of 2**-63 (their difference is a sum of
+    differences of random odd values times powers of B), the order spaCy accepts for its own
+    64-bit string hashes.
     Longer spans, whose characters could be arranged so that the powers of any B cancel modulo
     2**64, and spans whose slot another span holds, are looked up by their text instead."""
 
     def __init__(self) -> None:
         rng = np.random.default_rng()
         # a value per code point up to U+3000; the last slot stands for every code point above,
-        # whose values are mixed from the code point instead
+        # whose values are mixed from the code point instead. White space has the value 0 and
+        # every other character an odd one, so the values tell the spans apart as well.
         self.values = rng.integers(0, 2**64 - 1, size=SPACE_TABLE_SIZE + 1, dtype=np.uint64, endpoint=True)
+        self.values |= np.uint64(1)
+        self.values[_SPACE_LOOKUP] = 0
         self.seed = np.uint64(int(rng.integers(0, 2**63)))
         base = int(rng.integers(0, 2**62)) * 2 + 1
         self._base = base
@@ -150,15 +154,20 @@ class _SpanHashes:
         self.inverses = np.ones(size, dtype=np.uint64)
         self.inverses[1:] = np.cumprod(np.full(size - 1, self._inverse, dtype=np.uint64))
 
-    def hashes(self, code: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-        """The hash of each span [start, end) of a text given as its code points."""
-        n = len(code)
-        self._powers_up_to(n + 1)
+    def char_values(self, code: np.ndarray) -> np.ndarray:
+        """The value of each character of a text given as its code points (0: white space)."""
         values = np.take(self.values, code, mode="clip")
-        high = np.flatnonzero(code >= SPACE_TABLE_SIZE)
+        if len(code) and int(code.max()) >= SPACE_TABLE_SIZE:
+            high = np.flatnonzero(code >= SPACE_TABLE_SIZE)
+            values[high] = _mix(code[high].astype(np.uint64) ^ self.seed) | np.uint64(1)
+        return values
+
+    def hashes(self, values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+        """The hash of each span [start, end) of a text given as its characters' values (which
+        are overwritten)."""
+        n = len(values)
+        self._powers_up_to(n + 1)
         with np.errstate(over="ignore"):
-            if len(high):
-                values[high] = _mix(code[high].astype(np.uint64) ^ self.seed)
             np.multiply(values, self.powers[:n], out=values)
             prefix = np.empty(n + 1, dtype=np.uint64)
             prefix[0] = 0
@@ -210,7 +219,8 @@ class SpanTokens:
         if not text:
             return np.zeros((0, 3), dtype=np.uint64)
         code = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-        space = np.take(_SPACE_LOOKUP, code, mode="clip")
+        values = self.hashes.char_values(code)
+        space = values == 0
         change = np.flatnonzero(space[1:] != space[:-1]) + 1
         starts = np.concatenate(([0], change))
         ends = np.append(change, len(text))
@@ -218,7 +228,7 @@ class SpanTokens:
         word_start, word_end = starts[first::2], ends[first::2]
         space_start, space_end = starts[1 - first::2], ends[1 - first::2]
 
-        hashes = self.hashes.hashes(code, word_start, word_end)
+        hashes = self.hashes.hashes(values, word_start, word_end)
         lengths = word_end - word_start
         word_ids = self.hashes.find(hashes, lengths)
         missed = np.flatnonzero(word_ids < 0)
