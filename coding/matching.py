@@ -34,6 +34,7 @@ WORD, SPACE, BREAK, FINAL, CLOSER = 0, 1, 2, 3, 4       # kinds of token
 SLOT_BITS = 20              # FormTable's slot table: at most 2**20 slots (16 MB)
 PHRASE_GAP = 2              # filler words a phrase may skip in all ("tror ikke på" is "tro på")
 FILTER_LOAD = 16            # FormTable.key_filter: entries per (form, item) key held, at least
+FILTER_MAX_BITS = 24        # ... up to 2**24 entries (16 MB); past a million keys more of them pass it
 FILTER_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)      # 2**64 / golden ratio, odd
 
 
@@ -142,7 +143,7 @@ class FormTable:
         """Mark new keys in the filter: 16 bits (bytes here) or more per key, so that about one key
         in sixteen that is not held passes it. Grown (and filled anew) as the keys grow."""
         bits = self.filter_bits
-        while bits < 28 and len(self.keys) * FILTER_LOAD > (1 << bits):
+        while bits < FILTER_MAX_BITS and len(self.keys) * FILTER_LOAD > (1 << bits):
             bits += 1
         if bits != self.filter_bits:
             self.filter_bits = bits
@@ -211,8 +212,9 @@ class FormTable:
         self.ptr = np.concatenate([self.ptr, len(self.items) + np.cumsum(count) - count])
         self.count = np.concatenate([self.count, count])
         self.items = np.concatenate([self.items, items])
-        self.keys = np.concatenate([self.keys, owner * self.ni + every])   # new ids are larger
-        self._filter(owner * self.ni + every)
+        new_keys = owner * self.ni + every
+        self.keys = np.concatenate([self.keys, new_keys])   # new ids are larger
+        self._filter(new_keys)
         vocab = rules.nlp.vocab
         for name in self.flag_names:
             attr = FORM_FLAGS[name]
