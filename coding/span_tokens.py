@@ -121,13 +121,12 @@ class _SpanHashes:
     A span's hash is the sum of v(c) * B**j over its characters c at offsets j from the span's
     start, modulo 2**64, with v a random 64-bit value per code point and B a random odd number, both
     drawn anew in each process; with prefix sums over the text every span's hash takes a few array
-    operations. A slot holds the hash, length and id of the first span seen with its low bits; a
-    span is found there when hash and length agree. For two different spans of at most
+    operations. A slot table (coding/slot_table.py) holds each span's hash with its id and length;
+    a span is found there when hash and length agree. For two different spans of at most
     HASHED_LENGTH characters that is a chance of the order of 2**-63 (their difference is a sum of
-    differences of random odd values times powers of B), the order spaCy accepts for its own
-    64-bit string hashes.
-    Longer spans, whose characters could be arranged so that the powers of any B cancel modulo
-    2**64, and spans whose slot another span holds, are looked up by their text instead."""
+    differences of random odd values times powers of B), the order spaCy accepts for its own 64-bit
+    string hashes. Longer spans, whose characters could be arranged so that the powers of any B
+    cancel modulo 2**64, and spans the table could not place, are looked up by their text instead."""
 
     def __init__(self) -> None:
         rng = np.random.default_rng()
