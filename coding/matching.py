@@ -323,10 +323,6 @@ class _Batch:
             found[maybe] = keys[at] == wanted[maybe]
         return found
 
-    def positions(self, item: int) -> np.ndarray:
-        """Tokens holding ``item``, ascending."""
-        return self.item_tok[self.item_ptr[item]:self.item_ptr[item + 1]]
-
     def first_in_unit(self, items: np.ndarray, units: np.ndarray) -> np.ndarray:
         """The first token of each unit that holds the item beside it (-1 where none does)."""
         n = max(self.n, 1)
