@@ -238,3 +238,29 @@ def test_autocode_keeps_rows_from_what_it_stored(tmp_path):
         assert {r[4] for r in expected if r[0] == first_source} == {"anne", "autocode"}
         store.db.execute("DELETE FROM coding_cache")
         assert as_tuples(store.coding_table()) == expected
+
+
+@pytest.mark.parametrize("count", [0, 1, 3, 63, 64, 85, 150])
+def test_auto_codings_are_stored_in_statements_of_many_codings_row_for_row(project_path, count):
+    """insert_auto_codings puts up to 64 codings in one INSERT (64, 16, 4, then single rows):
+    every coding is stored once, in the order given, with the values of its own row."""
+    rng = np.random.default_rng(count)
+    with Project.open(project_path) as project:
+        store = project.store
+        source = source_ids(project_path)[-1]
+        codes = [r[0] for r in store.db.execute("SELECT id FROM codes ORDER BY id")]
+        start = np.sort(rng.integers(0, 5000, count))
+        end = start + rng.integers(1, 40, count)
+        code_id = rng.choice(codes, count)
+        rule = [f"term w{k}" for k in range(count)]
+        matched = [f"w{k}, ord {k % 7}" for k in range(count)]
+        before = store.db.execute("SELECT coalesce(max(id), 0) FROM codings").fetchone()[0]
+        with project.transaction(), store.bulk_coding_changes():
+            assert store.insert_auto_codings(source, start, end, code_id, rule, matched, "robot", "auto") == count
+        rows = store.db.execute('SELECT source_id, start, "end", code_id, coder, origin, rule, matched, guid, '
+                                "created_at FROM codings WHERE id > ? ORDER BY id", (before,)).fetchall()
+        assert [tuple(r[:8]) for r in rows] == list(zip([source] * count, start.tolist(), end.tolist(),
+                                                        code_id.tolist(), ["robot"] * count, ["auto"] * count,
+                                                        rule, matched))
+        assert len({r[8] for r in rows}) == count and len({r[9] for r in rows}) <= 1
+        assert as_tuples(store.coding_table()) == truth(store.db)
