@@ -705,6 +705,9 @@ class AutocodeReport:
     tokens: int = 0
     characters: int = 0
     seconds: float = 0.0
+    # every automatic coding the project holds after the run, per code slug, when the run made
+    # them all (it replaced every earlier one); None otherwise
+    auto_after: collections.Counter | None = None
     planned: list[dict] | None = None
     codebook: str = ""
 
@@ -733,11 +736,21 @@ def _hash(value) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()[:20]
 
 
+@dataclass
+class Planning:
+    """Every source's plan, with the automatic codings the project holds before the run: the
+    auto-coder's (``mine``) and other coders' (``others``)."""
+
+    plans: list[SourcePlan]
+    mine: int
+    others: int
+
+
 def plan_sources(store: Store, codebook: Codebook, *, unit: str, include_interviewer: bool,
-                 force: bool) -> list[SourcePlan]:
+                 force: bool) -> Planning:
     """Decide for each source: code in full, only changed codes, or skip."""
     states = store.autocode_states()
-    counts = store.auto_coding_counts(CODER)
+    counts, others = store.auto_coding_counts(CODER)
     codable = [c for c in codebook.codes if c.codable]
     hashes_by_lang: dict[str, tuple[dict[str, str], str]] = {}
     plans = []
@@ -771,7 +784,7 @@ def plan_sources(store: Store, codebook: Codebook, *, unit: str, include_intervi
                 plan.replace_codes = changed
                 plan.wanted = changed & set(code_hashes)
         plans.append(plan)
-    return plans
+    return Planning(plans, sum(counts.values()), others)
 
 
 # --------------------------------------------------------------------------- running
@@ -820,7 +833,8 @@ def run_autocode(store: Store, codebook: Codebook, *, unit: str = "sentence", dr
     if not spec["codes"]:
         raise CodingError("the codebook has no rules to auto-code with; add 'rules' to its codes "
                           "(see README, 'Codebook and auto-coding')")
-    plans = plan_sources(store, codebook, unit=unit, include_interviewer=include_interviewer, force=force)
+    planning = plan_sources(store, codebook, unit=unit, include_interviewer=include_interviewer, force=force)
+    plans = planning.plans
     work = [p for p in plans if p.mode != "skip"]
     report.skipped = [p.name for p in plans if p.mode == "skip"]
     characters = sum(p.characters for p in work)
@@ -972,6 +986,8 @@ def run_autocode(store: Store, codebook: Codebook, *, unit: str = "sentence", dr
         store.set_autocode_states(states)
     if kept_rows:
         store.keep_coding_rows(kept_rows)
+    if not dry_run and not planning.others and report.replaced == planning.mine:
+        report.auto_after = report.by_code
     tops = {c.id: codebook.top_level(c.id) for c in codebook.codes}
     order = [c.id for c in codebook.codes if c.parent is None]
     by_top = collections.Counter()

@@ -196,7 +196,11 @@ class Project:
                                       code_ids=ids, collect=collect, progress=progress, workers=workers)
             tree = CodeTree.load(self.store)
             totals: dict[str, int] = {}
-            for code_id, n in self.store.auto_coding_counts_by_code().items():
+            if report.auto_after is not None:  # the run made every automatic coding: no count needed
+                by_code = {ids[slug]: n for slug, n in report.auto_after.items()}
+            else:
+                by_code = self.store.auto_coding_counts_by_code()
+            for code_id, n in by_code.items():
                 if code_id in tree.by_id and n:
                     top = tree.by_id[tree.ancestor_at(code_id, 1)]["code"]
                     totals[top] = totals.get(top, 0) + n

@@ -758,11 +758,17 @@ class Store:
             """INSERT OR REPLACE INTO autocode_state (source_id, fingerprint, code_hashes, codings, updated_at)
                VALUES (?, ?, ?, ?, ?)""", [(*state, now) for state in states])
 
-    def auto_coding_counts(self, coder: str) -> dict[int, int]:
-        """Automatic codings per source by one coder."""
-        return {r[0]: r[1] for r in self.db.execute(
-            "SELECT source_id, count(*) FROM codings WHERE origin = 'auto' AND coder = ? GROUP BY source_id",
-            (coder,))}
+    def auto_coding_counts(self, coder: str) -> tuple[dict[int, int], int]:
+        """Automatic codings per source by one coder, and how many automatic codings other coders
+        have (in the same scan)."""
+        mine, others = {}, 0
+        for source_id, total, own in self.db.execute(
+                "SELECT source_id, count(*), sum(coder = ?) FROM codings WHERE origin = 'auto' GROUP BY source_id",
+                (coder,)):
+            if own:
+                mine[source_id] = own
+            others += total - own
+        return mine, others
 
     def turn_units_by_source(self, skip_role: str | None = None) -> dict[int, Any]:
         """(idx, start, end) of every source's turns in idx order, as an integer array of three

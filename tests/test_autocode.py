@@ -297,6 +297,49 @@ def test_incremental_rerun_redoes_only_changed_sources_and_codes(setup):
     assert codings(db, source="nordby.txt") == []
 
 
+def auto_totals_by_top_level(db: Path) -> dict[str, int]:
+    """Every automatic coding of the project, counted under its top-level code, read from the table."""
+    with sqlite3.connect(db) as con:
+        codes = {i: (code, parent) for i, code, parent in con.execute("SELECT id, code, parent_id FROM codes")}
+        totals: dict[str, int] = {}
+        for code_id, n in con.execute("SELECT code_id, count(*) FROM codings WHERE origin = 'auto' GROUP BY code_id"):
+            while codes[code_id][1] is not None:
+                code_id = codes[code_id][1]
+            totals[codes[code_id][0]] = totals.get(codes[code_id][0], 0) + n
+    return totals
+
+
+def test_totals_after_a_run_count_every_automatic_coding_whoever_made_it(setup):
+    """A run that replaced every automatic coding takes its totals from what it stored; any other
+    run (sources skipped or partly redone, another coder's automatic codings) counts the table.
+    Either way the totals are the table's."""
+    db, codebook, tmp_path = setup
+    with Project.open(db) as project:
+        first = project.autocode(codebook)
+        assert first.auto_after is not None and sum(first.auto_after.values()) == first.codings > 0
+        assert first.totals_by_top_level == auto_totals_by_top_level(db)
+        skipped = project.autocode(codebook)
+        assert skipped.auto_after is None and skipped.codings == 0
+        assert skipped.totals_by_top_level == auto_totals_by_top_level(db)
+        forced = project.autocode(codebook, force=True)
+        assert forced.auto_after is not None and forced.totals_by_top_level == auto_totals_by_top_level(db)
+        store = project.store
+        source, code_id = store.db.execute("SELECT source_id, code_id FROM codings LIMIT 1").fetchone()
+        with project.transaction():
+            store.insert_codings([{"source_id": source, "start": 0, "end": 4, "code_id": code_id,
+                                   "coder": "other-tool", "origin": "auto"}])
+        again = project.autocode(codebook, force=True)
+        assert again.auto_after is None
+        assert again.totals_by_top_level == auto_totals_by_top_level(db)
+        assert sum(again.totals_by_top_level.values()) == again.codings + 1
+    edited = CODEBOOK.replace("da: {terms: [konsulent]}", "da: {terms: [konsulent, praktik]}")
+    codebook.write_text(edited, encoding="utf-8")
+    with Project.open(db) as project:
+        partial = project.autocode(codebook)
+        assert partial.partial and partial.auto_after is None
+        assert partial.totals_by_top_level == auto_totals_by_top_level(db)
+
+
 def test_worker_processes_give_the_same_codings(setup):
     db, codebook, _ = setup
     run(db, "autocode", "--codebook", str(codebook), "--jobs", "1")
