@@ -738,19 +738,18 @@ def _hash(value) -> str:
 
 @dataclass
 class Planning:
-    """Every source's plan, with the automatic codings the project holds before the run: the
-    auto-coder's (``mine``) and other coders' (``others``)."""
+    """Every source's plan, and how many automatic codings of the auto-coder's the project holds
+    before the run."""
 
     plans: list[SourcePlan]
     mine: int
-    others: int
 
 
 def plan_sources(store: Store, codebook: Codebook, *, unit: str, include_interviewer: bool,
                  force: bool) -> Planning:
     """Decide for each source: code in full, only changed codes, or skip."""
     states = store.autocode_states()
-    counts, others = store.auto_coding_counts(CODER)
+    counts = store.auto_coding_counts(CODER)
     codable = [c for c in codebook.codes if c.codable]
     hashes_by_lang: dict[str, tuple[dict[str, str], str]] = {}
     plans = []
@@ -784,7 +783,7 @@ def plan_sources(store: Store, codebook: Codebook, *, unit: str, include_intervi
                 plan.replace_codes = changed
                 plan.wanted = changed & set(code_hashes)
         plans.append(plan)
-    return Planning(plans, sum(counts.values()), others)
+    return Planning(plans, sum(counts.values()))
 
 
 # --------------------------------------------------------------------------- running
@@ -835,6 +834,10 @@ def run_autocode(store: Store, codebook: Codebook, *, unit: str = "sentence", dr
                           "(see README, 'Codebook and auto-coding')")
     planning = plan_sources(store, codebook, unit=unit, include_interviewer=include_interviewer, force=force)
     plans = planning.plans
+    # whether other coders' automatic codings exist, asked (before this run's are stored) only when
+    # the run may replace every automatic coding of the auto-coder's: then its totals need no count
+    others = dry_run or not all(p.mode == "full" or not p.existing for p in plans) \
+        or store.other_auto_codings(CODER)
     work = [p for p in plans if p.mode != "skip"]
     report.skipped = [p.name for p in plans if p.mode == "skip"]
     characters = sum(p.characters for p in work)
@@ -986,7 +989,7 @@ def run_autocode(store: Store, codebook: Codebook, *, unit: str = "sentence", dr
         store.set_autocode_states(states)
     if kept_rows:
         store.keep_coding_rows(kept_rows)
-    if not dry_run and not planning.others and report.replaced == planning.mine:
+    if not others and report.replaced == planning.mine:
         report.auto_after = report.by_code
     tops = {c.id: codebook.top_level(c.id) for c in codebook.codes}
     order = [c.id for c in codebook.codes if c.parent is None]

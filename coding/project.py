@@ -183,7 +183,7 @@ class Project:
                 raise missing()
             return run_autocode(self.store, book, unit=unit, dry_run=True, include_interviewer=include_interviewer,
                                 jobs=jobs, force=force, collect=collect, progress=progress)
-        with early_workers(self.store, jobs) as workers, self.store.transaction():
+        with early_workers(self.store, jobs) as workers, self.store.transaction(journals_in_memory=True):
             if codebook is not None and not codebook_unchanged(self.store, codebook):
                 import_codebook(self.store, codebook, prune=prune)
             book = codebook_from_store(self.store)

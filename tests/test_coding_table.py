@@ -255,7 +255,8 @@ def test_auto_codings_are_stored_in_statements_of_many_codings_row_for_row(proje
         rule = [f"term w{k}" for k in range(count)]
         matched = [f"w{k}, ord {k % 7}" for k in range(count)]
         before = store.db.execute("SELECT coalesce(max(id), 0) FROM codings").fetchone()[0]
-        with project.transaction(), store.bulk_coding_changes():
+        with project.store.transaction(journals_in_memory=True), store.bulk_coding_changes():
+            assert store.db.execute("PRAGMA temp_store").fetchone()[0] == 0  # back to the default inside
             assert store.insert_auto_codings(source, start, end, code_id, rule, matched, "robot", "auto") == count
         rows = store.db.execute('SELECT source_id, start, "end", code_id, coder, origin, rule, matched, guid, '
                                 "created_at FROM codings WHERE id > ? ORDER BY id", (before,)).fetchall()
