@@ -834,9 +834,10 @@ def run_autocode(store: Store, codebook: Codebook, *, unit: str = "sentence", dr
                           "(see README, 'Codebook and auto-coding')")
     planning = plan_sources(store, codebook, unit=unit, include_interviewer=include_interviewer, force=force)
     plans = planning.plans
-    # whether other coders' automatic codings exist, asked (before this run's are stored) only when
-    # the run may replace every automatic coding of the auto-coder's: then its totals need no count
-    others = dry_run or not all(p.mode == "full" or not p.existing for p in plans) \
+    # whether the totals after the run need a count of the table: not when the run replaces every
+    # automatic coding of the auto-coder's and no other coder has any (asked before this run's are
+    # stored, and only when the first holds)
+    count_after = dry_run or not all(p.mode == "full" or not p.existing for p in plans) \
         or store.other_auto_codings(CODER)
     work = [p for p in plans if p.mode != "skip"]
     report.skipped = [p.name for p in plans if p.mode == "skip"]
@@ -989,7 +990,7 @@ def run_autocode(store: Store, codebook: Codebook, *, unit: str = "sentence", dr
         store.set_autocode_states(states)
     if kept_rows:
         store.keep_coding_rows(kept_rows)
-    if not others and report.replaced == planning.mine:
+    if not count_after and report.replaced == planning.mine:
         report.auto_after = report.by_code
     tops = {c.id: codebook.top_level(c.id) for c in codebook.codes}
     order = [c.id for c in codebook.codes if c.parent is None]
