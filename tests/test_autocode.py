@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -295,6 +296,19 @@ def test_incremental_rerun_redoes_only_changed_sources_and_codes(setup):
     data = json.loads(run(db, "autocode", "--format", "json").output)
     assert data["sources_coded"] == ["nordby.txt"]
     assert codings(db, source="nordby.txt") == []
+
+
+def test_source_fingerprint_follows_the_text_the_units_and_the_settings():
+    from coding.autocode import _fingerprint
+
+    units = np.array([[0, 0, 10], [1, 12, 40]], dtype=np.int64)
+    first = _fingerprint(b"settings", "text", units)
+    assert first == _fingerprint(b"settings", "text", units.astype(np.int32))   # positions, not their type
+    assert first == _fingerprint(b"settings", "text", units + [[7, 0, 0]])      # the turns' keys do not count
+    changed = {_fingerprint(b"other settings", "text", units), _fingerprint(b"settings", "other text", units),
+               _fingerprint(b"settings", "text", units[:1]), _fingerprint(b"settings", "text", units + [[0, 0, 1]]),
+               _fingerprint(b"settings", "text", units[:, [0, 2, 1]])}
+    assert first not in changed and len(changed) == 5
 
 
 def auto_totals_by_top_level(db: Path) -> dict[str, int]:
@@ -597,6 +611,11 @@ def _collector_state(_=None):
     return gc.isenabled(), gc.get_freeze_count() > 0
 
 
+def _full_collections(_=None):
+    import gc
+    return gc.get_stats()[2]["collections"]
+
+
 def test_garbage_collector_is_paused_during_a_run_and_given_back(setup, tmp_path):
     import gc
 
@@ -626,5 +645,21 @@ def test_garbage_collector_is_paused_during_a_run_and_given_back(setup, tmp_path
     run(fresh, "import", str(tmp_path / "corpus"))
     with Project.open(fresh) as other, early_workers(other.store, 2) as workers:
         assert isinstance(workers, Workers)
-        assert workers.pool.apply(_collector_state) == (False, True)
+        assert _collector_state() == (True, False)     # frozen only while the workers were forked
+        assert set(workers.pool.map(_collector_state, range(4), chunksize=1)) == {(False, True)}
     assert _collector_state() == (True, False)
+    gc.freeze()                                        # a caller's own frozen objects stay frozen
+    try:
+        with Project.open(fresh) as other, early_workers(other.store, 2) as workers:
+            assert workers.pool.apply(_collector_state) == (False, True)
+        assert _collector_state() == (True, True)
+    finally:
+        gc.unfreeze()
+    gc.disable()                 # (no automatic collection in this process meanwhile)
+    try:
+        before = _full_collections()
+        with Project.open(fresh) as other, early_workers(other.store, 2) as workers:
+            # a forked worker got this process's objects frozen: it never walked them all
+            assert set(workers.pool.map(_full_collections, range(4), chunksize=1)) == {before}
+    finally:
+        gc.enable()
