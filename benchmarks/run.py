@@ -412,28 +412,24 @@ def _measure_main(project: Project, corpus: Path, stages: Stages, result: dict, 
     leave_out_reading(row, info)
     result.update(tokenizer_s=round(row["seconds"], 3), tokenizer_words_per_s=round(words / row["seconds"]),
                   tokens=info["tokens"], vocabulary=info["vocabulary"])
-    runs = []
-    for _ in range(args.repeat):
-        nlp = blank_pipeline(lemmatizer=False)      # a new one each time: no tokenizer cache carried over
-        with stages.stage("tokenizer only", words, note="blank da without lemmatizer") as row:
-            info = tokenizer_baseline(project, nlp, chunk_chars=chunk_chars, batch_size=batch)
-        leave_out_reading(row, info)
-        runs.append(row)
-    row = keep_fastest(stages, runs)
-    result.update(tokenizer_only_s=round(row["seconds"], 3),
-                  tokenizer_only_words_per_s=round(words / row["seconds"]))
-
-    # with --repeat, every first run starts from a copy of the project as imported
+    # With --repeat N, the bare tokenizer and a first auto-coding run take turns, N times each, so
+    # that both meet the machine in the same minutes (its speed drifts from one hour to the next);
+    # every first run starts from a copy of the project as imported.
     db = Path(project.path)
     imported = db.with_name(db.name + ".imported")
     if args.repeat > 1:
         project.close()
         shutil.copyfile(db, imported)
-    runs, reports = [], []
+        project = Project.open(db)
+    tokenizer_runs, runs, reports = [], [], []
     for k in range(args.repeat):
-        if args.repeat > 1:
-            if k:
-                project.close()
+        nlp = blank_pipeline(lemmatizer=False)      # a new one each time: no tokenizer cache carried over
+        with stages.stage("tokenizer only", words, note="blank da without lemmatizer") as row:
+            info = tokenizer_baseline(project, nlp, chunk_chars=chunk_chars, batch_size=batch)
+        leave_out_reading(row, info)
+        tokenizer_runs.append(row)
+        if k:
+            project.close()
             project = fresh_project(db)
             project.close()
             shutil.copyfile(imported, db)
@@ -442,14 +438,22 @@ def _measure_main(project: Project, corpus: Path, stages: Stages, result: dict, 
             reports.append(autocode(project, args))
         runs.append(row)
     imported.unlink(missing_ok=True)
+    # each turn's own ratio (bare tokenizer's seconds / auto-coder's), before the rows are thinned
+    turns = [round(t["seconds"] / a["seconds"], 3) for t, a in zip(tokenizer_runs, runs)]
+    row = keep_fastest(stages, tokenizer_runs)
+    result.update(tokenizer_only_s=round(row["seconds"], 3),
+                  tokenizer_only_words_per_s=round(words / row["seconds"]))
     row = keep_fastest(stages, runs)
     first = reports[runs.index(row)]
     autocode_s = row["seconds"]
     codings = count_codings(project)
     row["note"] += f"; {codings:,} codings"
+    if len(turns) > 1:
+        row["note"] += "; ratio to the bare tokenizer run just before it: " + ", ".join(f"{r:.2f}" for r in turns)
     result.update(autocode_s=round(autocode_s, 3), autocode_words_per_s=round(words / autocode_s),
                   codings=codings, autocode_ratio=round(result["tokenizer_s"] / autocode_s, 3),
                   autocode_ratio_tokenizer_only=round(result["tokenizer_only_s"] / autocode_s, 3),
+                  autocode_ratio_turns=turns, autocode_ratio_turns_min=min(turns),
                   autocode_jobs_used=getattr(first, "jobs", args.jobs),
                   autocode_cpu_main_s=round(row["cpu_own"], 2), autocode_cpu_workers_s=round(row["cpu"] - row["cpu_own"], 2))
     with stages.stage("re-autocode", words, note="unchanged corpus and codebook") as row:

@@ -73,14 +73,21 @@ def test_run_prints_the_figures_as_json_on_its_last_line(tmp_path, jobs):
     assert (keep / "corpus" / "participants.csv").exists()
 
 
-def test_repeated_runs_keep_the_fastest_and_start_each_auto_coding_afresh(tmp_path):
-    done = run_script(str(RUN), "--words", "3000", "--jobs", "1", "--keep", str(tmp_path / "work"), "--quiet",
+def test_repeated_runs_take_turns_keep_the_fastest_and_start_each_auto_coding_afresh(tmp_path):
+    done = run_script(str(RUN), "--words", "3000", "--jobs", "1", "--keep", str(tmp_path / "work"),
                       "--repeat", "2", "--no-big", "--no-million")
     assert done.returncode == 0, done.stderr[-3000:]
     lines = done.stdout.strip().splitlines()
     result = json.loads(lines[-1])
     rows = [line for line in lines if line.startswith(("autocode ", "tokenizer only "))]
     assert len(rows) == 2 and all("fastest of 2:" in row for row in rows)     # one row each, the best
+    # the bare tokenizer and the auto-coder took turns, and each turn's ratio is reported
+    stages = [line[4:] for line in done.stderr.splitlines() if line.startswith("... ")]
+    turns = [stage for stage in stages if stage in ("tokenizer only", "autocode")]
+    assert turns == ["tokenizer only", "autocode"] * 2
+    assert len(result["autocode_ratio_turns"]) == 2 and all(r > 0 for r in result["autocode_ratio_turns"])
+    assert result["autocode_ratio_turns_min"] == min(result["autocode_ratio_turns"])
+    assert "ratio to the bare tokenizer run just before it" in [row for row in rows if row.startswith("autocode")][0]
     # every repetition was a first run: the re-run afterwards found nothing left to do
     assert result["codings"] > 0 and result["reautocode_skipped"] == result["sources"]
     assert not list((tmp_path / "work").glob("*.imported"))
