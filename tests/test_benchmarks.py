@@ -81,6 +81,7 @@ def test_repeated_runs_take_turns_keep_the_fastest_and_start_each_auto_coding_af
     result = json.loads(lines[-1])
     rows = [line for line in lines if line.startswith(("autocode ", "tokenizer only "))]
     assert len(rows) == 2 and all("fastest of 2:" in row for row in rows)     # one row each, the best
+    assert rows[0].startswith("tokenizer only") and rows[1].startswith("autocode")
     # the bare tokenizer and the auto-coder took turns, and each turn's ratio is reported
     stages = [line[4:] for line in done.stderr.splitlines() if line.startswith("... ")]
     turns = [stage for stage in stages if stage in ("tokenizer only", "autocode")]
@@ -91,6 +92,19 @@ def test_repeated_runs_take_turns_keep_the_fastest_and_start_each_auto_coding_af
     # every repetition was a first run: the re-run afterwards found nothing left to do
     assert result["codings"] > 0 and result["reautocode_skipped"] == result["sources"]
     assert not list((tmp_path / "work").glob("*.imported"))
+
+
+def test_a_row_is_listed_before_another_only_when_it_came_after_it():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from run import list_before
+    finally:
+        sys.path.pop(0)
+    rows = ["import", "autocode", "tokenizer only", "re-autocode"]
+    list_before(rows, "tokenizer only", "autocode")
+    assert rows == ["import", "tokenizer only", "autocode", "re-autocode"]
+    list_before(rows, "tokenizer only", "autocode")          # already before: unchanged
+    assert rows == ["import", "tokenizer only", "autocode", "re-autocode"]
 
 
 def _hold(megabytes: int, ready, done) -> None:
