@@ -447,10 +447,9 @@ def _measure_main(project: Project, corpus: Path, stages: Stages, result: dict, 
     imported.unlink(missing_ok=True)
     # each turn's own ratio (bare tokenizer's seconds / auto-coder's), before the rows are thinned
     turns = [round(t["seconds"] / a["seconds"], 3) for t, a in zip(tokenizer_runs, runs)]
-    row = keep_fastest(stages, tokenizer_runs)
-    result.update(tokenizer_only_s=round(row["seconds"], 3),
-                  tokenizer_only_words_per_s=round(words / row["seconds"]))
-    fastest_tokenizer = row
+    fastest_tokenizer = keep_fastest(stages, tokenizer_runs)
+    result.update(tokenizer_only_s=round(fastest_tokenizer["seconds"], 3),
+                  tokenizer_only_words_per_s=round(words / fastest_tokenizer["seconds"]))
     row = keep_fastest(stages, runs)
     list_before(stages.rows, fastest_tokenizer, row)     # the table shows the tokenizer first
     first = reports[runs.index(row)]

@@ -757,7 +757,7 @@ def _fingerprint(run_key: bytes, text_sha256: str, units: np.ndarray) -> str:
     text and where the units to code start and end (their bytes hashed as they are, not written
     out as JSON first, which cost 0.13 s at 10M words on every run)."""
     digest = hashlib.sha256(run_key)
-    digest.update(b"\0" + (text_sha256 or "").encode() + b"\0")
+    digest.update(b"\0" + text_sha256.encode() + b"\0")
     digest.update(np.ascontiguousarray(units[:, 1:], dtype="<i8").tobytes())
     return digest.hexdigest()[:20]
 
