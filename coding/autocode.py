@@ -647,8 +647,8 @@ def _cut_chunks(text: str, units: list, owner: int) -> list[Chunk]:
     def close_chunk():
         nonlocal parts, pieces, size
         if pieces:
-            chunks.append(Chunk("".join(parts), np.array(pieces, dtype=np.int64).reshape(-1, 5),
-                                np.array([p[4] for p in pieces], dtype=np.int64), owner))
+            rows = np.array(pieces, dtype=np.int64).reshape(-1, 5)
+            chunks.append(Chunk("".join(parts), rows, rows[:, 4], owner))
         parts, pieces, size = [], [], 0
 
     for key, ustart, uend in units:
