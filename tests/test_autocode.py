@@ -363,6 +363,40 @@ def test_worker_processes_give_the_same_codings(setup):
     assert [r[:8] for r in snapshot(db)] == one
 
 
+def test_codings_do_not_depend_on_how_the_sources_are_cut_into_tasks(setup, monkeypatch):
+    from coding import autocode
+
+    db, codebook, _ = setup
+    run(db, "autocode", "--codebook", str(codebook), "--jobs", "1")
+    whole = [r[:8] for r in snapshot(db)]
+    assert len(whole) > 5
+    # one character a task: every unit (a turn) becomes a part of its own and every part a task of its own
+    monkeypatch.setattr(autocode, "task_chars", lambda characters, jobs: 1)
+    parts_per_source = []
+    cut = autocode.source_parts
+
+    def counted(*args):
+        parts = cut(*args)
+        parts_per_source.append(len(parts))
+        return parts
+
+    monkeypatch.setattr(autocode, "source_parts", counted)
+    for jobs in ("1", "2"):
+        run(db, "autocode", "--force", "--jobs", jobs)
+        assert [r[:8] for r in snapshot(db)] == whole
+    assert len(parts_per_source) == 4 and max(parts_per_source) > 1
+
+
+def test_task_size_grows_with_the_run_between_its_bounds():
+    from coding.autocode import TASK_CHARS, TASK_CHARS_MAX, TASKS_PER_WORKER, task_chars
+
+    assert task_chars(100_000, 2) == TASK_CHARS              # a small run keeps tasks to share
+    middle = (TASK_CHARS + TASK_CHARS_MAX) // 2
+    assert task_chars(middle * 2 * TASKS_PER_WORKER, 2) == middle
+    assert task_chars(55_000_000, 2) == TASK_CHARS_MAX       # 10M words: fewer, larger tasks
+    assert task_chars(100_000, 1) == TASK_CHARS_MAX          # one process: nothing to share
+
+
 def test_long_turn_is_split_without_losing_offsets(tmp_path):
     filler = "Det var en almindelig dag på kontoret med kaffe og mails. " * 2000  # ~120,000 characters
     text = f"Anne: {filler}Til sidst talte lederen med os. {filler}Sagsstammen var høj.\n"
