@@ -680,10 +680,10 @@ def task_chars(characters: int, jobs: int) -> int:
     numpy calls whatever the number of tokens, and the task and its results pass between the
     processes. Counted in instructions over 200 sources of the 10M-word benchmark corpus, the
     engine did 2.5 % less work in tasks of 600,000 characters than of 250,000 (2.9 % less at
-    1,000,000); tasks of 1.4-2 million characters ran slower in timed runs, their arrays too large for the
-    processor's caches. Smaller runs keep at least TASKS_PER_WORKER tasks per worker (but none under
-    TASK_CHARS), so that the workers share the work evenly to its end; a run in one process has
-    nothing to share."""
+    1,000,000); tasks of 1.4-2 million characters ran slower in timed runs, their arrays too large
+    for the processor's caches. Smaller runs keep at least TASKS_PER_WORKER tasks per worker (but
+    none under TASK_CHARS), so that the workers share the work evenly to its end; a run in one
+    process has nothing to share."""
     if jobs <= 1:
         return TASK_CHARS_MAX
     return max(TASK_CHARS, min(TASK_CHARS_MAX, characters // (jobs * TASKS_PER_WORKER)))
