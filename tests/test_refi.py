@@ -13,16 +13,15 @@ from lxml import etree
 from coding import Project
 
 from cli_helpers import run
+from shared_files import refi_fixture
 
-FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "refi"
 NS = {"q": "urn:QDA-XML:project:1.0"}
 
 
 def schema(name: str) -> etree.XMLSchema:
-    # The fixtures are part of the test environment (shared/ beside the clone, in CI too): their
-    # absence is a broken setup, reported as a failure rather than hidden as a skip.
-    assert FIXTURES.is_dir(), f"REFI fixtures (the XML schemas) not found at {FIXTURES}"
-    return etree.XMLSchema(etree.parse(str(FIXTURES / name)))
+    # The schemas are among the fixtures in ../shared/: absent in a bare clone (the test skips),
+    # present in CI (where an absence fails: tests/shared_files.py)
+    return etree.XMLSchema(etree.parse(str(refi_fixture(name))))
 
 
 def assert_valid_qdpx(path: Path) -> etree._Element:
@@ -138,7 +137,7 @@ def state(db: Path) -> dict:
         project.close()
 
 
-def test_export_validates_and_the_project_comes_back_identical(tmp_path):
+def test_export_validates_and_the_project_comes_back_identical(tmp_path, refi_fixtures):
     db = build_project(tmp_path)
     out = tmp_path / "export" / "evaluering.qdpx"
     result = run(db, "export", "qdpx", "-o", str(out))
@@ -197,7 +196,7 @@ def guid_map(root: etree._Element) -> dict[str, str]:
     return found
 
 
-def test_guids_are_stable_across_exports(tmp_path):
+def test_guids_are_stable_across_exports(tmp_path, refi_fixtures):
     db = build_project(tmp_path)
     run(db, "export", "qdpx", "-o", str(tmp_path / "one.qdpx"))
     run(db, "export", "qdpx", "-o", str(tmp_path / "two.qdpx"))
@@ -225,7 +224,7 @@ def without_extras(source: Path, target: Path) -> Path:
     return target
 
 
-def test_refi_content_alone_carries_codes_sources_codings_attributes_and_cases(tmp_path):
+def test_refi_content_alone_carries_codes_sources_codings_attributes_and_cases(tmp_path, refi_fixtures):
     """What another tool would give back (no coding.json): the REFI part on its own."""
     db = build_project(tmp_path)
     run(db, "export", "qdpx", "-o", str(tmp_path / "full.qdpx"))
@@ -296,7 +295,7 @@ def nvivo_selections() -> list[tuple[str, int, int, str, str]]:
     """(source name, start, end, code GUID, the text NVivo coded) read straight from the fixture:
     NVivo counts UTF-16 units in the text as stored, CRLF line ends and all."""
     out = []
-    with zipfile.ZipFile(FIXTURES / "nvivo12_export.qdpx") as archive:
+    with zipfile.ZipFile(refi_fixture("nvivo12_export.qdpx")) as archive:
         root = etree.fromstring(archive.read("project.qde"))
         for source in root.iterfind(".//q:TextSource", NS):
             raw = archive.read("Sources/" + source.get("plainTextPath")[len("internal://"):])
@@ -309,9 +308,9 @@ def nvivo_selections() -> list[tuple[str, int, int, str, str]]:
     return out
 
 
-def test_nvivo12_export_imports_every_code_and_coding_with_the_text_nvivo_coded(tmp_path):
+def test_nvivo12_export_imports_every_code_and_coding_with_the_text_nvivo_coded(tmp_path, refi_fixtures):
     db = tmp_path / "nvivo.db"
-    result = run(db, "import", str(FIXTURES / "nvivo12_export.qdpx"))
+    result = run(db, "import", str(refi_fixture("nvivo12_export.qdpx")))
     assert "152 new code(s)" in result.output and "303 coding(s)" in result.output
     assert "videos_10_selected: selection offsets read as UTF-16 units" in result.output
     project = Project.open(db)
@@ -333,7 +332,7 @@ def test_nvivo12_export_imports_every_code_and_coding_with_the_text_nvivo_coded(
     assert any(c["text"].startswith("Senkit nem lehet kötelezni oltásra") for c in codings)
     assert any(c["text"] == "Zacher - az egy magyar név?" for c in codings)
     # counting code points instead would have cut most of these codings in the wrong place
-    with zipfile.ZipFile(FIXTURES / "nvivo12_export.qdpx") as archive:
+    with zipfile.ZipFile(refi_fixture("nvivo12_export.qdpx")) as archive:
         raw = archive.read("Sources/68bbdc14-c361-4432-b4dd-ae1dbfc12890.txt").decode("utf-8-sig")
     naive = {raw[s:e].replace("\r\n", "\n") for name, s, e, _, _ in expected if name == "videos_10_selected"}
     assert len(naive - {c["text"] for c in codings}) > 100
@@ -342,7 +341,7 @@ def test_nvivo12_export_imports_every_code_and_coding_with_the_text_nvivo_coded(
     # exported again it validates and keeps NVivo's GUIDs for codes, codings, sources and users
     run(db, "export", "qdpx", "-o", str(tmp_path / "back.qdpx"))
     root = assert_valid_qdpx(tmp_path / "back.qdpx")
-    with zipfile.ZipFile(FIXTURES / "nvivo12_export.qdpx") as archive:
+    with zipfile.ZipFile(refi_fixture("nvivo12_export.qdpx")) as archive:
         original = etree.fromstring(archive.read("project.qde"))
     for path in (".//q:Code", ".//q:Coding", ".//q:TextSource"):
         assert {e.get("guid") for e in original.iterfind(path, NS)} == {e.get("guid") for e in root.iterfind(path, NS)}
@@ -351,10 +350,10 @@ def test_nvivo12_export_imports_every_code_and_coding_with_the_text_nvivo_coded(
     assert users(root) == {"Gergo": users(original)["Gergo"]}
 
 
-def test_utf16_counting_is_recognised_without_the_nvivo_name(tmp_path):
+def test_utf16_counting_is_recognised_without_the_nvivo_name(tmp_path, refi_fixtures):
     """The same NVivo file with its origin removed: the selections alone show how it counted."""
     copy = tmp_path / "anonymous.qdpx"
-    with zipfile.ZipFile(FIXTURES / "nvivo12_export.qdpx") as archive, zipfile.ZipFile(copy, "w") as out:
+    with zipfile.ZipFile(refi_fixture("nvivo12_export.qdpx")) as archive, zipfile.ZipFile(copy, "w") as out:
         for name in archive.namelist():
             data = archive.read(name)
             if name == "project.qde":
@@ -368,9 +367,9 @@ def test_utf16_counting_is_recognised_without_the_nvivo_name(tmp_path):
     assert got == sorted(text for *_, text in nvivo_selections())
 
 
-def test_atlasti_codes_only_file_imports_its_codes(tmp_path):
+def test_atlasti_codes_only_file_imports_its_codes(tmp_path, refi_fixtures):
     db = tmp_path / "atlas.db"
-    run(db, "import", str(FIXTURES / "atlasti23_codes_only.qdpx"))
+    run(db, "import", str(refi_fixture("atlasti23_codes_only.qdpx")))
     project = Project.open(db)
     tree = project.codes()
     ordered = [(n["depth"], next(iter(n["labels"].values())), n["guid"]) for n in tree.ordered()]
@@ -609,7 +608,7 @@ def test_a_file_that_is_not_a_zip_is_refused(tmp_path):
 # --------------------------------------------------------------------------- codebooks (.qdc)
 
 
-def test_qdc_codebook_validates_and_comes_back(tmp_path):
+def test_qdc_codebook_validates_and_comes_back(tmp_path, refi_fixtures):
     db = build_project(tmp_path)
     project = Project.open(db)
     qdc = tmp_path / "kodebog.qdc"
@@ -628,7 +627,7 @@ def test_qdc_codebook_validates_and_comes_back(tmp_path):
     fresh.close()
 
 
-def test_codebook_commands_write_and_read_qdc(tmp_path):
+def test_codebook_commands_write_and_read_qdc(tmp_path, refi_fixtures):
     db = build_project(tmp_path)
     qdc = tmp_path / "kodebog.qdc"
     written = run(db, "codebook", "export", "--format", "qdc", "-o", str(qdc), "--language", "en")
