@@ -45,7 +45,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from . import coding_table
+from .store import coding_table
 from .codebook import Codebook, blank_nlp
 from .errors import CodingError
 from .lemmas import lemma_table

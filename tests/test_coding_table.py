@@ -1,4 +1,4 @@
-"""The codings kept as packed records, one row per source (``coding_cache``, coding/coding_table.py):
+"""The codings kept as packed records, one row per source (``coding_cache``, coding/store/coding_table.py):
 every analysis reads them, so they must always say what the codings table says: after the
 library's own changes (which set the triggers aside and drop rows themselves), after changes by
 any other program (the triggers), and when a row is damaged."""
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from coding import Project
-from coding.coding_table import RECORD
+from coding.store.coding_table import RECORD
 
 from test_analysis import build_project
 

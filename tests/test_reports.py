@@ -167,7 +167,7 @@ def test_case_status_and_listing(project):
 
 
 def test_old_case_status_table_is_migrated(tmp_path):
-    from coding import store as store_module
+    from coding.store import migrations as store_module
 
     path = tmp_path / "old.db"
     db = sqlite3.connect(path)

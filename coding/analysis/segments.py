@@ -26,7 +26,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from ..coding_table import select
+from ..store.coding_table import select
 from ..errors import CodingError, NotFound
 from ..records import INTERVIEWER_ROLE, CodeTree
 from ..store import Store
@@ -197,7 +197,7 @@ class Context:
     @property
     def codings(self) -> dict[str, Any]:
         """Every coding as columns (see :meth:`Store.coding_table`); filter with
-        :func:`coding.coding_table.select`."""
+        :func:`coding.store.coding_table.select`."""
         if callable(self._codings):
             self._codings = self._codings()
         return self._codings

@@ -1,8 +1,8 @@
 """The kept copy of the codings that every analysis reads: one packed row per source.
 
-Reading a million codings out of SQLite (even from a covering index, as comma-joined integers)
-took half a second of every matrix; the same codings as fixed-size records in one blob per source
-are read in a few hundredths. A source's row is made from its codings in ``(start, end, code,
+Reading every coding out of SQLite (even from a covering index, as comma-joined integers) is the
+slow part of a matrix; the same codings as fixed-size records in one blob per source are read at
+the speed of a file. A source's row is made from its codings in ``(start, end, code,
 coder, origin)`` order, the order of the ``codings_analysis`` index:
 
 * ``coders`` and ``origins``: JSON lists of names; a record's coder and origin are indexes into them.

@@ -1,0 +1,175 @@
+"""The project store: one SQLite file, its schema and every SQL statement of the toolkit.
+
+Nothing outside this package writes SQL. :class:`Store` is the open connection with its transactions
+and migrations (here), and the queries, one module per kind of thing stored, mixed in:
+
+- ``migrations.py``  the schema as an ordered, registered list of migrations
+- ``sources.py``     sources, their attributes, turns and speaker labels
+- ``participants.py`` participants and their attributes
+- ``codes.py``       the codes tree
+- ``codings.py``     codings of any origin
+- ``autocoding.py``  the auto-coder's bulk codings and its state per source
+- ``notes.py``       memos, case summaries, case statuses
+- ``kept.py``        kept copies (packed turn and coding columns) and ``coding_table.py``, their format
+- ``threads.py``     big reads shared with a second connection in a thread
+
+The statements are plain SQL so that another backend could be added behind the same methods.
+Offsets are Python string indices (code points) into a source's plain text, end exclusive.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from .autocoding import AUTO_INSERT_ROWS, AUTO_INSERT_VALUES, AutoCodingQueries, auto_insert_sql, code_hashes_json
+from .codes import CodeQueries
+from .codings import CodingQueries
+from .ids import GuidSequence, new_guid, now
+from .kept import KeptCopies
+from .migrations import MIGRATIONS, migration, run_script
+from .notes import NoteQueries
+from .participants import ParticipantQueries
+from .sources import SourceQueries
+from .threads import ThreadReads
+
+__all__ = ["Store", "MIGRATIONS", "SCHEMA_VERSION", "SCHEMA_VERSION_KEY", "migration", "run_script", "new_guid",
+           "GuidSequence", "code_hashes_json", "auto_insert_sql", "AUTO_INSERT_ROWS", "AUTO_INSERT_VALUES"]
+
+SCHEMA_VERSION_KEY = "schema_version"
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class Store(SourceQueries, ParticipantQueries, CodeQueries, CodingQueries, AutoCodingQueries, NoteQueries,
+            KeptCopies, ThreadReads):
+    """One open project database. Use :meth:`transaction` around every change."""
+
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        self.db = sqlite3.connect(self.path, isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        self._depth = 0
+        self._bulk = False   # inside bulk_coding_changes
+        self._forgotten: set[int] = set()  # sources whose kept coding rows bulk changes dropped
+        self._migrated = False  # the kept copies have their tables
+        # data derived from the project that a layer above keeps while this store is open (the
+        # analysis context, by key); close() empties it, so nothing outlives the open project
+        self.memo: dict[str, Any] = {}
+        try:
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            from ..errors import CodingError
+
+            raise CodingError(f"{self.path}: not a project file ({exc})") from None
+
+    def tuples(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
+        """All rows of ``sql`` as plain tuples (no ``sqlite3.Row`` per row: for big reads)."""
+        cursor = self.db.cursor()
+        cursor.row_factory = None
+        return cursor.execute(sql, list(params)).fetchall()
+
+    def close(self) -> None:
+        self.memo.clear()
+        self.db.close()
+
+    @contextlib.contextmanager
+    def transaction(self, *, journals_in_memory: bool = False) -> Iterator["Store"]:
+        """All or nothing; nested uses join the outermost transaction.
+
+        ``journals_in_memory`` (for an outermost transaction that stores many rows per statement,
+        as auto-coding does, :func:`auto_insert_sql`): such a statement keeps a statement journal
+        (the pages it changes, so that a failing row can undo the rows before it). SQLite holds it
+        in memory up to a small size, then in a temporary file for the rest of the transaction,
+        which a large auto-coding run writes over and over. SQLite decides where when the transaction
+        begins, from ``temp_store``; so ``temp_store`` is MEMORY while BEGIN runs and back to
+        what it was right after, where GROUP BY and ORDER BY sort faster."""
+        if self._depth == 0:
+            if journals_in_memory:
+                before = self.db.execute("PRAGMA temp_store").fetchone()[0]
+                self.db.execute("PRAGMA temp_store = MEMORY")
+                try:
+                    self.db.execute("BEGIN IMMEDIATE")
+                finally:
+                    self.db.execute(f"PRAGMA temp_store = {int(before)}")
+            else:
+                self.db.execute("BEGIN IMMEDIATE")
+        self._depth += 1
+        try:
+            yield self
+        except BaseException:
+            self._depth -= 1
+            if self._depth == 0:
+                self.db.execute("ROLLBACK")
+            raise
+        else:
+            self._depth -= 1
+            if self._depth == 0:
+                self.db.execute("COMMIT")
+                if self._migrated:
+                    with contextlib.suppress(sqlite3.OperationalError):  # busy or read-only: next time
+                        self.make_missing_copies()
+
+    def _migrate(self) -> None:
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+        )
+        done = {r[0] for r in self.db.execute("SELECT name FROM migrations")}
+        for fn in MIGRATIONS:
+            if fn.__name__ in done:
+                continue
+            with self.transaction():
+                fn(self.db)
+                self.db.execute(
+                    "INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (fn.__name__, now())
+                )
+                self.db.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                    (SCHEMA_VERSION_KEY, str(MIGRATIONS.index(fn) + 1)),
+                )
+        self._migrated = True
+
+    def schema_version(self) -> int:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (SCHEMA_VERSION_KEY,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    @staticmethod
+    def peek(path: str | Path) -> dict | None:
+        """A read-only look at a project file without migrating it: who made it and how much
+        analyst work it holds. None when the file is not a project."""
+        try:
+            from urllib.parse import quote
+            # immutable: no -wal/-shm files are made next to a cleanly closed project
+            clean = not Path(f"{path}-wal").exists()
+            db = sqlite3.connect(f"file:{quote(str(Path(path).resolve()))}?mode=ro{'&immutable=1' if clean else ''}",
+                                 uri=True)
+        except sqlite3.Error:
+            return None
+        try:
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if not {"meta", "sources", "codings"} <= tables:
+                return None
+            row = db.execute("SELECT value FROM meta WHERE key = 'created_by'").fetchone()
+            one = lambda sql: int(db.execute(sql).fetchone()[0])  # noqa: E731
+            work = {"summaries": one("SELECT count(*) FROM summaries") if "summaries" in tables else 0,
+                    "case statuses": sum(one(f"SELECT count(*) FROM {t}") for t in ("case_status", "case_status_by")
+                                         if t in tables),
+                    "codings not made by autocode": one("SELECT count(*) FROM codings WHERE origin != 'auto'"),
+                    "memos": one("SELECT count(*) FROM memos") if "memos" in tables else 0}
+            return {"created_by": row[0] if row else None, "work": work}
+        except sqlite3.Error:
+            return None
+        finally:
+            db.close()

@@ -1,0 +1,117 @@
+"""Queries on codings of any origin (manual, Word comments, REFI ...): insert, move, delete, list, count."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any, Iterable, Iterator
+
+from .ids import new_guid, now
+
+
+def _coding_filters(prefix: str, code_ids: Iterable[int] | None, coder: str | None, origin: str | None,
+                    source_id: int | None) -> tuple[list[str], list[Any]]:
+    """SQL conditions and their parameters for the usual coding filters (column names after
+    ``prefix``, e.g. "c."); an empty ``code_ids`` matches nothing."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    if code_ids is not None:
+        ids = list(code_ids)
+        clauses.append(f"{prefix}code_id IN ({','.join('?' * len(ids))})" if ids else "0")
+        params.extend(ids)
+    for col, val in (("coder", coder), ("origin", origin), ("source_id", source_id)):
+        if val is not None:
+            clauses.append(f"{prefix}{col} = ?")
+            params.append(val)
+    return clauses, params
+
+
+class CodingQueries:
+    """Codings one at a time or filtered lists of them. Mixed into :class:`coding.store.Store`."""
+
+    db: sqlite3.Connection
+
+    def coding_counts_by_code(self) -> dict[int, int]:
+        return {r[0]: r[1] for r in self.db.execute("SELECT code_id, count(*) FROM codings GROUP BY code_id")}
+
+    def insert_codings(self, rows: Iterable[dict]) -> int:
+        stamp = now()
+        data = [(r["source_id"], r["start"], r["end"], r["code_id"], r["coder"], r["origin"], r.get("rule"),
+                 r.get("matched"), r.get("memo"), r.get("guid") or new_guid(), r.get("created_at") or stamp)
+                for r in rows]
+        with self.bulk_coding_changes():
+            self.forget_coding_rows(sorted({r[0] for r in data}))
+            self.db.executemany(
+                """INSERT INTO codings (source_id, start, "end", code_id, coder, origin, rule, matched, memo,
+                                        guid, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                data,
+            )
+        return len(data)
+
+    def delete_codings(self, *, origin: str | None = None, coder: str | None = None,
+                       source_id: int | None = None) -> int:
+        clauses, params = [], []
+        for col, val in (("origin", origin), ("coder", coder), ("source_id", source_id)):
+            if val is not None:
+                clauses.append(f"{col} = ?")
+                params.append(val)
+        where = " WHERE " + " AND ".join(clauses) if clauses else ""
+        with self.bulk_coding_changes():
+            if source_id is None:
+                self.forget_coding_rows(sql=f"SELECT DISTINCT source_id FROM codings{where}", params=params)
+            else:
+                self.forget_coding_rows([source_id])
+            return self.db.execute(f"DELETE FROM codings{where}", params).rowcount
+
+    def source_codings(self, source_id: int) -> list[sqlite3.Row]:
+        return self.db.execute(
+            """SELECT c.id, c.start, c."end", c.coder, c.origin, c.rule, c.matched, c.memo, c.guid,
+                      k.code FROM codings c JOIN codes k ON k.id = c.code_id
+               WHERE c.source_id = ? ORDER BY c.start, c."end", k.code""",
+            (source_id,),
+        ).fetchall()
+
+    def move_coding(self, coding_id: int, start: int, end: int) -> None:
+        self.forget_coding_rows(sql="SELECT source_id FROM codings WHERE id = ?", params=(coding_id,))
+        self.db.execute('UPDATE codings SET start = ?, "end" = ? WHERE id = ?', (start, end, coding_id))
+
+    def delete_coding(self, coding_id: int) -> None:
+        self.forget_coding_rows(sql="SELECT source_id FROM codings WHERE id = ?", params=(coding_id,))
+        self.db.execute("DELETE FROM codings WHERE id = ?", (coding_id,))
+
+    def codings(self, *, code_ids: Iterable[int] | None = None, coder: str | None = None,
+                origin: str | None = None, source_id: int | None = None) -> Iterator[sqlite3.Row]:
+        """Codings with their source name and code id, ordered by source and position."""
+        clauses, params = _coding_filters("c.", code_ids, coder, origin, source_id)
+        where = " WHERE " + " AND ".join(clauses) if clauses else ""
+        return self.db.execute(
+            f"""SELECT c.id, c.source_id, s.name AS source, c.start, c."end", c.code_id, c.coder, c.origin,
+                       c.rule, c.matched, c.memo, c.guid, c.created_at
+                FROM codings c JOIN sources s ON s.id = c.source_id{where}
+                ORDER BY s.name, c.start, c."end", c.id""",
+            params,
+        )
+
+    def coding_counts_by_code_and_origin(self) -> dict[int, dict[str, int]]:
+        out: dict[int, dict[str, int]] = {}
+        for code_id, origin, n in self.db.execute(
+                "SELECT code_id, origin, count(*) FROM codings GROUP BY code_id, origin"):
+            out.setdefault(code_id, {})[origin] = n
+        return out
+
+    def coding_counts_by_source(self) -> dict[int, int]:
+        """Codings per source (sources without codings left out)."""
+        return dict(self.tuples("SELECT source_id, count(*) FROM codings GROUP BY source_id"))
+
+    def coders(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT DISTINCT coder FROM codings ORDER BY coder")]
+
+    def coder_codings(self, source_id: int, coder: str, origin: str) -> list[sqlite3.Row]:
+        return self.db.execute(
+            """SELECT id, start, "end", code_id, memo FROM codings
+               WHERE source_id = ? AND coder = ? AND origin = ? ORDER BY start, "end", id""",
+            (source_id, coder, origin),
+        ).fetchall()
+
+    def refi_coding_guids(self) -> set[str]:
+        """GUIDs of every coding (lower case), to skip codings a REFI file brings a second time."""
+        return {str(r[0]).lower() for r in self.db.execute("SELECT guid FROM codings")}

@@ -1,0 +1,235 @@
+"""The schema, built by ordered migration functions (as in llm's ``migrations.py``).
+
+Each function's name is recorded in the ``migrations`` table when it has run; :class:`coding.store.Store`
+runs the ones not yet recorded when a project is opened, so old project files keep opening. To change the
+schema, write a new function and add it to the end of :data:`MIGRATIONS` with :func:`migration`; never edit
+or reorder one that has shipped (``m005`` runs before ``m003`` because it shipped first).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Callable
+
+Migration = Callable[[sqlite3.Connection], None]
+
+MIGRATIONS: list[Migration] = []
+"""Every migration in the order it runs."""
+
+
+def migration(fn: Migration) -> Migration:
+    """Register ``fn`` as the next migration (decorator); the order of registration is the order they run."""
+    if any(done.__name__ == fn.__name__ for done in MIGRATIONS):
+        raise ValueError(f"a migration named {fn.__name__} is registered already")
+    MIGRATIONS.append(fn)
+    return fn
+
+
+def run_script(db: sqlite3.Connection, script: str) -> None:
+    """Run several statements inside the current transaction (executescript would commit)."""
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+@migration
+def m001_initial(db: sqlite3.Connection) -> None:
+    run_script(db, 
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+        CREATE TABLE sources (
+            id INTEGER PRIMARY KEY,
+            guid TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL UNIQUE,
+            path TEXT,
+            format TEXT NOT NULL,
+            language TEXT NOT NULL,
+            file_sha256 TEXT NOT NULL,
+            text_sha256 TEXT NOT NULL,
+            text TEXT NOT NULL,
+            imported_at TEXT NOT NULL
+        );
+        CREATE TABLE source_attributes (
+            source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (source_id, name)
+        );
+        CREATE TABLE participants (
+            id INTEGER PRIMARY KEY,
+            pid TEXT NOT NULL UNIQUE,
+            guid TEXT NOT NULL UNIQUE,
+            auto INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE participant_attributes (
+            participant_id INTEGER NOT NULL REFERENCES participants(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (participant_id, name)
+        );
+        CREATE TABLE speakers (
+            source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+            label TEXT NOT NULL,
+            participant_id INTEGER REFERENCES participants(id),
+            PRIMARY KEY (source_id, label)
+        );
+        CREATE TABLE turns (
+            id INTEGER PRIMARY KEY,
+            source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+            idx INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            speaker TEXT NOT NULL,
+            timestamp TEXT,
+            end_timestamp TEXT,
+            UNIQUE (source_id, idx)
+        );
+        CREATE INDEX turns_source ON turns(source_id, start);
+        CREATE TABLE codes (
+            id INTEGER PRIMARY KEY,
+            code TEXT NOT NULL UNIQUE,
+            parent_id INTEGER REFERENCES codes(id),
+            guid TEXT NOT NULL UNIQUE,
+            labels TEXT NOT NULL DEFAULT '{}',
+            definition TEXT NOT NULL DEFAULT '',
+            include TEXT NOT NULL DEFAULT '',
+            exclude TEXT NOT NULL DEFAULT '',
+            examples TEXT NOT NULL DEFAULT '[]',
+            color TEXT,
+            rules TEXT NOT NULL DEFAULT '{}',
+            codable INTEGER NOT NULL DEFAULT 1,
+            position INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE codings (
+            id INTEGER PRIMARY KEY,
+            source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            code_id INTEGER NOT NULL REFERENCES codes(id),
+            coder TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            rule TEXT,
+            matched TEXT,
+            memo TEXT,
+            guid TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX codings_source ON codings(source_id, start);
+        CREATE INDEX codings_code ON codings(code_id);
+        CREATE INDEX codings_origin ON codings(origin);
+        CREATE TABLE memos (
+            id INTEGER PRIMARY KEY,
+            source_id INTEGER REFERENCES sources(id) ON DELETE CASCADE,
+            start INTEGER,
+            "end" INTEGER,
+            author TEXT,
+            text TEXT NOT NULL,
+            origin TEXT NOT NULL DEFAULT 'manual',
+            guid TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE summaries (
+            case_by TEXT NOT NULL,
+            case_value TEXT NOT NULL,
+            code_id INTEGER NOT NULL REFERENCES codes(id) ON DELETE CASCADE,
+            text TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (case_by, case_value, code_id)
+        );
+        CREATE TABLE case_status (
+            case_value TEXT PRIMARY KEY,
+            status TEXT NOT NULL,
+            date TEXT,
+            updated_at TEXT NOT NULL
+        );
+        """
+    )
+
+
+@migration
+def m005_reports_case_status_by(db: sqlite3.Connection) -> None:
+    """Case status per case attribute: 'Nordby' as a municipality and 'P03' as a participant are
+    different cases. Rows from before (no attribute) are kept as municipality cases."""
+    run_script(db,
+        """
+        CREATE TABLE case_status_by (
+            case_by TEXT NOT NULL,
+            case_value TEXT NOT NULL,
+            status TEXT NOT NULL,
+            date TEXT,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (case_by, case_value)
+        );
+        INSERT INTO case_status_by (case_by, case_value, status, date, updated_at)
+            SELECT 'municipality', case_value, status, date, updated_at FROM case_status;
+        DROP TABLE case_status
+        """
+    )
+
+
+@migration
+def m003_autocode_state(db: sqlite3.Connection) -> None:
+    """Per source: the fingerprint of the last auto-coding run, so unchanged sources are skipped."""
+    run_script(db, """
+        CREATE TABLE autocode_state (
+            source_id INTEGER PRIMARY KEY REFERENCES sources(id) ON DELETE CASCADE,
+            fingerprint TEXT NOT NULL,
+            code_hashes TEXT NOT NULL DEFAULT '{}',
+            codings INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL
+        )
+    """)
+
+
+@migration
+def m004_analysis_codings_cover(db: sqlite3.Connection) -> None:
+    """A covering index for the analysis (issue 4): matrices read codings from it without touching
+    the table rows. It replaces ``codings_source`` (same leading columns), so inserts keep the same
+    number of indexes to update."""
+    run_script(db, """
+        DROP INDEX IF EXISTS codings_source;
+        CREATE INDEX codings_analysis ON codings(source_id, start, "end", code_id, coder, origin)
+    """)
+
+
+@migration
+def m006_drop_codings_origin_index(db: sqlite3.Connection) -> None:
+    """``codings_origin`` indexed a column with two or three values: no query gained from it (the
+    origin filters go with a source, or count a whole origin, which the covering ``codings_analysis``
+    scans), and every coding stored paid for it."""
+    run_script(db, "DROP INDEX IF EXISTS codings_origin")
+
+
+@migration
+def m007_turn_table_cache(db: sqlite3.Connection) -> None:
+    """A copy of the turn table as packed integers (:meth:`Store.turn_columns`), which every analysis
+    and every auto-coding plan reads: turns change only when sources are imported, replaced or
+    removed, or speakers mapped, and reading every turn with its speaker's participant is a
+    noticeable part of each matrix in a new process. Triggers drop the copy whenever turns or speakers change
+    (in any way: import, REFI, a cascade from a deleted source), so it is never out of date."""
+    db.execute("CREATE TABLE column_cache (name TEXT PRIMARY KEY, data BLOB NOT NULL)")
+    for table in ("turns", "speakers"):
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            db.execute(f"CREATE TRIGGER {table}_{event.lower()}_drops_turn_table AFTER {event} ON {table} "
+                       f"BEGIN DELETE FROM column_cache WHERE name = 'turns'; END")
+
+
+@migration
+def m008_coding_table_cache(db: sqlite3.Connection) -> None:
+    """A copy of each source's codings as packed records (:mod:`coding.store.coding_table`), which every
+    analysis reads instead of every coding row.
+    Triggers drop a source's copy whenever one of its codings is added, changed or removed (by any
+    program: the cascade from a deleted source too), so no analysis ever sees old codings. A
+    trigger on every row makes SQLite keep a statement journal per insert (10 to 20 microseconds a
+    coding), so the store's own bulk changes set them aside (:meth:`Store.bulk_coding_changes`)."""
+    db.execute("CREATE TABLE coding_cache (source_id INTEGER PRIMARY KEY, coders TEXT NOT NULL, "
+               "origins TEXT NOT NULL, data BLOB NOT NULL)")
+    for event, sources in (("INSERT", "NEW.source_id"), ("DELETE", "OLD.source_id"),
+                           ("UPDATE OF source_id, start, \"end\", code_id, coder, origin",
+                            "OLD.source_id, NEW.source_id")):
+        db.execute(f"CREATE TRIGGER codings_{event.split()[0].lower()}_drops_coding_rows AFTER {event} ON codings "
+                   f"BEGIN DELETE FROM coding_cache WHERE source_id IN ({sources}); END")
+    db.execute("CREATE TRIGGER sources_delete_drops_coding_rows AFTER DELETE ON sources "
+               "BEGIN DELETE FROM coding_cache WHERE source_id = OLD.id; END")
+
+
