@@ -2,6 +2,6 @@
 
 from .errors import CodingError, InputError, NotFound, Refused
 from .project import Project
+from .version import __version__
 
-__version__ = "0.1.0"
 __all__ = ["Project", "CodingError", "InputError", "NotFound", "Refused", "__version__"]

@@ -149,7 +149,7 @@ class Project:
 
     def export_codebook(self, fmt: str, path: str | Path, language: str = "da") -> Path:
         """Write the codebook as yaml, docx (report appendix table) or xlsx."""
-        from .codebook import export_codebook
+        from .export.codebook import export_codebook
 
         return export_codebook(self.store, fmt, path, language)
 

@@ -149,7 +149,7 @@ def write_qdc(code_tree, path: str | Path, *, language: str = "da", origin: str 
 
 
 def _origin() -> str:
-    from .. import __version__
+    from ..version import __version__
 
     return f"coding {__version__}"
 

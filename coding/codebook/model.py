@@ -1,4 +1,4 @@
-"""Codebooks: the YAML file, its validation, storing it in a project and exporting it.
+"""The codebook model and what makes a codebook valid.
 
 A codebook is a tree of codes. Each code has a stable ``id`` (slug), ``labels`` per language,
 a ``definition`` with ``include``/``exclude`` criteria and ``examples`` (what a second coder
@@ -7,25 +7,23 @@ needs), an optional ``color``, and ``rules`` per language for the auto-coder
 ``parent`` instead.
 
 The data model (:class:`Codebook`, :class:`CodeDef`) is what every codebook format is turned
-into: YAML here, REFI-QDA ``.qdc`` elsewhere (build a dict of the YAML shape and call
-:meth:`Codebook.from_dict`, then :func:`import_codebook`).
+into: YAML (:mod:`coding.codebook.load`), REFI-QDA ``.qdc`` (build a dict of the YAML shape and
+call :meth:`Codebook.from_dict`). The checks walk that dict shape and report every problem at
+once, each with the line it came from when the data was read from a file (the mappings and lists
+that :mod:`coding.codebook.load` makes remember their lines).
 """
 
 from __future__ import annotations
 
 import difflib
-import hashlib
 import json
 import re
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Iterable
 
-import yaml
-
-from .errors import CodingError, InputError, Refused
-from .store import Store
+from ..errors import CodingError
+from .languages import known_language
 
 TOP_KEYS = ("name", "version", "description", "languages", "settings", "codes")
 CODE_KEYS = ("id", "labels", "definition", "include", "exclude", "examples", "color", "codable",
@@ -185,7 +183,7 @@ def _plain_rules(rules: dict) -> dict:
     return out
 
 
-# --------------------------------------------------------------------------- YAML with line numbers
+# --------------------------------------------------------------------------- data that remembers its lines
 
 
 class _Map(dict):
@@ -196,89 +194,6 @@ class _Map(dict):
 class _Seq(list):
     line: int | None = None
     item_lines: list
-
-
-class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """A safe loader whose mappings and lists remember their line numbers (and duplicate keys).
-    libyaml's parser where PyYAML has it (a tenth of the time for a codebook of a hundred codes)."""
-
-    def __init__(self, stream):
-        super().__init__(stream)
-        self.duplicates: list[tuple[int, Any, int]] = []
-
-
-def _construct_map(loader: _LineLoader, node: yaml.MappingNode) -> _Map:
-    loader.flatten_mapping(node)
-    out = _Map()
-    out.line = node.start_mark.line + 1
-    out.key_lines = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        try:
-            hash(key)
-        except TypeError:
-            key = str(key)
-        line = key_node.start_mark.line + 1
-        if key in out.key_lines:
-            loader.duplicates.append((line, key, out.key_lines[key]))
-        out[key] = loader.construct_object(value_node, deep=True)
-        out.key_lines[key] = line
-    return out
-
-
-def _construct_seq(loader: _LineLoader, node: yaml.SequenceNode) -> _Seq:
-    out = _Seq(loader.construct_object(child, deep=True) for child in node.value)
-    out.line = node.start_mark.line + 1
-    out.item_lines = [child.start_mark.line + 1 for child in node.value]
-    return out
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_seq)
-
-
-def read_yaml(path: str | Path) -> tuple[Any, list[Problem]]:
-    """The file's data with line numbers attached, and the problems found while reading."""
-    file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(file, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    loader = _LineLoader(text)
-    try:
-        data = loader.get_single_data()
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        context = getattr(exc, "context", None)
-        message = f"not valid YAML: {problem}" + (f" ({context})" if context else "")
-        return None, [Problem(file, mark.line + 1 if mark else None, message)]
-    finally:
-        loader.dispose()
-    problems = [Problem(file, line, f"key '{key}' appears twice in one mapping (first at line {first}); "
-                                    "the later one would win")
-                for line, key, first in loader.duplicates]
-    return data, problems
-
-
-def load_codebook(path: str | Path) -> Codebook:
-    """Read and validate a YAML codebook; every problem is reported at once."""
-    data, problems = read_yaml(path)
-    checker = _Checker(str(path))
-    checker.problems.extend(problems)
-    book = checker.check(data) if data is not None or not problems else None
-    if checker.problems or book is None:
-        raise CodebookError(str(path), sorted(checker.problems, key=lambda p: (p.line or 0)))
-    return book
-
-
-def codebook_problems(path: str | Path) -> list[Problem]:
-    """Every problem of a YAML codebook (empty when it is valid)."""
-    try:
-        load_codebook(path)
-    except CodebookError as exc:
-        return exc.problems
-    return []
 
 
 # --------------------------------------------------------------------------- validation
@@ -297,35 +212,6 @@ def _suggest(key: str, known: Iterable[str]) -> str:
     return f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(known)})"
 
 
-_BLANK: dict[str, Any] = {}
-
-
-def blank_nlp(lang: str):
-    """A cached blank spaCy pipeline (tokenizer only) for ``lang``."""
-    nlp = _BLANK.get(lang)
-    if nlp is None:
-        import spacy
-
-        nlp = _BLANK[lang] = spacy.blank(lang)
-    return nlp
-
-
-_LANGUAGES: dict[str, bool] = {}
-
-
-def known_language(lang: Any) -> bool:
-    """Whether spaCy has a language class (and so a tokenizer) for ``lang``."""
-    if not isinstance(lang, str) or not re.fullmatch(r"[a-z]{2,3}", lang):
-        return False
-    if lang not in _LANGUAGES:
-        import spacy.util
-
-        try:
-            spacy.util.get_lang_class(lang)
-            _LANGUAGES[lang] = True
-        except Exception:  # spaCy raises ImportError/KeyError-like errors for unknown codes
-            _LANGUAGES[lang] = False
-    return _LANGUAGES[lang]
 
 
 class _Checker:
@@ -711,257 +597,3 @@ def pattern_problem(pattern: list[dict], lang: str) -> str | None:
         return f"is rejected by spaCy: {text[:300]}"
     return None
 
-
-# --------------------------------------------------------------------------- store <-> model
-
-
-@dataclass
-class CodebookImportReport:
-    file: str
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    renamed: dict[str, str] = field(default_factory=dict)
-    removed: list[str] = field(default_factory=list)
-    pruned: dict[str, int] = field(default_factory=dict)
-
-    def lines(self) -> list[str]:
-        out = [f"codebook {self.file}: {len(self.added)} added, {len(self.updated)} updated, "
-               f"{len(self.unchanged)} unchanged, {len(self.removed)} removed"]
-        out += [f"renamed {old} -> {new}" for old, new in self.renamed.items()]
-        out += [f"pruned {code}: {n} codings deleted" for code, n in self.pruned.items()]
-        return out
-
-
-def import_codebook(store: Store, codebook: Codebook | dict | str | Path, prune: bool = False,
-                    file: str | None = None) -> CodebookImportReport:
-    """Store a codebook as the project's codes; the caller holds the transaction.
-
-    Codes keep their GUIDs (matched by id, or by a ``guid`` given in the codebook, which renames).
-    Codes that are no longer in the codebook are deleted when they have no codings; when they do,
-    the import is refused with a list unless ``prune`` (which deletes them and their codings)."""
-    file_sha256 = None
-    if isinstance(codebook, (str, Path)):
-        file_sha256 = _file_sha256(codebook)
-        codebook = load_codebook(codebook)
-    elif isinstance(codebook, dict):
-        codebook = Codebook.from_dict(codebook, file=file or "<codebook>")
-    report = CodebookImportReport(file=file or codebook.file)
-    rows = store.codes()
-    by_code = {r["code"]: r for r in rows}
-    by_guid = {r["guid"]: r for r in rows}
-    wanted = {c.id for c in codebook.codes}
-    for code in codebook.codes:
-        row = by_guid.get(code.guid) if code.guid else None
-        if row is not None and row["code"] != code.id and code.id not in by_code and row["code"] not in wanted:
-            report.renamed[row["code"]] = code.id
-    vanished = [r for r in rows if r["code"] not in wanted and r["code"] not in report.renamed]
-    counts = store.coding_counts_by_code_and_origin() if vanished else {}
-    with_codings = [(r, counts[r["id"]]) for r in vanished if r["id"] in counts]
-    if with_codings and not prune:
-        tree_paths = _paths(rows)
-        listed = "; ".join(
-            f"{tree_paths[r['id']]} ({', '.join(f'{n} {origin}' for origin, n in sorted(c.items()))})"
-            for r, c in with_codings)
-        raise Refused(f"{report.file}: {len(with_codings)} code(s) not in the codebook still have codings: {listed}. "
-                      "Nothing imported. Put them back in the codebook, or import with --prune to delete "
-                      "them and their codings.")
-    for old, new in report.renamed.items():
-        store.rename_code(by_code[old]["id"], new)
-    rows = {r["code"]: r for r in store.codes()}
-    ids: dict[str, int] = {}
-    for position, code in enumerate(codebook.codes):
-        parent_id = ids.get(code.parent) if code.parent else None
-        old = rows.get(code.id)
-        values = code.stored()
-        if old is None:
-            report.added.append(code.id)
-        elif _stored_values(old) == json.loads(json.dumps(values)) and old["parent_id"] == parent_id \
-                and old["position"] == position:
-            report.unchanged.append(code.id)
-        elif code.id not in report.renamed.values():
-            report.updated.append(code.id)
-        ids[code.id] = store.upsert_code(code=code.id, parent_id=parent_id, position=position, guid=code.guid,
-                                         **values)
-    for row in vanished:
-        n = sum(counts.get(row["id"], {}).values())
-        store.delete_code(row["id"])
-        report.removed.append(row["code"])
-        if n:
-            report.pruned[row["code"]] = n
-    meta = {"name": codebook.name, "version": codebook.version, "description": codebook.description,
-            "languages": codebook.languages, "settings": codebook.settings, "file": report.file}
-    if file_sha256 is not None:     # lets an unchanged file on an unchanged project skip the import
-        meta.update(file_sha256=file_sha256, codes_digest=_codes_digest(store))
-    store.set_meta("codebook", json.dumps(meta, ensure_ascii=False, default=str))
-    return report
-
-
-def _file_sha256(path: str | Path) -> str | None:
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
-        return None     # load_codebook reports the unreadable file
-
-
-def _codes_digest(store: Store) -> str:
-    """A digest of the stored codes (every column of every row) and the toolkit's version."""
-    from . import __version__
-
-    rows = [tuple(r) for r in store.codes()]
-    return hashlib.sha256(json.dumps([__version__, rows], ensure_ascii=False, default=str).encode()).hexdigest()
-
-
-def codebook_unchanged(store: Store, codebook: Any) -> bool:
-    """Whether importing ``codebook`` (a file path) would change nothing: the file has the bytes it
-    had when last imported from the same path, and the project's codes are still what that import
-    left. Then validating and importing it again can be skipped."""
-    if not isinstance(codebook, (str, Path)):
-        return False
-    meta = codebook_meta(store)
-    if not meta.get("file_sha256") or meta.get("file") != str(codebook):
-        return False
-    digest = _file_sha256(codebook)
-    return digest is not None and digest == meta["file_sha256"] and meta.get("codes_digest") == _codes_digest(store)
-
-
-def _stored_values(row) -> dict:
-    return {"labels": json.loads(row["labels"] or "{}"), "definition": row["definition"],
-            "include": row["include"], "exclude": row["exclude"],
-            "examples": json.loads(row["examples"] or "[]"), "color": row["color"],
-            "rules": json.loads(row["rules"] or "{}"), "codable": bool(row["codable"])}
-
-
-def _paths(rows) -> dict[int, str]:
-    by_id = {r["id"]: r for r in rows}
-    out = {}
-    for row in rows:
-        chain, current = [], row
-        while current is not None and current["code"] not in chain:
-            chain.append(current["code"])
-            current = by_id.get(current["parent_id"])
-        out[row["id"]] = "/".join(reversed(chain))
-    return out
-
-
-def codebook_meta(store: Store) -> dict:
-    raw = store.get_meta("codebook")
-    return json.loads(raw) if raw else {}
-
-
-def codebook_from_store(store: Store) -> Codebook:
-    """The project's codes as a :class:`Codebook` (with GUIDs), for export and auto-coding."""
-    rows = store.codes()
-    by_id = {r["id"]: r for r in rows}
-    codes = []
-    for row in rows:
-        values = _stored_values(row)
-        parent = by_id.get(row["parent_id"])
-        codes.append(CodeDef(id=row["code"], parent=parent["code"] if parent else None, guid=row["guid"],
-                             **values))
-    meta = codebook_meta(store)
-    settings = meta.get("settings") or json.loads(json.dumps(DEFAULT_SETTINGS))
-    return Codebook(codes=_Checker.order(codes), name=meta.get("name") or "", version=meta.get("version"),
-                    description=meta.get("description") or "", languages=meta.get("languages") or [],
-                    settings=settings, file=store.path)
-
-
-def codebook_records(store: Store, language: str = "da") -> list[dict]:
-    """One row per code, depth-first: path, labels, definition, rule counts and codings."""
-    book = codebook_from_store(store)
-    counts = store.coding_counts_by_code_and_origin()
-    ids = {r["code"]: r["id"] for r in store.codes()}
-    languages = book.languages or sorted({lang for c in book.codes for lang in c.labels})
-    out = []
-    for code in book.codes:
-        path = book.path(code.id)
-        record = {"code": code.id, "path": path, "depth": path.count("/") + 1,
-                  "label": "  " * path.count("/") + (code.labels.get(language) or next(iter(code.labels.values()), code.id))}
-        for lang in languages:
-            record[f"label_{lang}"] = code.labels.get(lang, "")
-        by_origin = counts.get(ids.get(code.id), {})
-        record.update({
-            "definition": code.definition, "include": code.include, "exclude": code.exclude,
-            "examples": code.examples, "color": code.color, "codable": code.codable,
-            "rules": "; ".join(f"{lang}: {_rule_summary(r)}" for lang, r in code.rules.items()),
-            "codings": sum(by_origin.values()), "auto": by_origin.get("auto", 0), "guid": code.guid,
-        })
-        out.append(record)
-    return out
-
-
-def _rule_summary(ruleset: dict) -> str:
-    singular = {"terms": "term", "phrases": "phrase", "patterns": "pattern", "near": "near", "unless": "unless"}
-    parts = []
-    for key in ("terms", "phrases", "patterns", "near", "unless"):
-        n = len(ruleset.get(key) or [])
-        if n:
-            parts.append(f"{n} {key if n != 1 else singular[key]}")
-    return ", ".join(parts) or "none"
-
-
-# --------------------------------------------------------------------------- export
-
-
-HEADERS = {
-    "da": {"code": "Kode", "definition": "Definition", "include": "Medtag", "exclude": "Udelad",
-           "example": "Eksempel", "title": "Kodebog"},
-    "en": {"code": "Code", "definition": "Definition", "include": "Include", "exclude": "Exclude",
-           "example": "Example", "title": "Codebook"},
-}
-
-
-def export_codebook(store: Store, fmt: str, path: str | Path, language: str = "da") -> Path:
-    """Write the project's codebook as ``yaml``, ``docx`` (a report appendix table) or ``xlsx``."""
-    path = Path(path)
-    book = codebook_from_store(store)
-    if not book.codes:
-        raise CodingError("the project has no codebook yet; import one with: coding codebook import FILE")
-    if fmt == "yaml":
-        text = yaml.safe_dump(book.to_dict(), allow_unicode=True, sort_keys=False, width=100)
-        path.write_text(text, encoding="utf-8")
-    elif fmt == "docx":
-        _write_docx(book, path, language)
-    elif fmt == "xlsx":
-        from .export.tables import write_xlsx
-
-        rows = codebook_records(store, language)
-        columns = ["path", "label", *[k for k in rows[0] if k.startswith("label_")], "definition", "include",
-                   "exclude", "examples", "color", "codable", "rules", "codings", "guid"]
-        for row in rows:
-            row["label"] = row["label"].strip()
-        write_xlsx(rows, path, columns, sheet="codebook")
-    else:
-        raise CodingError(f"unknown codebook format '{fmt}' (use yaml, docx or xlsx)")
-    return path
-
-
-def _write_docx(book: Codebook, path: Path, language: str) -> None:
-    import docx
-    from docx.shared import Pt
-
-    words = HEADERS.get(language, HEADERS["en"])
-    document = docx.Document()
-    title = words["title"] + (f": {book.name}" if book.name else "")
-    document.add_heading(title, level=1)
-    if book.description:
-        document.add_paragraph(book.description)
-    table = document.add_table(rows=1, cols=5)
-    table.style = "Table Grid"
-    for cell, key in zip(table.rows[0].cells, ("code", "definition", "include", "exclude", "example")):
-        cell.text = ""
-        run = cell.paragraphs[0].add_run(words[key])
-        run.bold = True
-    for code in book.codes:
-        depth = book.path(code.id).count("/")
-        label = code.labels.get(language) or next(iter(code.labels.values()), code.id)
-        cells = table.add_row().cells
-        cells[0].text = ""
-        run = cells[0].paragraphs[0].add_run(("– " * depth) + label)
-        run.bold = depth == 0
-        cells[0].paragraphs[0].add_run(f"\n({code.id})").font.size = Pt(8)
-        cells[1].text = code.definition
-        cells[2].text = code.include
-        cells[3].text = code.exclude
-        cells[4].text = "\n".join(f"“{e}”" for e in code.examples)
-    document.save(path)
