@@ -100,12 +100,16 @@ class Project:
         source = self.source(name)
         text = source["text"]
         codings = self.store.source_codings(source["id"])
+        memo_ids = {cid: [m["id"] for m in rows] for cid, rows in self.store.coding_memos(source["id"]).items()}
         turns = []
         for t in self.store.turns(source["id"]):
-            codes = sorted({c["code"] for c in codings if c["start"] < t["end"] and c["end"] > t["start"]})
+            inside = [c for c in codings if c["start"] < t["end"] and c["end"] > t["start"]]
+            codes = sorted({c["code"] for c in inside})
+            with_memo = [{"coding": c["id"], "code": c["code"], "memos": memo_ids[c["id"]]}
+                         for c in inside if c["id"] in memo_ids]
             turns.append({"index": t["idx"], "speaker": t["speaker"], "participant": t["participant"],
                           "role": t["role"], "start": t["start"], "end": t["end"], "timestamp": t["timestamp"],
-                          "text": text[t["start"]:t["end"]], "codes": codes})
+                          "text": text[t["start"]:t["end"]], "codes": codes, "codings_with_memos": with_memo})
         return {"source": source["name"], "format": source["format"], "language": source["language"],
                 "attributes": self.store.source_attributes(source["id"]), "turns": turns}
 
@@ -437,6 +441,38 @@ class Project:
         from .refi import project_cases
 
         return project_cases(self.store)
+
+
+    # ------------------------------------------------------------------ memos (issue 25)
+    def add_memo(self, text: str, *, source: str | None = None, code: str | None = None,
+                 coding: int | None = None, author: str | None = None, start: int | None = None,
+                 end: int | None = None) -> dict:
+        """Add a memo on the project (no target), a source (or a span of it: start, end), a code or a
+        coding (by id); returns it as a record (id, on, target, author, created_at, text ...)."""
+        from . import memos
+        with self.store.transaction():
+            return memos.add_memo(self.store, text, source=source, code=code, coding=coding, author=author,
+                                  start=start, end=end)
+
+    def memos(self, *, source: str | None = None, code: str | None = None, author: str | None = None,
+              on: str | None = None) -> list[dict]:
+        """Every memo with what it is on (project, source, span, code, coding), author and times."""
+        from . import memos
+        return memos.list_memos(self.store, source=source, code=code, author=author, on=on)
+
+    def memo(self, memo_id: int) -> dict:
+        from . import memos
+        return memos.get_memo(self.store, memo_id)
+
+    def edit_memo(self, memo_id: int, text: str) -> dict:
+        from . import memos
+        with self.store.transaction():
+            return memos.edit_memo(self.store, memo_id, text)
+
+    def delete_memo(self, memo_id: int) -> dict:
+        from . import memos
+        with self.store.transaction():
+            return memos.delete_memo(self.store, memo_id)
 
 
 __all__ = ["Project", "INTERVIEWER_ROLE"]

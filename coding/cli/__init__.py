@@ -92,3 +92,4 @@ from . import manual_commands  # noqa: E402,F401
 from . import report_commands  # noqa: E402,F401
 from . import refi_commands  # noqa: E402,F401
 from . import pipeline_commands  # noqa: E402,F401
+from . import memo_commands  # noqa: E402,F401

@@ -9,8 +9,8 @@ import click
 from . import cli
 from .output import emit, format_option
 
-INTERNAL_FIELDS = ("id", "source_id", "code_id", "participant_ids")
-LEADING_COLUMNS = ("source", "start", "end", "text", "code", "code_path", "coder", "origin", "turn",
+INTERNAL_FIELDS = ("source_id", "code_id", "participant_ids")
+LEADING_COLUMNS = ("id", "source", "start", "end", "text", "code", "code_path", "coder", "origin", "turn",
                    "speaker", "participant", "role")
 
 

@@ -72,6 +72,9 @@ def show_command(state, source, fmt):
     for turn in data["turns"]:
         who = turn["speaker"] + (f" [{turn['role']}]" if turn["role"] else "")
         stamp = f" {turn['timestamp']}" if turn["timestamp"] else ""
-        codes = f"  {{{', '.join(turn['codes'])}}}" if turn["codes"] else ""
+        noted = {c["code"]: c["memos"] for c in turn.get("codings_with_memos", [])}
+        marked = [code + (f" [memo {', '.join(map(str, noted[code]))}]" if code in noted else "")
+                  for code in turn["codes"]]
+        codes = f"  {{{', '.join(marked)}}}" if marked else ""
         click.echo(f"\n{turn['index']:>4}{stamp} {who}:{codes}")
         click.echo(textwrap.indent(textwrap.fill(turn["text"], 96), "      "))

@@ -410,6 +410,7 @@ class _Importer:
         self.coding_notes: set[str] = set()
         self.case_participants: dict[str, int] = {}
         self.added_to: Counter = Counter()
+        self.notes_by_guid = {note.guid: note for note in doc.notes}
 
     def run(self) -> None:
         self.remember_guids()
@@ -583,8 +584,16 @@ class _Importer:
                         self.store.set_participant_attribute(participant_id, "role", role)
                 self.store.map_speaker(source_id, label, participant_id)
 
+    def note_memo(self, guid: str) -> dict:
+        """A note as the fields of a memo: text, author, GUID, time, origin."""
+        note = self.notes_by_guid[guid]
+        extra = (self.extras.get("memos") or {}).get(guid) or {}
+        return {"text": self.notes_text.get(guid, ""), "author": self.user(note.user), "guid": guid,
+                "created_at": _iso(note.created), "origin": str(extra.get("origin") or "refi")}
+
     def bring_codings(self) -> None:
         known = self.store.refi_coding_guids()
+        known_notes = self.store.refi_memo_guids()
         extras = self.extras.get("codings") or {}
         rows = []
         for source in self.loaded:
@@ -621,14 +630,16 @@ class _Importer:
                 known.add(coding.guid)
                 self.added_to[source_id] += 1
                 extra = extras.get(coding.guid) or {}
-                memo = "\n\n".join(self.notes_text[n] for n in coding.notes if n in self.notes_text) or None
+                memos = [self.note_memo(n) for n in coding.notes if n in self.notes_text and n not in known_notes]
                 for n in coding.notes:
                     self.coding_notes.add(n)
+                    known_notes.add(n)
+                self.counts["memos"] += len(memos)
                 rows.append({
                     "source_id": source_id, "start": span[0], "end": span[1], "code_id": self.code_map[coding.code],
                     "coder": self.user(coding.user) or self.user(sel.user if sel else None) or DEFAULT_CODER,
                     "origin": str(extra.get("origin") or "refi"), "rule": extra.get("rule"),
-                    "matched": extra.get("matched"), "memo": memo, "guid": coding.guid,
+                    "matched": extra.get("matched"), "memos": memos, "guid": coding.guid,
                     "created_at": _iso(coding.created)})
         self.counts["codings"] += self.store.insert_codings(rows)
 
@@ -644,21 +655,51 @@ class _Importer:
                         places.setdefault(note, self.selection_spans[sel.guid])
             for note in source.doc.notes:
                 places.setdefault(note, (source_id, None, None))
-        for note in self.doc.project_notes:
-            places.setdefault(note, (None, None, None))
-        extras = self.extras.get("memos") or {}
+        code_notes: dict[str, int] = {}
+        for code in self.doc.codes:
+            for note in code.get("notes") or ():
+                if note and code["guid"] in self.code_map:
+                    code_notes.setdefault(note, self.code_map[code["guid"]])
+        summaries = self.extras.get("summaries") or {}
+        self.bring_analyst_work(summaries)
         known = self.store.refi_memo_guids()
         for note in self.doc.notes:
-            if note.guid in known or (note.guid in self.coding_notes and note.guid not in places):
+            if note.guid in known or note.guid in summaries or (note.guid in self.coding_notes and note.guid not in places
+                                                                and note.guid not in code_notes):
                 continue
             source_id, start, end = places.get(note.guid, (None, None, None))
-            extra = extras.get(note.guid) or {}
-            memo_id = self.store.insert_memo(
-                text=self.notes_text.get(note.guid, ""), source_id=source_id, start=start, end=end,
-                author=self.user(note.user), origin=str(extra.get("origin") or "refi"), guid=note.guid)
-            if _iso(note.created):
-                self.store.set_memo_created_at(memo_id, _iso(note.created))
+            code_id = code_notes.get(note.guid) if note.guid not in places else None
+            memo = self.note_memo(note.guid)
+            self.store.insert_memo(text=memo["text"], source_id=source_id, start=start, end=end,
+                                   author=memo["author"], origin=memo["origin"], guid=note.guid, code_id=code_id,
+                                   created_at=memo["created_at"])
             self.counts["memos"] += 1
+
+    def bring_analyst_work(self, summaries: dict) -> None:
+        """Summaries and case statuses from our own exports (``coding.json``); what the project already
+        has of them is kept, a different text in the file noted."""
+        by_guid = {(guids.normalize(r["guid"]) or r["guid"]): r["id"] for r in self.store.codes()}
+        have = {(r["case_by"], r["case_value"], r["code_id"]): r["text"] for r in self.store.summaries()}
+        for guid, item in summaries.items():
+            code_id = self.code_map.get(guids.normalize(item.get("code")) or "") or by_guid.get(
+                guids.normalize(item.get("code")) or "")
+            if code_id is None or not item.get("case_by") or item.get("case_value") is None:
+                continue
+            key = (str(item["case_by"]), str(item["case_value"]), code_id)
+            if key in have:
+                if have[key] != item.get("text"):
+                    self.report.warnings.append(f"{self.path}: the summary of {key[0]} {key[1]} for code "
+                                                f"{code_id} differs from the project's; the project's kept")
+                continue
+            self.store.set_summary(key[0], key[1], code_id, str(item.get("text") or ""))
+            self.counts["summaries"] += 1
+        statuses = {(r["case_by"], r["case_value"]) for r in self.store.case_statuses()}
+        for item in (self.extras.get("case_statuses") or {}).values():
+            key = (str(item.get("case_by") or ""), str(item.get("case_value") or ""))
+            if not all(key) or not item.get("status") or key in statuses:
+                continue
+            self.store.set_case_status(key[0], key[1], str(item["status"]), item.get("date"))
+            self.counts["case statuses"] += 1
 
     def summarise(self, code_counts: dict[str, int]) -> None:
         parts = [f"{self.counts['sources new']} new source(s), {self.counts['sources matched']} already there",
@@ -667,6 +708,9 @@ class _Importer:
         if self.counts["codings already there"]:
             parts.append(f"{self.counts['codings already there']} coding(s) already there")
         parts.append(f"{self.counts['memos']} memo(s)")
+        for kind in ("summaries", "case statuses"):
+            if self.counts[kind]:
+                parts.append(f"{self.counts[kind]} {kind}")
         parts.append(f"{self.counts['cases']} case(s)")
         origin = f" from {self.doc.origin}" if self.doc.origin else ""
         self.report.notes.insert(0, f"{self.path.name} (REFI-QDA{origin}): " + ", ".join(parts))

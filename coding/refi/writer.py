@@ -144,13 +144,16 @@ class _Writer:
         self.texts = store.source_texts()
         self.source_attrs = store.all_source_attributes()
         self.codings = list(store.codings())
-        self.memos = store.memos()
+        self.memos = store.memos()                # on the project, sources and spans
+        self.code_memos = store.code_memos()      # by code id
+        self.coding_memos = store.coding_memos()  # by coding id
         self.cases = project_cases(store)
         self.participant_guids = {case["name"]: case["guid"] for case in self.cases if case["kind"] == "participant"}
         self.extras: dict = {"format": EXTRAS_FORMAT, "version": 1,
                              "about": "Written by the coding toolkit; what REFI-QDA cannot hold. Other tools "
                                       "may ignore this file.",
-                             "codes": {}, "sources": {}, "participants": {}, "cases": {}, "codings": {}, "memos": {}}
+                             "codes": {}, "sources": {}, "participants": {}, "cases": {}, "codings": {}, "memos": {},
+                             "summaries": {}, "case_statuses": {}}
 
     def user_guid(self, name: str) -> str:
         return guids.normalize(self.known.get(f"user:{name}")) or guids.derived("user", name)
@@ -164,17 +167,22 @@ class _Writer:
     def build(self) -> tuple[bytes, dict[str, bytes], dict]:
         root = etree.Element(_Q + "Project", nsmap={None: NS_PROJECT}, name=self.name, origin=_origin())
         counts: Counter = Counter()
-        users = sorted({c["coder"] for c in self.codings} | {m["author"] for m in self.memos if m["author"]},
+        every_memo = [*self.memos, *(m for rows in self.code_memos.values() for m in rows),
+                      *(m for rows in self.coding_memos.values() for m in rows)]
+        users = sorted({c["coder"] for c in self.codings} | {m["author"] for m in every_memo if m["author"]},
                        key=str.casefold)
         if users:
             element = etree.SubElement(root, _Q + "Users")
             for user in users:
                 etree.SubElement(element, _Q + "User", guid=self.user_guid(user), name=user)
         counts["users"] = len(users)
+        notes: list[etree._Element] = []
         if self.tree.by_id:
             codebook = etree.SubElement(root, _Q + "CodeBook")
+            code_notes = {code_id: [self.note_for_memo(memo, notes) for memo in rows]
+                          for code_id, rows in self.code_memos.items()}
             counts["codes"] = add_code_elements(etree.SubElement(codebook, _Q + "Codes"), self.tree, NS_PROJECT,
-                                                self.language)
+                                                self.language, note_refs=code_notes)
             for node in self.tree.by_id.values():
                 self.extras["codes"][self.code_guid(node["id"])] = {
                     "code": node["code"], "labels": node["labels"], "include": node["include"],
@@ -199,7 +207,6 @@ class _Writer:
                 if case["kind"] == "participant":
                     self.extras["participants"][case["guid"]] = {"pid": case["name"], "auto": case["auto"]}
         counts["cases"] = len(self.cases)
-        notes: list[etree._Element] = []
         project_note_refs: list[str] = []
         files: dict[str, bytes] = {}
         by_source: dict[int, list] = {}
@@ -215,9 +222,10 @@ class _Writer:
                             variables, notes, files, counts)
         for memo in memos_by_source.get(None, []):
             project_note_refs.append(self.note_for_memo(memo, notes))
-        for memo in self.memos:
+        for memo in every_memo:
             self.extras["memos"][guids.for_export(memo["guid"], "memo")] = {"origin": memo["origin"]}
-        counts["memos"] = len(self.memos)
+        counts["memos"] = len(every_memo)
+        project_note_refs.extend(self.analyst_work(notes))
         if notes:
             element = etree.SubElement(root, _Q + "Notes")
             element.extend(notes)
@@ -272,10 +280,8 @@ class _Writer:
                     coding_attrs["creationDateTime"] = created
                 element = etree.SubElement(selection, _Q + "Coding", coding_attrs)
                 etree.SubElement(element, _Q + "CodeRef", targetGUID=code_guid)
-                if coding["memo"]:
-                    note_guid = guids.derived("coding-memo", item_guid)
-                    notes.append(self.note(note_guid, coding["memo"], coding["coder"], coding["created_at"]))
-                    etree.SubElement(element, _Q + "NoteRef", targetGUID=note_guid)
+                for memo in self.coding_memos.get(coding["id"], ()):
+                    etree.SubElement(element, _Q + "NoteRef", targetGUID=self.note_for_memo(memo, notes))
                 self.extras["codings"][item_guid] = {"origin": coding["origin"], "rule": coding["rule"],
                                                      "matched": coding["matched"]}
                 counts["codings"] += 1
@@ -300,6 +306,29 @@ class _Writer:
                        "end_timestamp": t["end_timestamp"]} for t in self.store.turns(source["id"])],
             "speakers": speakers}
         counts["sources"] += 1
+
+    def analyst_work(self, notes: list) -> list[str]:
+        """The analyst's summaries (one note each, which other tools show as project memos) and the
+        case statuses (REFI has no place for them: ``coding.json`` only); returns the note GUIDs."""
+        refs = []
+        for row in self.store.summaries():
+            key = f"{row['case_by']}\x1f{row['case_value']}\x1f{self.code_guid(row['code_id'])}"
+            guid = guids.derived("summary", key)
+            label = self.tree.label(row["code_id"], self.language)
+            text = f"Summary — {row['case_by']} {row['case_value']}, {label}\n\n{row['text']}"
+            note = self.note(guid, text, None, row["updated_at"])
+            note.set("name", f"Summary: {row['case_value']} / {label}"[:60])
+            notes.append(note)
+            refs.append(guid)
+            self.extras["summaries"][guid] = {"case_by": row["case_by"], "case_value": row["case_value"],
+                                              "code": self.code_guid(row["code_id"]), "text": row["text"],
+                                              "updated_at": row["updated_at"]}
+        self.extras["case_statuses"] = {
+            f"{r['case_by']}:{r['case_value']}": {"case_by": r["case_by"], "case_value": r["case_value"],
+                                                  "status": r["status"], "date": r["date"],
+                                                  "updated_at": r["updated_at"]}
+            for r in self.store.case_statuses()}
+        return refs
 
     def note_for_memo(self, memo, notes: list) -> str:
         guid = guids.for_export(memo["guid"], "memo")

@@ -25,6 +25,10 @@ def _coding_filters(prefix: str, code_ids: Iterable[int] | None, coder: str | No
     return clauses, params
 
 
+# A coding's memos (issue 25 keeps them in ``memos``), read as the one text ``codings.memo`` was.
+CODING_MEMO = "(SELECT group_concat(m.text, char(10) || char(10)) FROM memos m WHERE m.coding_id = c.id) AS memo"
+
+
 class CodingQueries:
     """Codings one at a time or filtered lists of them. Mixed into :class:`coding.store.Store`."""
 
@@ -34,9 +38,12 @@ class CodingQueries:
         return {r[0]: r[1] for r in self.db.execute("SELECT code_id, count(*) FROM codings GROUP BY code_id")}
 
     def insert_codings(self, rows: Iterable[dict]) -> int:
+        """Add codings (dicts); a row's ``memo`` (text) or ``memos`` (dicts with text, author, guid,
+        created_at, origin) become memos on the new coding."""
         stamp = now()
+        rows = list(rows)
         data = [(r["source_id"], r["start"], r["end"], r["code_id"], r["coder"], r["origin"], r.get("rule"),
-                 r.get("matched"), r.get("memo"), r.get("guid") or new_guid(), r.get("created_at") or stamp)
+                 r.get("matched"), None, r.get("guid") or new_guid(), r.get("created_at") or stamp)
                 for r in rows]
         with self.bulk_coding_changes():
             self.forget_coding_rows(sorted({r[0] for r in data}))
@@ -45,6 +52,18 @@ class CodingQueries:
                                         guid, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 data,
             )
+        for row, values in zip(rows, data):
+            memos = list(row.get("memos") or ())
+            if row.get("memo"):
+                memos.append({"text": row["memo"]})
+            if not memos:
+                continue
+            coding_id = self.db.execute("SELECT id FROM codings WHERE guid = ?", (values[9],)).fetchone()[0]
+            for memo in memos:
+                self.insert_memo(text=memo["text"], source_id=values[0], start=values[1], end=values[2],
+                                 author=memo.get("author") or values[4], origin=memo.get("origin") or values[5],
+                                 guid=memo.get("guid"), coding_id=coding_id,
+                                 created_at=memo.get("created_at") or values[10])
         return len(data)
 
     def delete_codings(self, *, origin: str | None = None, coder: str | None = None,
@@ -64,7 +83,7 @@ class CodingQueries:
 
     def source_codings(self, source_id: int) -> list[sqlite3.Row]:
         return self.db.execute(
-            """SELECT c.id, c.start, c."end", c.coder, c.origin, c.rule, c.matched, c.memo, c.guid,
+            f"""SELECT c.id, c.start, c."end", c.coder, c.origin, c.rule, c.matched, {CODING_MEMO}, c.guid,
                       k.code FROM codings c JOIN codes k ON k.id = c.code_id
                WHERE c.source_id = ? ORDER BY c.start, c."end", k.code""",
             (source_id,),
@@ -73,6 +92,10 @@ class CodingQueries:
     def move_coding(self, coding_id: int, start: int, end: int) -> None:
         self.forget_coding_rows(sql="SELECT source_id FROM codings WHERE id = ?", params=(coding_id,))
         self.db.execute('UPDATE codings SET start = ?, "end" = ? WHERE id = ?', (start, end, coding_id))
+        self.db.execute('UPDATE memos SET start = ?, "end" = ? WHERE coding_id = ?', (start, end, coding_id))
+
+    def coding_by_id(self, coding_id: int) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM codings WHERE id = ?", (coding_id,)).fetchone()
 
     def delete_coding(self, coding_id: int) -> None:
         self.forget_coding_rows(sql="SELECT source_id FROM codings WHERE id = ?", params=(coding_id,))
@@ -85,7 +108,7 @@ class CodingQueries:
         where = " WHERE " + " AND ".join(clauses) if clauses else ""
         return self.db.execute(
             f"""SELECT c.id, c.source_id, s.name AS source, c.start, c."end", c.code_id, c.coder, c.origin,
-                       c.rule, c.matched, c.memo, c.guid, c.created_at
+                       c.rule, c.matched, {CODING_MEMO}, c.guid, c.created_at
                 FROM codings c JOIN sources s ON s.id = c.source_id{where}
                 ORDER BY s.name, c.start, c."end", c.id""",
             params,
@@ -107,8 +130,8 @@ class CodingQueries:
 
     def coder_codings(self, source_id: int, coder: str, origin: str) -> list[sqlite3.Row]:
         return self.db.execute(
-            """SELECT id, start, "end", code_id, memo FROM codings
-               WHERE source_id = ? AND coder = ? AND origin = ? ORDER BY start, "end", id""",
+            f"""SELECT c.id, c.start, c."end", c.code_id, {CODING_MEMO} FROM codings c
+               WHERE c.source_id = ? AND c.coder = ? AND c.origin = ? ORDER BY c.start, c."end", c.id""",
             (source_id, coder, origin),
         ).fetchall()
 

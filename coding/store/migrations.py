@@ -9,6 +9,8 @@ or reorder one that has shipped (``m005`` runs before ``m003`` because it shippe
 from __future__ import annotations
 
 import sqlite3
+
+from .ids import new_guid
 from typing import Callable
 
 Migration = Callable[[sqlite3.Connection], None]
@@ -232,4 +234,25 @@ def m008_coding_table_cache(db: sqlite3.Connection) -> None:
     db.execute("CREATE TRIGGER sources_delete_drops_coding_rows AFTER DELETE ON sources "
                "BEGIN DELETE FROM coding_cache WHERE source_id = OLD.id; END")
 
+
+@migration
+def m009_memo_targets(db: sqlite3.Connection) -> None:
+    """Memos on a code and on a coding (issue 25), beside those on a source, a span and the project,
+    with the time they were last edited. A coding's memo moves here from ``codings.memo`` (which
+    stays, always empty, as old migrations made it): one home for every memo, each with its id,
+    author and time. ``coding_id`` has no foreign key: deleting codings (auto-coding replaces its
+    own by the hundred thousand) must not pay a look-up per row, and a memo whose coding is gone
+    stays on the text it was written about (``source_id``, ``start``, ``end`` are the coding's)."""
+    run_script(db, """
+        ALTER TABLE memos ADD COLUMN code_id INTEGER REFERENCES codes(id) ON DELETE CASCADE;
+        ALTER TABLE memos ADD COLUMN coding_id INTEGER;
+        ALTER TABLE memos ADD COLUMN updated_at TEXT;
+        CREATE INDEX memos_coding ON memos(coding_id) WHERE coding_id IS NOT NULL;
+        CREATE INDEX memos_code ON memos(code_id) WHERE code_id IS NOT NULL
+    """)
+    moved = db.execute("""SELECT id, source_id, start, "end", coder, memo, origin, created_at FROM codings
+                          WHERE memo IS NOT NULL AND memo != ''""").fetchall()
+    db.executemany("""INSERT INTO memos (coding_id, source_id, start, "end", author, text, origin, created_at, guid)
+                      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""", [(*row, new_guid()) for row in moved])
+    db.execute("UPDATE codings SET memo = NULL WHERE memo IS NOT NULL")
 

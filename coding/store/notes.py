@@ -12,20 +12,72 @@ class NoteQueries:
 
     db: sqlite3.Connection
 
+    # A memo is on the project (no target), a source (source_id), a span of a source (+ start, end),
+    # a code (code_id) or a coding (coding_id, with the coding's source and span).
     def insert_memo(self, *, text: str, source_id: int | None = None, start: int | None = None,
                     end: int | None = None, author: str | None = None, origin: str = "manual",
-                    guid: str | None = None) -> int:
+                    guid: str | None = None, code_id: int | None = None, coding_id: int | None = None,
+                    created_at: str | None = None) -> int:
         cur = self.db.execute(
-            """INSERT INTO memos (source_id, start, "end", author, text, origin, guid, created_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-            (source_id, start, end, author, text, origin, guid or new_guid(), now()),
+            """INSERT INTO memos (source_id, start, "end", author, text, origin, guid, created_at, code_id, coding_id)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (source_id, start, end, author, text, origin, guid or new_guid(), created_at or now(), code_id,
+             coding_id),
         )
         return int(cur.lastrowid)
 
     def memos(self, source_id: int | None = None) -> list[sqlite3.Row]:
+        """Memos on the project, on sources and on spans (not those on a code or on a coding that is
+        still there: a memo whose coding is gone stays on its span)."""
+        alone = "code_id IS NULL AND (coding_id IS NULL OR coding_id NOT IN (SELECT id FROM codings))"
         if source_id is None:
-            return self.db.execute('SELECT * FROM memos ORDER BY source_id, start, id').fetchall()
-        return self.db.execute('SELECT * FROM memos WHERE source_id = ? ORDER BY start, id', (source_id,)).fetchall()
+            return self.db.execute(f'SELECT * FROM memos WHERE {alone} ORDER BY source_id, start, id').fetchall()
+        return self.db.execute(f'SELECT * FROM memos WHERE source_id = ? AND {alone} ORDER BY start, id',
+                               (source_id,)).fetchall()
+
+    MEMO_COLUMNS = """m.id, m.text, m.author, m.origin, m.guid, m.created_at, m.updated_at, m.source_id,
+                      m.start, m."end", m.code_id, m.coding_id, s.name AS source, k.code AS code,
+                      c.id AS coding_present, ck.code AS coding_code, c.coder AS coding_coder"""
+    MEMO_JOINS = """FROM memos m LEFT JOIN sources s ON s.id = m.source_id LEFT JOIN codes k ON k.id = m.code_id
+                    LEFT JOIN codings c ON c.id = m.coding_id LEFT JOIN codes ck ON ck.id = c.code_id"""
+
+    def all_memos(self, *, source_id: int | None = None, code_id: int | None = None,
+                  author: str | None = None) -> list[sqlite3.Row]:
+        """Every memo with what it is on: source name, code, the coding's code and coder."""
+        clauses, params = [], []
+        for column, value in (("m.source_id", source_id), ("m.code_id", code_id), ("m.author", author)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        where = " WHERE " + " AND ".join(clauses) if clauses else ""
+        return self.db.execute(f"SELECT {self.MEMO_COLUMNS} {self.MEMO_JOINS}{where} ORDER BY m.id",
+                               params).fetchall()
+
+    def memo_by_id(self, memo_id: int) -> sqlite3.Row | None:
+        return self.db.execute(f"SELECT {self.MEMO_COLUMNS} {self.MEMO_JOINS} WHERE m.id = ?",
+                               (memo_id,)).fetchone()
+
+    def update_memo_text(self, memo_id: int, text: str) -> None:
+        self.db.execute("UPDATE memos SET text = ?, updated_at = ? WHERE id = ?", (text, now(), memo_id))
+
+    def delete_memo(self, memo_id: int) -> int:
+        return self.db.execute("DELETE FROM memos WHERE id = ?", (memo_id,)).rowcount
+
+    def coding_memos(self, source_id: int | None = None) -> dict[int, list[sqlite3.Row]]:
+        """Memos on codings that are still there, by coding id."""
+        where, params = ("WHERE m.source_id = ?", (source_id,)) if source_id is not None else ("", ())
+        out: dict[int, list[sqlite3.Row]] = {}
+        for row in self.db.execute(
+                f"""SELECT m.* FROM memos m JOIN codings c ON c.id = m.coding_id {where}
+                    ORDER BY m.coding_id, m.id""", params):
+            out.setdefault(row["coding_id"], []).append(row)
+        return out
+
+    def code_memos(self) -> dict[int, list[sqlite3.Row]]:
+        out: dict[int, list[sqlite3.Row]] = {}
+        for row in self.db.execute("SELECT * FROM memos WHERE code_id IS NOT NULL ORDER BY code_id, id"):
+            out.setdefault(row["code_id"], []).append(row)
+        return out
 
     def delete_memos(self, *, source_id: int, origin: str, author: str | None = None) -> int:
         if author is None:
