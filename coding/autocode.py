@@ -16,7 +16,10 @@ How a text is matched
     the other forms of its lemma ("hun kan godt" finds "hun kunne godt"). Phrases are sequences of
     such words and may skip up to two filler words (particles, negation, commas: "tror ikke på" is
     "tro på"); ``near`` asks for two terms within N tokens; ``patterns`` are spaCy Matcher token
-    patterns (LEMMA is the lemma described here); ``unless`` vetoes a code in a unit.
+    patterns (LEMMA is the lemma described here); ``unless`` vetoes a code's matches that touch
+    one of its words, phrases or near pairs (a near pair within 0 tokens may be one word holding
+    both, such as the compound "butikschefen").
+    ``whole_words`` are terms that never match as part of a compound ("chef" but not "kokkechef").
   * A unit (a sentence, or a whole turn) gets one coding per code whose rules fire in it, with the
     rules and the matched words recorded.
 
@@ -165,6 +168,7 @@ class CompiledCode:
     phrases: list[tuple[tuple[int, ...], str]] = field(default_factory=list)
     near: list[tuple[list, list, int, str]] = field(default_factory=list)
     unless: list = field(default_factory=list)
+    unless_near: list[tuple[list, list, int]] = field(default_factory=list)
     patterns: int = 0
     pattern_list: list = field(default_factory=list)
 
@@ -242,12 +246,23 @@ class LanguageRules:
                 code.terms[ref[1]] = text
             else:
                 code.phrases.append((ref[1], text))
+        for text in ruleset.get("whole_words") or []:
+            ref = self._ref(text, compound_ok=False)
+            if ref[0] == "t":
+                code.terms[ref[1]] = text
+            else:
+                code.phrases.append((ref[1], text))
         for rule in ruleset.get("near") or []:
             first = [self._ref(t) for t in rule["terms"]]
             second = [self._ref(t) for t in rule["with"]]
             desc = f"near {rule['terms'][0]}~{rule['with'][0]} ≤{rule['within']}"
             code.near.append((first, second, int(rule["within"]), desc))
-        code.unless = [self._ref(t) for t in ruleset.get("unless") or []]
+        for item in ruleset.get("unless") or []:
+            if isinstance(item, dict):
+                code.unless_near.append(([self._ref(t) for t in item["terms"]],
+                                          [self._ref(t) for t in item["with"]], int(item["within"])))
+            else:
+                code.unless.append(self._ref(item))
         patterns = ruleset.get("patterns") or []
         code.patterns = len(patterns)
         code.pattern_list = patterns

@@ -16,7 +16,9 @@ The semantics are those written in ``autocode``'s module docstring; in detail:
   ``PHRASE_GAP`` in all, and a token that holds the wanted word is always taken rather than skipped.
 * ``near`` pairs a span of the first side with a span of the second within N tokens (start to
   start) in the same unit; the first three pairs are shown as the matched words.
-* ``unless`` removes the code's spans that touch a vetoed span of the same unit.
+* ``unless`` removes the code's spans that touch a vetoed span of the same unit: a word or phrase, or
+  a near pair of ``unless`` (from its first to its last token; within 0 pairs two words of one token,
+  the parts of a compound).
 * The rules of a coding are listed in the order their trigger words first occur in the unit (term:
   the word; phrase: its anchor; near: the earliest of its first side), spaCy patterns last.
 """
@@ -24,10 +26,12 @@ The semantics are those written in ``autocode``'s module docstring; in detail:
 from __future__ import annotations
 
 import collections
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
 
+from .safe_regex import search as regex_search
 from .slot_table import SlotTable
 
 WORD, SPACE, BREAK, FINAL, CLOSER = 0, 1, 2, 3, 4       # kinds of token
@@ -336,6 +340,32 @@ class _Batch:
         return np.where(ok, found - items * n, -1)
 
 
+REGEX_ATTRS = {"ORTH": "text", "TEXT": "text", "LOWER": "lower_", "NORM": "norm_", "LEMMA": "lemma_"}
+
+
+def guarded_pattern(pattern: list[dict], where: str) -> list[dict]:
+    """A spaCy token pattern whose ``REGEX`` tests run through ``safe_regex.search`` (with a time
+    limit) as custom token attributes, instead of spaCy's own ``re`` without one."""
+    from spacy.tokens import Token
+
+    out = []
+    for token in pattern:
+        token = dict(token)
+        for key in list(token):
+            value = token[key]
+            attr = REGEX_ATTRS.get(str(key).upper())
+            if attr is None or not isinstance(value, dict) or set(value) != {"REGEX"}:
+                continue
+            expression = str(value["REGEX"])
+            name = "coding_rx_" + hashlib.sha1(f"{where}\0{attr}\0{expression}".encode()).hexdigest()[:16]
+            if not Token.has_extension(name):
+                Token.set_extension(name, getter=lambda t, a=attr, x=expression: regex_search(x, getattr(t, a), where))
+            del token[key]
+            token.setdefault("_", {})[name] = True
+        out.append(token)
+    return out
+
+
 class RefList:
     """A fixed list of (owner, ref) pairs -- refs ('t', item) or ('p', phrase) as LanguageRules
     compiles them -- whose spans in a batch are found together."""
@@ -430,7 +460,14 @@ class BatchMatcher:
         self.near_trigger_item, self.near_trigger_rank = table[:, 1], table[:, 2]
         self.near_trigger_ptr = np.searchsorted(table[:, 0], np.arange(len(self.near) + 1))
         self.unless = RefList([(c, ref) for c, code in enumerate(rules.codes) for ref in code.unless])
-        self.unless_codes = sorted({c for c, code in enumerate(rules.codes) if code.unless})
+        # near pairs that veto: (code, within) per rule, both sides as RefLists owned by the rule
+        unless_near = [(c, first, second, within) for c, code in enumerate(rules.codes)
+                       for first, second, within in code.unless_near]
+        self.unless_near_code = np.array([r[0] for r in unless_near], dtype=np.int64)
+        self.unless_near_within = np.array([r[3] for r in unless_near], dtype=np.int64)
+        self.unless_near_sides = [RefList([(r, ref) for r, rule in enumerate(unless_near) for ref in rule[1 + side]])
+                                  for side in (0, 1)]
+        self.unless_codes = sorted({c for c, code in enumerate(rules.codes) if code.unless or code.unless_near})
         # spaCy patterns: those of fixed length on string attributes and flags are tested with
         # arrays; the others go to a spaCy Matcher of their own
         self.is_pattern_anchor = np.zeros(ni, dtype=bool)          # per item
@@ -452,7 +489,7 @@ class BatchMatcher:
                 if self.fallback is None:
                     self.fallback = Matcher(rules.nlp.vocab)
                 key = f"{code.slug}#{number}"
-                self.fallback.add(key, [pattern])
+                self.fallback.add(key, [guarded_pattern(pattern, f"code '{code.slug}', {rules.lang} pattern {number}")])
                 self.fallback_descs[strings[key]] = (c, d)
                 self.fallback_everywhere |= pattern_anchor(pattern) is None
         self.patterns_everywhere = self.fallback_everywhere or not all(p[3] for p in self.array_patterns)
@@ -464,7 +501,7 @@ class BatchMatcher:
         located = np.zeros(ni, dtype=bool)
         located[self.term[:, 0]] = True
         located[self.ph_anchor_item[:p_count]] = True
-        for refs in (*self.near_sides, self.unless):
+        for refs in (*self.near_sides, self.unless, *self.unless_near_sides):
             located[refs.ref[refs.is_term]] = True
         located[self.near_trigger_item] = True
         located |= self.is_pattern_anchor
@@ -709,6 +746,9 @@ class BatchMatcher:
         code: every vetoed token is a key code * n + token, and a span is vetoed when keys fall
         inside its range."""
         codes, starts, ends = self.unless.spans(b, b.matches)
+        if len(self.unless_near_code):
+            more = self._unless_pairs(b)
+            codes, starts, ends = (np.concatenate([a, m]) for a, m in zip((codes, starts, ends), more))
         if not len(codes):
             return np.zeros(len(ev["unit"]), dtype=bool)
         n = max(b.n, 1)
@@ -723,6 +763,27 @@ class BatchMatcher:
         second = ev["s2"] >= 0
         vetoed[second] |= touched(ev["s2"], ev["e2"])[second]
         return vetoed
+
+    def _unless_pairs(self, b: _Batch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(code, start, end) of every ``unless`` near pair in one unit: the span from its first
+        to its last token. Unlike ``near`` rules, both sides may be the same token."""
+        ra, sa, ea = self.unless_near_sides[0].spans(b, b.matches)
+        rb, sb, eb = self.unless_near_sides[1].spans(b, b.matches)
+        empty = np.zeros(0, dtype=np.int64)
+        if not len(ra) or not len(rb):
+            return empty, empty, empty
+        n = max(b.n, 1)
+        key_b = rb * n + sb
+        order_b = np.argsort(key_b, kind="stable")
+        sorted_b = key_b[order_b]
+        within = self.unless_near_within[ra]
+        lo = np.searchsorted(sorted_b, ra * n + sa - within, side="left")
+        hi = np.searchsorted(sorted_b, ra * n + sa + within, side="right")
+        rows, at = _expand(lo, hi - lo)
+        j = order_b[at]
+        ok = b.unit_of[sa[rows]] == b.unit_of[sb[j]]
+        rows, j = rows[ok], j[ok]
+        return (self.unless_near_code[ra[rows]], np.minimum(sa[rows], sb[j]), np.maximum(ea[rows], eb[j]))
 
     def _collect(self, b: _Batch, ev: dict[str, np.ndarray], unit: str, found: list[list]) -> None:
         """Turn the sorted events into codings: per unit and code, its rules (in event order) and

@@ -24,11 +24,12 @@ from typing import Any, Iterable
 
 from ..errors import CodingError
 from .languages import known_language
+from ..safe_regex import regex_problem
 
 TOP_KEYS = ("name", "version", "description", "languages", "settings", "codes")
 CODE_KEYS = ("id", "labels", "definition", "include", "exclude", "examples", "color", "codable",
              "rules", "children", "parent", "guid")
-RULE_KEYS = ("terms", "phrases", "patterns", "near", "unless")
+RULE_KEYS = ("terms", "whole_words", "phrases", "patterns", "near", "unless")
 NEAR_KEYS = ("terms", "with", "within")
 SETTING_KEYS = ("compounds", "min_part_length")
 DEFAULT_SETTINGS: dict[str, Any] = {"compounds": {"da": True}, "min_part_length": 4}
@@ -435,10 +436,14 @@ class _Checker:
                 "phrases": self.words(ruleset.get("phrases"), f"{where}.phrases", _line(ruleset, "phrases")),
                 "patterns": self.patterns(ruleset.get("patterns"), lang, f"{where}.patterns", _line(ruleset, "patterns")),
                 "near": self.near(ruleset.get("near"), f"{where}.near", _line(ruleset, "near")),
-                "unless": self.words(ruleset.get("unless"), f"{where}.unless", _line(ruleset, "unless")),
+                "unless": self.unless(ruleset.get("unless"), f"{where}.unless", _line(ruleset, "unless")),
             }
-            if not any(normal[k] for k in ("terms", "phrases", "patterns", "near")) and len(self.problems) == before:
-                self.add(ruleset_line, f"{where} has no terms, phrases, patterns or near rules")
+            whole = self.words(ruleset.get("whole_words"), f"{where}.whole_words", _line(ruleset, "whole_words"))
+            if whole:
+                normal["whole_words"] = whole
+            if not any(normal.get(k) for k in ("terms", "whole_words", "phrases", "patterns", "near")) \
+                    and len(self.problems) == before:
+                self.add(ruleset_line, f"{where} has no terms, whole_words, phrases, patterns or near rules")
             out[lang] = normal
         return out
 
@@ -466,6 +471,25 @@ class _Checker:
             out.append(term)
         return out
 
+    def unless(self, value: Any, where: str, line: int | None) -> list:
+        """``unless`` items: words or phrases, or near rules ``{terms, with, within}`` whose pair
+        (from its first to its last word) vetoes the code's matches it touches."""
+        if value is None:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            self.add(line, f"{where} must be a list of words, phrases or {{terms: [...], with: [...], within: N}}")
+            return []
+        out: list = []
+        for i, item in enumerate(value):
+            item_line = _line(value, index=i) or line
+            if isinstance(item, dict):
+                out.extend(self.near([item], where, item_line, number=i + 1, min_within=0))
+            else:
+                out.extend(self.words([item], where, item_line))
+        return out
+
     def patterns(self, value: Any, lang: str, where: str, line: int | None) -> list[list[dict]]:
         if value is None:
             return []
@@ -487,7 +511,8 @@ class _Checker:
             out.append(plain)
         return out
 
-    def near(self, value: Any, where: str, line: int | None) -> list[dict]:
+    def near(self, value: Any, where: str, line: int | None, *, number: int | None = None,
+             min_within: int = 1) -> list[dict]:
         if value is None:
             return []
         if not isinstance(value, list):
@@ -496,19 +521,20 @@ class _Checker:
         out = []
         for i, item in enumerate(value):
             item_line = _line(value, index=i) or line
+            n = number or i + 1
             if not isinstance(item, dict):
-                self.add(item_line, f"{where}: item {i + 1} must be a mapping {{terms: [...], with: [...], within: N}}")
+                self.add(item_line, f"{where}: item {n} must be a mapping {{terms: [...], with: [...], within: N}}")
                 continue
             for key in item:
                 if key not in NEAR_KEYS:
                     self.add(_line(item, key), f"unknown key '{key}' in {where}{_suggest(key, NEAR_KEYS)}")
             missing = [k for k in NEAR_KEYS if k not in item]
             if missing:
-                self.add(item_line, f"{where}: item {i + 1} lacks {', '.join(repr(m) for m in missing)}")
+                self.add(item_line, f"{where}: item {n} lacks {', '.join(repr(m) for m in missing)}")
                 continue
             within = item["within"]
-            if not isinstance(within, int) or isinstance(within, bool) or not 1 <= within <= 100:
-                self.add(_line(item, "within"), f"{where}: 'within' must be a whole number of tokens from 1 to 100")
+            if not isinstance(within, int) or isinstance(within, bool) or not min_within <= within <= 100:
+                self.add(_line(item, "within"), f"{where}: 'within' must be a whole number of tokens from {min_within} to 100")
                 continue
             first = self.words(item["terms"], f"{where}.terms", _line(item, "terms"))
             second = self.words(item["with"], f"{where}.with", _line(item, "with"))
@@ -587,6 +613,11 @@ def pattern_problem(pattern: list[dict], lang: str) -> str | None:
             if str(key).upper() in UNSET_ATTRS:
                 return (f"uses {key}, which blank pipelines (no trained model) never set; "
                         "use LEMMA, LOWER, TEXT, LIKE_NUM, IS_PUNCT, OP ...")
+            value = token[key]
+            if isinstance(value, dict) and "REGEX" in value:
+                problem = regex_problem(str(value["REGEX"]))
+                if problem:
+                    return f"has a REGEX on {key} that {problem}"
     try:
         # the pattern schema is the same for every language: a bare Vocab checks it without
         # building a language's tokenizer (a third of a second each)

@@ -193,9 +193,10 @@ def codebook_records(store: Store, language: str = "da") -> list[dict]:
 
 
 def _rule_summary(ruleset: dict) -> str:
-    singular = {"terms": "term", "phrases": "phrase", "patterns": "pattern", "near": "near", "unless": "unless"}
+    singular = {"terms": "term", "whole_words": "whole word", "phrases": "phrase", "patterns": "pattern",
+                "near": "near", "unless": "unless"}
     parts = []
-    for key in ("terms", "phrases", "patterns", "near", "unless"):
+    for key in ("terms", "whole_words", "phrases", "patterns", "near", "unless"):
         n = len(ruleset.get(key) or [])
         if n:
             parts.append(f"{n} {key if n != 1 else singular[key]}")
