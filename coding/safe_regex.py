@@ -73,18 +73,20 @@ def _first_literals(items) -> set | None:
 
 
 def _overlapping_branches(items) -> bool:
-    """Whether a parsed alternation has two branches that can begin with the same character."""
+    """Whether a parsed subpattern holds an alternation two of whose branches can begin alike, or
+    one of which can be empty (the parser factors a common prefix out: "(a|ab)" is "a(|b)")."""
     for op, av in items:
-        if op == _sre_constants.SUBPATTERN:
-            return _overlapping_branches(av[-1])
+        if op == _sre_constants.SUBPATTERN and _overlapping_branches(av[-1]):
+            return True
         if op == _sre_constants.BRANCH:
             seen: set = set()
             for branch in av[1]:
                 first = _first_literals(branch)
-                if first is None or first & seen:
+                if not branch or first is None or first & seen:
                     return True
                 seen |= first
-            return False
+            if any(_overlapping_branches(branch) for branch in av[1]):
+                return True
     return False
 
 
@@ -95,7 +97,7 @@ def _walk(items) -> str | None:
             if high > 1 and _holds_repeat(sub):
                 return "a repeated group holds a repetition itself (as in (a+)+)"
             if high > 1 and _overlapping_branches(sub):
-                return "a repeated alternation has branches that can start alike (as in (a|ab)*)"
+                return "a repeated alternation has branches that can match alike (as in (a|ab)*)"
             found = _walk(sub)
         elif op == _sre_constants.SUBPATTERN:
             found = _walk(av[-1])
