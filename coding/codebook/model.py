@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from ..errors import CodingError
-from .languages import known_language
 from ..safe_regex import regex_problem
+from .languages import known_language
 
 TOP_KEYS = ("name", "version", "description", "languages", "settings", "codes")
 CODE_KEYS = ("id", "labels", "definition", "include", "exclude", "examples", "color", "codable",
