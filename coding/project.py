@@ -211,6 +211,27 @@ class Project:
             report.totals_by_top_level = totals
         return report
 
+    def unreached_codes(self, codebook) -> list[str]:
+        """The codebook's codes (paths) that nothing reaches in this project: no coding of the code
+        or below it, and no rule of it or below it that would fire in the project's respondent
+        text (a dry run with ``force``). Empty when the project has no sources. Tables leave these
+        codes out unless asked for (``matrix(empty_codes=True)``)."""
+        from .codebook import Codebook, load_codebook
+
+        if not self.store.sources():
+            return []
+        book = codebook if isinstance(codebook, Codebook) else (
+            Codebook.from_dict(codebook) if isinstance(codebook, dict) else load_codebook(codebook))
+        fired = {p["code"] for p in self.autocode(book, dry_run=True, force=True, collect=True).planned}
+        by_id = {row["id"]: row["code"] for row in self.store.codes()}
+        fired |= {by_id[i] for i in self.store.coded_code_ids() if i in by_id}
+        parent = {c.id: c.parent for c in book.codes}
+        reached: set[str] = set()
+        for code in fired:
+            while code is not None and code not in reached:
+                reached.add(code)
+                code = parent.get(code)
+        return [book.path(c.id) for c in book.codes if c.id not in reached]
 
     # ------------------------------------------------------------------ analysis (issue 4)
     def segments(self, *, code: str | None = None, coder: str | None = None, origin: str | None = None,
@@ -241,7 +262,7 @@ class Project:
     def matrix(self, rows: str = "code", cols=("role",), *, count: str = "segments", level: int | None = None,
                code: str | None = None, coder: str | None = None, origin: str | None = None,
                source: str | None = None, where: dict[str, str] | None = None, normalize: str = "none",
-               include_interviewer: bool = False, language: str | None = None):
+               include_interviewer: bool = False, language: str | None = None, empty_codes: bool = False):
         """A code x attribute (or attribute x code, or attribute x attribute) table as a DataFrame.
 
         ``matrix(rows="code", cols=["role"], count="segments"|"participants"|"sources"|"words",
@@ -251,7 +272,8 @@ class Project:
         ``rows``/``cols``: "code", an attribute (role, municipality ...), "source", "participant" or
         "coder"; two or more ``cols`` give combined columns labelled "Nordby / Leder". The index is
         named after the row dimension (code rows: their code_path, all codes of the codebook up to
-        ``level`` in codebook order, a parent counting its subtree); columns are the values in
+        ``level`` in codebook order, a parent counting its subtree; codes without any coding in the
+        project, themselves or below, are left out unless ``empty_codes``); columns are the values in
         sorted order, then ``Total``: the row's value with the columns taken away, counted the same
         way (distinct segments, participants, sources; not a sum). Normalised values are percent.
         ``frame.attrs`` holds rows, cols, count, normalize, language, col_keys (one tuple per
@@ -260,7 +282,7 @@ class Project:
         from .analysis.matrix import matrix
         return matrix(self.store, rows=rows, cols=cols, count=count, level=level, code=code, coder=coder,
                       origin=origin, source=source, where=where, normalize=normalize,
-                      include_interviewer=include_interviewer, language=language)
+                      include_interviewer=include_interviewer, language=language, empty_codes=empty_codes)
 
     def cooccurrence(self, *, unit: str = "turn", level: int | None = None, code: str | None = None,
                      coder: str | None = None, origin: str | None = None, source: str | None = None,

@@ -165,3 +165,31 @@ def test_stv_codebook_reaches_its_quality_target_on_the_held_out_turns():
 
     result = evaluate(ROOT / "tests" / "data" / "quality_heldout_turns.yaml", STV)
     assert result["macro_f1"] >= 0.80, result["themes"]
+
+
+def test_codes_nothing_reaches_are_reported_and_left_out_of_tables(tmp_path):
+    """On the sample: leader_support and job_goals get no codings; validate names them, the matrix
+    leaves them out unless --empty-codes."""
+    db = tmp_path / "s.db"
+    run(db, "import", str(ROOT / "transcripts_sample"), "--manifest", str(ROOT / "transcripts_sample" / "participants.csv"))
+    run(db, "autocode", "--codebook", str(STV))
+    out = run(db, "codebook", "validate", str(STV)).output
+    assert (f"2 code(s) that no rule or coding reaches in {db}: leadership/leader_support, "
+            "match_progression/job_goals (left out of tables unless --empty-codes)") in out
+    rows = [line.split(",")[0] for line in run(db, "matrix", "--cols", "municipality", "--format", "csv")
+            .output.splitlines()[1:]]
+    assert "leadership/leader_support" not in rows and "belief/success_stories" in rows
+    everything = run(db, "matrix", "--cols", "municipality", "--format", "csv", "--empty-codes").output
+    assert "leadership/leader_support,0,0,0,0,0" in everything.splitlines()
+    # a coding by hand reaches the code: it is back in the tables and no longer reported
+    sheet = tmp_path / "hand.csv"
+    sheet.write_text("source,code,coder,turn\nnordby_leder.docx,job_goals,anna,2\n", encoding="utf-8")
+    run(db, "codings", "import", str(sheet))
+    assert "job_goals" not in run(db, "codebook", "validate", str(STV)).output
+    assert "match_progression/job_goals" in run(db, "matrix", "--format", "csv").output
+
+
+def test_validate_without_a_project_file_only_checks_the_file(tmp_path):
+    out = run(tmp_path / "none.db", "codebook", "validate", str(STV)).output
+    assert out.startswith(f"{STV}: valid") and "reaches" not in out
+    assert not (tmp_path / "none.db").exists()

@@ -47,7 +47,7 @@ def matrix(store: Store, *, rows: str = "code", cols: Sequence[str] | str = ("ro
            level: int | None = None, code: str | None = None, coder: str | None = None,
            origin: str | None = None, source: str | None = None, where: dict[str, str] | None = None,
            normalize: str = "none", include_interviewer: bool = False,
-           language: str | None = None) -> pd.DataFrame:
+           language: str | None = None, empty_codes: bool = False) -> pd.DataFrame:
     """See :meth:`coding.Project.matrix`."""
     cols = [cols] if isinstance(cols, str) else list(cols)
     if count not in COUNTS:
@@ -72,6 +72,9 @@ def matrix(store: Store, *, rows: str = "code", cols: Sequence[str] | str = ("ro
                  level=level, root=need_root, by_coder=count != "words" or "coder" in dims)
     top = ctx.tree.get(code)["id"] if code else None
     shown_codes = ctx.displayed_codes(mode="outline", level=level, top=top) if has_code else []
+    if has_code and not empty_codes:
+        reached = reached_codes(ctx.tree, store.coded_code_ids())
+        shown_codes = [c for c in shown_codes if c in reached]
     is_root = segs.code[segs.pairs["seg"]] == ROOT
     cell_mask = ~is_root if has_code else is_root
 
@@ -185,6 +188,17 @@ def matrix(store: Store, *, rows: str = "code", cols: Sequence[str] | str = ("ro
                                        for c, v in zip(cols, key)) for lab, key in zip(labels, col_keys)},
     })
     return frame
+
+
+def reached_codes(tree, coded: set[int]) -> set[int]:
+    """Codes that have codings themselves or below them (a parent counts its subtree)."""
+    out: set[int] = set()
+    for code_id in coded:
+        node = tree.by_id.get(code_id)
+        while node is not None and node["id"] not in out:
+            out.add(node["id"])
+            node = tree.by_id.get(node["parent_id"])
+    return out
 
 
 def _ascending(values: np.ndarray) -> bool:

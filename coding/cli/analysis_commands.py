@@ -54,10 +54,12 @@ def segments_command(state, code, coder, origin, source, where, include_intervie
 @language_option
 @click.option("--heatmap", type=click.Path(dir_okay=False, path_type=Path),
               help="Also draw the matrix as a heatmap (.png).")
+@click.option("--empty-codes", is_flag=True,
+              help="Keep codes that have no coding in the project (left out by default).")
 @format_option("table", "csv", "json", "xlsx", "md")
 @click.pass_obj
 def matrix_command(state, rows, cols, count, level, code, coder, origin, source, where, normalize,
-                   include_interviewer, language, heatmap, fmt, output):
+                   include_interviewer, language, heatmap, empty_codes, fmt, output):
     """Count segments (or participants, sources, words) by code and role, municipality or any attribute.
 
     Example: coding matrix --rows code --cols municipality --cols role --format csv -o matrix.csv
@@ -69,7 +71,8 @@ def matrix_command(state, rows, cols, count, level, code, coder, origin, source,
         raise click.BadParameter(f"'{heatmap}' must be a .png file", param_hint="--heatmap")
     frame = state.project.matrix(rows, list(cols) or ["role"], count=count, level=level, code=code, coder=coder,
                                  origin=origin, source=source, where=parse_where(where), normalize=normalize,
-                                 include_interviewer=include_interviewer, language=language)
+                                 include_interviewer=include_interviewer, language=language,
+                                 empty_codes=empty_codes)
     records, columns = matrix_rows(frame)
     emit(records, fmt, output, columns, sheet="matrix", json_data=matrix_records(frame))
     if heatmap is not None:

@@ -21,8 +21,13 @@ def codebook_group():
 
 @codebook_group.command("validate")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def validate_command(file):
+@click.pass_obj
+def validate_command(state, file):
     """Check a YAML codebook and list every problem with its line; changes nothing.
+
+    When the project file exists and holds transcripts, also lists the codes that nothing reaches
+    there (no coding, and no rule that would fire in its text); tables leave them out unless
+    --empty-codes.
 
     Example: coding codebook validate codebooks/stv.yaml
     """
@@ -36,6 +41,11 @@ def validate_command(file):
     rules = sum(1 for c in book.codes if c.rules)
     click.echo(f"{file}: valid, {len(book.codes)} codes ({len(top)} top-level: {', '.join(top)}), "
                f"{rules} with rules")
+    if state is not None and Path(state.path).exists():
+        unreached = state.project.unreached_codes(book)
+        if unreached:
+            click.echo(f"{len(unreached)} code(s) that no rule or coding reaches in {state.path}: "
+                       f"{', '.join(unreached)} (left out of tables unless --empty-codes)")
 
 
 @codebook_group.command("import")

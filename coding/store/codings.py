@@ -121,6 +121,10 @@ class CodingQueries:
             out.setdefault(code_id, {})[origin] = n
         return out
 
+    def coded_code_ids(self) -> set[int]:
+        """The ids of the codes that have at least one coding (any origin, any coder)."""
+        return {row[0] for row in self.db.execute("SELECT DISTINCT code_id FROM codings")}
+
     def coding_counts_by_source(self) -> dict[int, int]:
         """Codings per source (sources without codings left out)."""
         return dict(self.tuples("SELECT source_id, count(*) FROM codings GROUP BY source_id"))
