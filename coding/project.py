@@ -273,7 +273,7 @@ class Project:
         "coder"; two or more ``cols`` give combined columns labelled "Nordby / Leder". The index is
         named after the row dimension (code rows: their code_path, all codes of the codebook up to
         ``level`` in codebook order, a parent counting its subtree; codes without any coding in the
-        project, themselves or below, are left out unless ``empty_codes``); columns are the values in
+        project, themselves or below, are left out unless ``empty_codes`` or nothing is coded yet); columns are the values in
         sorted order, then ``Total``: the row's value with the columns taken away, counted the same
         way (distinct segments, participants, sources; not a sum). Normalised values are percent.
         ``frame.attrs`` holds rows, cols, count, normalize, language, col_keys (one tuple per

@@ -73,8 +73,10 @@ def matrix(store: Store, *, rows: str = "code", cols: Sequence[str] | str = ("ro
     top = ctx.tree.get(code)["id"] if code else None
     shown_codes = ctx.displayed_codes(mode="outline", level=level, top=top) if has_code else []
     if has_code and not empty_codes:
+        # (a project with no codings at all keeps the codebook's outline, all zero)
         reached = reached_codes(ctx.tree, store.coded_code_ids())
-        shown_codes = [c for c in shown_codes if c in reached]
+        if reached:
+            shown_codes = [c for c in shown_codes if c in reached]
     is_root = segs.code[segs.pairs["seg"]] == ROOT
     cell_mask = ~is_root if has_code else is_root
 
