@@ -55,9 +55,13 @@ class Project:
                      replace: bool = False,
                      progress: Callable[[str], None] | None = None) -> importing.ImportReport:
         """Import transcripts (files or folders) and optionally apply a manifest, all or nothing."""
+        from .search import update_index
+
         with self.store.transaction():
-            return importing.import_paths(self.store, list(paths), manifest=manifest, replace=replace,
-                                          progress=progress)
+            report = importing.import_paths(self.store, list(paths), manifest=manifest, replace=replace,
+                                            progress=progress)
+            update_index(self.store, progress=progress)     # the search index of new or changed texts
+            return report
 
     def apply_manifest(self, manifest: str | Path) -> importing.ImportReport:
         report = importing.ImportReport()
@@ -437,9 +441,12 @@ class Project:
         """Import a REFI-QDA project (.qdpx) into this project, all or nothing."""
         from .refi import import_qdpx
 
+        from .search import update_index
+
         report = importing.ImportReport()
         with self.store.transaction():
             import_qdpx(self.store, Path(path), report)
+            update_index(self.store)
         return report
 
     def export_qdc(self, path: str | Path, *, language: str | None = None) -> int:
@@ -463,6 +470,64 @@ class Project:
         from .refi import project_cases
 
         return project_cases(self.store)
+
+    # ------------------------------------------------------------------ text search, word frequency (issue 25)
+    def search(self, query: str, *, where: dict[str, str] | None = None, code: str | None = None,
+               source: str | Iterable[str] | None = None, context: int = 8, exact: bool = False,
+               include_interviewer: bool = False) -> list[dict]:
+        """Keyword in context: every hit of ``query`` in what was said, by source and position.
+
+        ``search(query, where=None, code=None, source=None, context=8, exact=False,
+        include_interviewer=False)``
+
+        The query: words (lemma-aware: "borger" finds borgerne, borgerens; Danish compounds as the
+        auto-coder finds them: "konsulent" finds virksomhedskonsulenten), ``"two words"`` for a
+        phrase, ``word*`` wildcards, AND / OR / NOT (within a turn) and parentheses; ``exact``
+        finds the literal form only. Records: source, turn, speaker, participant, role, timestamp,
+        start, end (character offsets of the match), before, match, after (``context`` words each
+        side, within the turn). Interviewer turns are left out unless ``include_interviewer``;
+        ``where`` keeps speakers (or sources) with these attribute values, ``code`` text coded
+        with that code or one below it, ``source`` one source or several. See coding.search.
+        """
+        from .search import search
+
+        return search(self.store, query, where=where, code=code, source=source, context=context, exact=exact,
+                      include_interviewer=include_interviewer)
+
+    def code_search_hits(self, query: str, *, code_as: str, coder: str, unit: str = "sentence",
+                         where: dict[str, str] | None = None, code: str | None = None,
+                         source: str | Iterable[str] | None = None, exact: bool = False,
+                         include_interviewer: bool = False) -> dict:
+        """Code the sentence (or ``unit="turn"``) around every hit of ``query`` with ``code_as``
+        for ``coder`` (origin ``search``), all or nothing; units this coder has coded with that
+        code already are left alone. Returns hits, units, new and already."""
+        from .search import code_hits
+
+        with self.store.transaction():
+            return code_hits(self.store, query, code=code_as, coder=coder, unit=unit, where=where, within=code,
+                             source=source, exact=exact, include_interviewer=include_interviewer)
+
+    def words(self, *, where: dict[str, str] | None = None, by: str | None = None, top: int = 50,
+              code: str | None = None, source: str | Iterable[str] | None = None,
+              include_interviewer: bool = False):
+        """Word frequency by lemma in what was said, stop words of the language left out.
+
+        ``words(where=None, by=None, top=50, code=None, source=None, include_interviewer=False)``
+        returns a :class:`coding.search.WordFrequency`: ``records`` with word (the lemma), count,
+        share (percent of the words counted), sources, forms (its most frequent forms) and, with
+        ``by`` (an attribute such as role), a count per value over the ``top`` words of every value.
+        """
+        from .search import words
+
+        return words(self.store, where=where, by=by, top=top, code=code, source=source,
+                     include_interviewer=include_interviewer)
+
+    def update_search_index(self) -> int:
+        """Index the sources whose text the search index does not hold yet; returns how many."""
+        from .search import update_index
+
+        with self.store.transaction():
+            return update_index(self.store)
 
 
     # ------------------------------------------------------------------ memos (issue 25)

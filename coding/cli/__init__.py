@@ -93,3 +93,4 @@ from . import report_commands  # noqa: E402,F401
 from . import refi_commands  # noqa: E402,F401
 from . import pipeline_commands  # noqa: E402,F401
 from . import memo_commands  # noqa: E402,F401
+from . import search_commands  # noqa: E402,F401

@@ -12,6 +12,7 @@ and migrations (here), and the queries, one module per kind of thing stored, mix
 - ``notes.py``       memos, case summaries, case statuses
 - ``kept.py``        kept copies (packed turn and coding columns) and ``coding_table.py``, their format
 - ``threads.py``     big reads shared with a second connection in a thread
+- ``search.py``      the text search index: analysed word forms and each source's tokens
 
 The statements are plain SQL so that another backend could be added behind the same methods.
 Offsets are Python string indices (code points) into a source's plain text, end exclusive.
@@ -32,6 +33,7 @@ from .kept import KeptCopies
 from .migrations import MIGRATIONS, migration, run_script
 from .notes import NoteQueries
 from .participants import ParticipantQueries
+from .search import SearchQueries
 from .sources import SourceQueries
 from .threads import ThreadReads
 
@@ -43,7 +45,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 class Store(SourceQueries, ParticipantQueries, CodeQueries, CodingQueries, AutoCodingQueries, NoteQueries,
-            KeptCopies, ThreadReads):
+            KeptCopies, ThreadReads, SearchQueries):
     """One open project database. Use :meth:`transaction` around every change."""
 
     def __init__(self, path: str | Path):

@@ -256,3 +256,35 @@ def m009_memo_targets(db: sqlite3.Connection) -> None:
                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""", [(*row, new_guid()) for row in moved])
     db.execute("UPDATE codings SET memo = NULL WHERE memo IS NOT NULL")
 
+
+@migration
+def m010_search_index(db: sqlite3.Connection) -> None:
+    """The text search index (:mod:`coding.search`): every distinct lower-case word form of each
+    language once, with its lemma, whether it is a word and a stop word, and for compounds its
+    parts (head lemmas and forms, modifiers); and per source its tokens as packed arrays (start,
+    end, form id), tagged with the text digest they were made from, so a replaced text is
+    tokenised again. A deleted source takes its tokens along."""
+    run_script(db, """
+        CREATE TABLE search_forms (
+            id INTEGER PRIMARY KEY,
+            language TEXT NOT NULL,
+            form TEXT NOT NULL,
+            lemma TEXT NOT NULL,
+            word INTEGER NOT NULL,
+            stop INTEGER NOT NULL,
+            UNIQUE (language, form)
+        );
+        CREATE INDEX search_forms_lemma ON search_forms(language, lemma);
+        CREATE TABLE search_parts (
+            part TEXT NOT NULL,
+            kind INTEGER NOT NULL,
+            form_id INTEGER NOT NULL REFERENCES search_forms(id) ON DELETE CASCADE,
+            PRIMARY KEY (part, kind, form_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE search_tokens (
+            source_id INTEGER PRIMARY KEY REFERENCES sources(id) ON DELETE CASCADE,
+            text_sha256 TEXT NOT NULL,
+            tokens INTEGER NOT NULL,
+            data BLOB NOT NULL
+        )
+    """)

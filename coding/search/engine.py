@@ -1,0 +1,665 @@
+"""Text search (keyword in context), word frequency, and coding the hits.
+
+What a query word finds, per source language (the rules are the auto-coder's, see
+:mod:`coding.autocode`):
+
+* by default the forms whose lemma is the word or the word's lemma ("borger" and "borgerne"
+  both find borger, borgeren, borgere, borgerne, borgernes), the word's own form, and, in a
+  language with closed compounds (Danish), for words of at least ``min_part_length`` letters,
+  the compounds whose head has that lemma or form or whose modifier is the word ("konsulent"
+  finds virksomhedskonsulenten, "virksomhed" finds virksomhedskonsulent);
+* with ``exact`` only the word's own form (letter case aside);
+* a word with ``*`` matches forms (and by default lemmas) with any letters in its place;
+* a phrase is its words in neighbouring tokens (white space between them only);
+* AND, OR and NOT combine terms within a turn (a stretch outside every turn counts as one): a
+  hit of ``borger AND konsulent`` is a hit of either in a turn that holds both; ``borger NOT
+  mentor`` finds borger in turns without mentor.
+
+Only the text that passes the filters is searched: what was said (the turns; in a source without
+turns its whole text), so speaker labels and headings are never hits; interviewer turns are left out unless
+``include_interviewer``; ``where`` keeps text whose speaker (then source) has the attribute
+values; ``code`` keeps text inside codings of that code or a code below it (any coder);
+``sources`` keeps those sources.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import numpy as np
+
+from ..errors import CodingError, NotFound
+from ..records import INTERVIEWER_ROLE, CodeTree
+from ..store import Store
+from . import index as search_index
+from .query import And, Not, Or, Phrase, QueryError, Word, parse, terms
+
+DEFAULT_CONTEXT = 8         # words before and after a hit
+UNITS = ("sentence", "turn")
+ORIGIN = "search"           # the origin of codings made from search hits
+_SHIFT = 1 << 32
+
+
+@dataclass
+class Hit:
+    """One hit: token range [first, last] in the loaded corpus."""
+
+    first: int
+    last: int
+
+
+@dataclass
+class Corpus:
+    """The project's indexed tokens (of the sources asked for) as flat columns, with the turns."""
+
+    store: Store
+    source_ids: list[int]
+    names: dict[int, str]
+    languages: dict[int, str]
+    sid: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    form: np.ndarray
+    turns: dict[str, np.ndarray]
+    participant_attrs: dict[int, dict[str, str]]
+    source_attrs: dict[int, dict[str, str]]
+    _turn_of: np.ndarray | None = None
+    _texts: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def turn_of(self) -> np.ndarray:
+        """Per token: the index of its turn in ``turns`` or -1 (outside every turn)."""
+        if self._turn_of is None:
+            self._turn_of = self.turn_at(np.arange(len(self.sid)))
+        return self._turn_of
+
+    def turn_at(self, tokens: np.ndarray) -> np.ndarray:
+        turns = self.turns
+        if not len(turns["start"]) or not len(tokens):
+            return np.full(len(tokens), -1, dtype=np.int64)
+        sid, start = self.sid[tokens], self.start[tokens].astype(np.int64)
+        key = sid * _SHIFT + start
+        at = np.searchsorted(turns["key"], key, "right") - 1
+        safe = np.maximum(at, 0)
+        inside = (at >= 0) & (turns["source_id"][safe] == sid) & (turns["end"][safe] > start)
+        return np.where(inside, at, -1)
+
+    def texts(self, source_ids: Iterable[int]) -> dict[int, str]:
+        missing = [s for s in set(int(s) for s in source_ids) if s not in self._texts]
+        if missing:
+            self._texts.update(self.store.texts_of(missing))
+        return self._texts
+
+
+def ensure_index(store: Store) -> None:
+    """Index what is not indexed yet (a project from before the index, sources added by other
+    means, or a new version of the lexicon), in a transaction of its own."""
+    if not search_index.index_is_current(store):
+        with store.transaction():
+            search_index.update_index(store)
+
+
+def _source_ids(store: Store, sources: Iterable[str] | None) -> list[int]:
+    rows = store.source_names()
+    if not sources:
+        return sorted(r["id"] for r in rows)
+    by_name = {r["name"]: r["id"] for r in rows}
+    out = []
+    for name in sources:
+        if name not in by_name:
+            known = ", ".join(sorted(by_name)[:10])
+            raise NotFound(f"no source named '{name}' in the project" + (f" (sources: {known} ...)" if known else ""))
+        out.append(by_name[name])
+    return sorted(set(out))
+
+
+def load_corpus(store: Store, sources: Iterable[str] | None = None) -> Corpus:
+    ensure_index(store)
+    ids = _source_ids(store, sources)
+    rows = store.source_names()
+    names = {r["id"]: r["name"] for r in rows}
+    languages = {r["id"]: r["language"] for r in rows}
+    data = store.search_token_data(None if not sources else ids)
+    parts = [search_index.unpack(blob) for _, blob in data]
+    counts = [len(p[0]) for p in parts]
+    sid = np.repeat(np.array([s for s, _ in data], dtype=np.int64), counts)
+
+    def joined(k: int) -> np.ndarray:
+        return np.concatenate([p[k] for p in parts]) if parts else np.zeros(0, dtype=np.uint32)
+
+    table = store.turn_columns()
+    turns = {name: np.asarray(values, dtype=np.int64) for name, values in table.items()}
+    turns["key"] = turns["source_id"] * _SHIFT + turns["start"]
+    return Corpus(store=store, source_ids=ids, names=names, languages=languages, sid=sid, start=joined(0),
+                  end=joined(1), form=joined(2), turns=turns,
+                  participant_attrs=store.all_participant_attributes(),
+                  source_attrs=store.all_source_attributes())
+
+
+# ---------------------------------------------------------------------- filters
+
+def attribute_names(corpus: Corpus) -> list[str]:
+    names = {k for attrs in corpus.participant_attrs.values() for k in attrs}
+    names |= {k for attrs in corpus.source_attrs.values() for k in attrs}
+    return sorted(names)
+
+
+def check_attribute(corpus: Corpus, name: str, option: str) -> None:
+    known = attribute_names(corpus)
+    if name not in known:
+        raise NotFound(f"unknown attribute '{name}' in {option}; the project's attributes are: "
+                       f"{', '.join(known) or '(none yet: import a manifest)'}")
+
+
+def attribute_values(corpus: Corpus, name: str, turn: np.ndarray, sid: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Per token (its turn and source): an index into the returned values, the speaker's value
+    first, then the source's; 0 is '(none)'."""
+    labels = ["(none)"]
+    numbers: dict[str, int] = {}
+
+    def table(attrs: dict[int, dict[str, str]]) -> np.ndarray:
+        arr = np.full((max(attrs) + 1) if attrs else 1, -1, dtype=np.int64)
+        for key, values in attrs.items():
+            value = values.get(name)
+            if value not in (None, ""):
+                if value not in numbers:
+                    numbers[value] = len(labels)
+                    labels.append(value)
+                arr[key] = numbers[value]
+        return arr
+
+    by_participant = table(corpus.participant_attrs)
+    by_source = table(corpus.source_attrs)
+    pid = np.where(turn >= 0, corpus.turns["participant_id"][np.maximum(turn, 0)], -1) \
+        if len(corpus.turns["start"]) else np.full(len(turn), -1, dtype=np.int64)
+    from_participant = np.full(len(turn), -1, dtype=np.int64)
+    ok = (pid >= 0) & (pid < len(by_participant))
+    from_participant[ok] = by_participant[pid[ok]]
+    from_source = np.full(len(sid), -1, dtype=np.int64)
+    ok = sid < len(by_source)
+    from_source[ok] = by_source[sid[ok]]
+    value = np.where(from_participant >= 0, from_participant, from_source)
+    return np.maximum(value, 0), labels
+
+
+def interviewer_turns(corpus: Corpus) -> np.ndarray:
+    pids = corpus.turns["participant_id"]
+    interviewers = [p for p, attrs in corpus.participant_attrs.items() if attrs.get("role") == INTERVIEWER_ROLE]
+    return np.isin(pids, np.array(interviewers, dtype=np.int64)) if interviewers else np.zeros(len(pids), dtype=bool)
+
+
+def coded_mask(corpus: Corpus, code: str, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Whether the text from token ``first`` to ``last`` lies inside a coding of ``code`` or a code below it."""
+    tree = CodeTree.load(corpus.store)
+    code_ids = tree.descendants(tree.get(code)["id"])
+    table = corpus.store.coding_table()
+    keep = np.isin(table["code_id"], np.array(code_ids, dtype=np.int64))
+    sid = np.asarray(table["source_id"])[keep].astype(np.int64)
+    position = sid * _SHIFT + np.asarray(table["start"])[keep]
+    reach = sid * _SHIFT + np.asarray(table["end"])[keep]
+    order = np.argsort(position, kind="stable")
+    position, reach = position[order], np.maximum.accumulate(reach[order]) if len(reach) else reach
+    if not len(position):
+        return np.zeros(len(first), dtype=bool)
+    begin = corpus.sid[first] * _SHIFT + corpus.start[first]
+    finish = corpus.sid[last] * _SHIFT + corpus.end[last]
+    at = np.searchsorted(position, begin, "right") - 1
+    return (at >= 0) & (reach[np.maximum(at, 0)] >= finish)
+
+
+@dataclass
+class Filters:
+    where: dict[str, str]
+    code: str | None
+    include_interviewer: bool
+
+    def mask(self, corpus: Corpus, first: np.ndarray, last: np.ndarray, turn: np.ndarray) -> np.ndarray:
+        # speaker labels, titles and headings lie outside the turns of a source that has turns
+        with_turns = np.unique(corpus.turns["source_id"])
+        keep = (turn >= 0) | ~np.isin(corpus.sid[first], with_turns)
+        if not self.include_interviewer and len(corpus.turns["start"]):
+            keep &= ~((turn >= 0) & interviewer_turns(corpus)[np.maximum(turn, 0)])
+        for name, wanted in self.where.items():
+            value, labels = attribute_values(corpus, name, turn, corpus.sid[first])
+            keep &= value == (labels.index(wanted) if wanted in labels else -1)
+        if self.code is not None:
+            keep &= coded_mask(corpus, self.code, first, last)
+        return keep
+
+    def check(self, corpus: Corpus) -> None:
+        for name in self.where:
+            check_attribute(corpus, name, "--where")
+        if self.code is not None:
+            CodeTree.load(corpus.store).get(self.code)
+
+
+# ---------------------------------------------------------------------- matching words
+
+def _glob(text: str) -> str:
+    """A query word with '*' as a GLOB pattern (its other GLOB characters taken literally)."""
+    return "".join("[" + ch + "]" if ch in "?[]" else ch for ch in text)
+
+
+class WordMatcher:
+    """The form ids a query word stands for, per language (asked of the store once per word)."""
+
+    def __init__(self, store: Store, languages: Iterable[str], exact: bool):
+        self.store = store
+        self.languages = sorted(set(languages))
+        self.exact = exact
+        self.compounds, self.min_part = search_index.compound_settings()
+        self._lexicons: dict[str, Any] = {}
+        self._found: dict[str, np.ndarray] = {}
+
+    def _lemma(self, language: str, word: str) -> str:
+        lemma = self.store.search_lemma_of(language, word)
+        if lemma is None:       # not in the material: ask the lexicon (loads spaCy and the table)
+            lexicon = self._lexicons.get(language)
+            if lexicon is None:
+                from ..autocode import Lexicon
+
+                lexicon = self._lexicons[language] = Lexicon(language, bool(self.compounds.get(language)),
+                                                             self.min_part)
+            lemma = lexicon.lemma(word)
+        return lemma
+
+    def forms(self, word: Word) -> np.ndarray:
+        found = self._found.get(word.text)
+        if found is not None:
+            return found
+        ids: set[int] = set()
+        w = word.text
+        for language in self.languages:
+            if word.wildcard:
+                ids |= self.store.search_forms_matching(language, glob=_glob(w), glob_lemma=not self.exact)
+            elif self.exact:
+                ids |= self.store.search_forms_matching(language, forms=[w])
+            else:
+                keys = {w, self._lemma(language, w)}
+                parts = bool(self.compounds.get(language)) and len(w) >= self.min_part
+                ids |= self.store.search_forms_matching(language, forms=[w], lemmas=keys,
+                                                        head_lemmas=keys if parts else (),
+                                                        part_forms=[w] if parts else ())
+        found = self._found[word.text] = np.array(sorted(ids), dtype=np.int64)
+        return found
+
+
+def _token_mask(corpus: Corpus, form_ids: np.ndarray) -> np.ndarray:
+    if not len(form_ids) or not len(corpus.form):
+        return np.zeros(len(corpus.form), dtype=bool)
+    lookup = np.zeros(int(max(form_ids.max(), corpus.form.max())) + 1, dtype=bool)
+    lookup[form_ids] = True
+    return lookup[corpus.form]
+
+
+def term_hits(corpus: Corpus, matcher: WordMatcher, term) -> tuple[np.ndarray, np.ndarray]:
+    """First and last token of every occurrence of a Word or Phrase."""
+    words = term.words if isinstance(term, Phrase) else (term,)
+    n = len(corpus.form)
+    k = len(words)
+    if n < k:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    masks = [_token_mask(corpus, matcher.forms(w)) for w in words]
+    hit = masks[0][:n - k + 1].copy()
+    for offset in range(1, k):
+        hit &= masks[offset][offset:n - k + 1 + offset]
+        # neighbours: the same source, nothing but white space between them
+        hit &= corpus.sid[offset:n - k + 1 + offset] == corpus.sid[:n - k + 1]
+        hit &= corpus.start[offset:n - k + 1 + offset] > corpus.end[offset - 1:n - k + offset]
+    first = np.flatnonzero(hit)
+    if k > 1 and len(first):
+        texts = corpus.texts(np.unique(corpus.sid[first]).tolist())
+        gap_ok = np.ones(len(first), dtype=bool)
+        for j, i in enumerate(first.tolist()):
+            text = texts[int(corpus.sid[i])]
+            gap_ok[j] = all(not text[int(corpus.end[i + o - 1]):int(corpus.start[i + o])].strip()
+                            for o in range(1, k))
+        first = first[gap_ok]
+    return first, first + (k - 1)
+
+
+# ---------------------------------------------------------------------- evaluating a query
+
+@dataclass
+class Found:
+    """Hits (first and last tokens, and the scope each is in) and the scopes where the node holds."""
+
+    first: np.ndarray
+    last: np.ndarray
+    scope_of: np.ndarray
+    scopes: np.ndarray      # sorted distinct scope ids
+
+
+def _scope(corpus: Corpus, first: np.ndarray, turn: np.ndarray) -> np.ndarray:
+    """A turn's index, or for text outside every turn -(source id + 1)."""
+    return np.where(turn >= 0, turn, -(corpus.sid[first] + 1))
+
+
+def evaluate(tree, found: dict) -> Found:
+    """Combine the terms' hits as the tree says, a turn at a time."""
+    if isinstance(tree, (Word, Phrase)):
+        return found[tree]
+    if isinstance(tree, Or):
+        parts = [evaluate(o, found) for o in tree.operands]
+        return Found(*(np.concatenate([getattr(p, name) for p in parts]) for name in ("first", "last", "scope_of")),
+                     np.unique(np.concatenate([p.scopes for p in parts])))
+    if isinstance(tree, And):
+        positive = [evaluate(o, found) for o in tree.operands if not isinstance(o, Not)]
+        negative = [evaluate(o.operand, found) for o in tree.operands if isinstance(o, Not)]
+        scopes = positive[0].scopes
+        for p in positive[1:]:
+            scopes = np.intersect1d(scopes, p.scopes)
+        for p in negative:
+            scopes = np.setdiff1d(scopes, p.scopes)
+        kept = [(p, np.isin(p.scope_of, scopes)) for p in positive]
+        return Found(*(np.concatenate([getattr(p, name)[keep] for p, keep in kept])
+                       for name in ("first", "last", "scope_of")), scopes)
+    raise QueryError("NOT only leaves text out; name something to find too")
+
+
+def find(corpus: Corpus, query: str, *, exact: bool, filters: Filters) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """First token, last token and turn of every hit, in corpus order (no duplicates)."""
+    tree = parse(query)
+    filters.check(corpus)
+    matcher = WordMatcher(corpus.store, {corpus.languages[s] for s in corpus.source_ids}, exact)
+    found: dict = {}
+    for term in terms(tree):
+        first, last = term_hits(corpus, matcher, term)
+        turn = corpus.turn_at(first)
+        keep = filters.mask(corpus, first, last, turn)
+        first, last, turn = first[keep], last[keep], turn[keep]
+        scope_of = _scope(corpus, first, turn)
+        found[term] = Found(first, last, scope_of, np.unique(scope_of))
+    result = evaluate(tree, found)
+    first, last = result.first, result.last
+    # one hit per place: the same token range found by two terms counts once; sorted by position
+    key = first * (len(corpus.form) + 1) + last
+    key, index = np.unique(key, return_index=True)
+    first, last = first[index], last[index]
+    return first, last, corpus.turn_at(first)
+
+
+# ---------------------------------------------------------------------- results
+
+_SPACES = re.compile(r"\s+")
+
+
+def _context_words(text: str, n: int, before: bool) -> str:
+    if n <= 0:
+        return ""
+    words = text.split()
+    return " ".join(words[-n:] if before else words[:n])
+
+
+@dataclass
+class TurnInfo:
+    idx: int | None
+    start: int
+    end: int
+    speaker: str | None
+    timestamp: str | None
+    participant: str | None
+    role: str | None
+
+
+def _turn_info(corpus: Corpus, turns: np.ndarray, sids: np.ndarray) -> dict[int, TurnInfo]:
+    """Speaker, participant, role and timestamp of the turns these hits are in."""
+    out: dict[int, TurnInfo] = {}
+    wanted = sorted(set(int(t) for t in turns.tolist() if t >= 0))
+    if not wanted:
+        return out
+    by_source: dict[int, dict[int, int]] = {}
+    for t in wanted:
+        by_source.setdefault(int(corpus.turns["source_id"][t]), {})[int(corpus.turns["idx"][t])] = t
+    for sid, index in by_source.items():
+        for row in corpus.store.turns(sid):
+            t = index.get(row["idx"])
+            if t is not None:
+                out[t] = TurnInfo(row["idx"], row["start"], row["end"], row["speaker"], row["timestamp"],
+                                  row["participant"], row["role"])
+    return out
+
+
+def hit_records(corpus: Corpus, first: np.ndarray, last: np.ndarray, turn: np.ndarray, context: int) -> list[dict]:
+    """One record per hit: source, turn, speaker, participant, role, timestamp, start, end,
+    before, match, after; by source name, then position."""
+    sids = corpus.sid[first]
+    texts = corpus.texts(np.unique(sids).tolist())
+    info = _turn_info(corpus, turn, sids)
+    records = []
+    reach = max(context, 0) * 40 + 40
+    for i, j, t, sid in zip(first.tolist(), last.tolist(), turn.tolist(), sids.tolist()):
+        text = texts[sid]
+        start, end = int(corpus.start[i]), int(corpus.end[j])
+        ti = info.get(t)
+        lo, hi = (ti.start, ti.end) if ti is not None else (0, len(text))
+        before = _context_words(text[max(lo, start - reach):start], context, True)
+        after = _context_words(text[end:min(hi, end + reach)], context, False)
+        records.append({
+            "source": corpus.names[sid], "turn": ti.idx if ti else None, "speaker": ti.speaker if ti else None,
+            "participant": ti.participant if ti else None, "role": ti.role if ti else None,
+            "timestamp": ti.timestamp if ti else None, "start": start, "end": end,
+            "before": before, "match": _SPACES.sub(" ", text[start:end]), "after": after,
+        })
+    records.sort(key=lambda r: (r["source"], r["start"], r["end"]))
+    return records
+
+
+HIT_COLUMNS = ("source", "turn", "speaker", "participant", "role", "timestamp", "start", "end", "before",
+               "match", "after")
+
+
+def search(store: Store, query: str, *, where: dict[str, str] | None = None, code: str | None = None,
+           source: str | Iterable[str] | None = None, context: int = DEFAULT_CONTEXT, exact: bool = False,
+           include_interviewer: bool = False) -> list[dict]:
+    """Every hit of ``query`` as a record (see :func:`hit_records`)."""
+    if context < 0:
+        raise CodingError(f"the context must be 0 words or more, not {context}")
+    corpus = load_corpus(store, _names(source))
+    filters = Filters(dict(where or {}), code, include_interviewer)
+    first, last, turn = find(corpus, query, exact=exact, filters=filters)
+    return hit_records(corpus, first, last, turn, context)
+
+
+def _names(source) -> list[str] | None:
+    if source is None:
+        return None
+    if isinstance(source, str):
+        return [source]
+    return list(source) or None
+
+
+# ---------------------------------------------------------------------- coding the hits
+
+def code_hits(store: Store, query: str, *, code: str, coder: str, unit: str = "sentence",
+              where: dict[str, str] | None = None, within: str | None = None,
+              source: str | Iterable[str] | None = None, exact: bool = False,
+              include_interviewer: bool = False) -> dict[str, Any]:
+    """Code the sentence (or turn) around every hit with ``code`` for ``coder``; the caller
+    holds the transaction. Returns hits, units, new (codings made) and already (units that
+    this coder had coded with this code already)."""
+    from ..analysis.agreement import sentence_spans
+
+    if unit not in UNITS:
+        raise CodingError(f"unknown unit '{unit}'; use sentence or turn")
+    if not coder or not coder.strip():
+        raise CodingError("coding search hits needs a coder's name (--coder NAME)")
+    tree = CodeTree.load(store)
+    node = tree.get(code)
+    if not node["codable"]:
+        raise CodingError(f"code '{node['code']}' is a heading in the codebook and is not used for coding")
+    corpus = load_corpus(store, _names(source))
+    filters = Filters(dict(where or {}), within, include_interviewer)
+    first, last, turn = find(corpus, query, exact=exact, filters=filters)
+    sids = corpus.sid[first]
+    texts = corpus.texts(np.unique(sids).tolist())
+    info = _turn_info(corpus, turn, sids)
+    units: dict[tuple[int, int, int], str] = {}
+    for i, j, t, sid in zip(first.tolist(), last.tolist(), turn.tolist(), sids.tolist()):
+        text = texts[sid]
+        start, end = int(corpus.start[i]), int(corpus.end[j])
+        ti = info.get(t)
+        lo, hi = (ti.start, ti.end) if ti is not None else (0, len(text))
+        if unit == "turn":
+            span = (lo, hi)
+        else:
+            span = next(((a, b) for a, b in sentence_spans(text, lo, hi) if a <= start < b), (start, end))
+            span = (min(span[0], start), max(span[1], end))
+        key = (sid, *span)
+        units.setdefault(key, text[start:end])
+    existing: dict[int, list[tuple[int, int]]] = {}
+    for row in store.codings(code_ids=[node["id"]], coder=coder):
+        existing.setdefault(row["source_id"], []).append((row["start"], row["end"]))
+    new_rows, already = [], 0
+    for (sid, a, b), matched in sorted(units.items()):
+        if any(s <= a and e >= b for s, e in existing.get(sid, ())):
+            already += 1
+            continue
+        new_rows.append({"source_id": sid, "start": a, "end": b, "code_id": node["id"], "coder": coder,
+                         "origin": ORIGIN, "rule": f"search: {query}", "matched": matched})
+    if new_rows:
+        store.insert_codings(new_rows)
+    return {"hits": len(first), "units": len(units), "new": len(new_rows), "already": already,
+            "code": node["code"], "coder": coder, "unit": unit}
+
+
+# ---------------------------------------------------------------------- word frequency
+
+@dataclass
+class WordFrequency:
+    """Word frequency by lemma: ``records`` (word, count, share, sources, forms, and a count per
+    value with ``by``), ``columns``, ``groups`` (value -> words counted) and ``total``."""
+
+    records: list[dict]
+    columns: list[str]
+    by: str | None
+    groups: dict[str, int]
+    total: int
+    top: int
+
+    def as_json(self) -> dict:
+        return {"by": self.by, "top": self.top, "total_words": self.total, "groups": self.groups,
+                "words": self.records}
+
+
+def words(store: Store, *, where: dict[str, str] | None = None, by: str | None = None, top: int = 50,
+          code: str | None = None, source: str | Iterable[str] | None = None,
+          include_interviewer: bool = False) -> WordFrequency:
+    """The most frequent lemmas (stop words and tokens without a letter or digit left out), in
+    the text that passes the filters; with ``by`` the ``top`` of every value of that attribute,
+    each counted per value."""
+    if top < 1:
+        raise CodingError(f"--top must be 1 or more, not {top}")
+    corpus = load_corpus(store, _names(source))
+    filters = Filters(dict(where or {}), code, include_interviewer)
+    filters.check(corpus)
+    if by is not None:
+        check_attribute(corpus, by, "--by")
+    forms = store.search_form_table()
+    size = max([f[0] for f in forms] + [int(corpus.form.max()) if len(corpus.form) else 0]) + 1
+    counted = np.zeros(size, dtype=bool)
+    lemma_of = np.zeros(size, dtype=np.int64)
+    lemma_ids: dict[str, int] = {}
+    lemma_names: list[str] = []
+    form_text = [""] * size
+    for form_id, _language, form, lemma, word, stop in forms:
+        counted[form_id] = bool(word) and not stop
+        number = lemma_ids.get(lemma)
+        if number is None:
+            number = lemma_ids[lemma] = len(lemma_names)
+            lemma_names.append(lemma)
+        lemma_of[form_id] = number
+        form_text[form_id] = form
+    tokens = np.flatnonzero(counted[corpus.form]) if len(corpus.form) else np.zeros(0, dtype=np.int64)
+    turn = corpus.turn_at(tokens)
+    keep = filters.mask(corpus, tokens, tokens, turn)
+    tokens, turn = tokens[keep], turn[keep]
+    lemma = lemma_of[corpus.form[tokens]]
+    n_lemmas = max(len(lemma_names), 1)
+    total_counts = np.bincount(lemma, minlength=n_lemmas)
+    if by is not None:
+        value, labels = attribute_values(corpus, by, turn, corpus.sid[tokens])
+        group_counts = np.bincount(value * n_lemmas + lemma, minlength=len(labels) * n_lemmas).reshape(len(labels), n_lemmas)
+        present = [g for g in range(len(labels)) if group_counts[g].sum()]
+        order = sorted(present, key=lambda g: (g == 0, labels[g]))     # (none) last
+        chosen: list[int] = []
+        for g in order:
+            ranked = np.lexsort((np.arange(n_lemmas), -group_counts[g]))[:top]
+            chosen.extend(int(x) for x in ranked if group_counts[g][x] > 0)
+        chosen = list(dict.fromkeys(chosen))
+        chosen.sort(key=lambda x: (-int(total_counts[x]), lemma_names[x]))
+        groups = {labels[g]: int(group_counts[g].sum()) for g in order}
+    else:
+        ranked = np.lexsort((np.arange(n_lemmas), -total_counts))[:top]
+        chosen = [int(x) for x in ranked if total_counts[x] > 0]
+        chosen.sort(key=lambda x: (-int(total_counts[x]), lemma_names[x]))
+        order, groups, group_counts, labels = [], {}, None, []
+    total = int(total_counts.sum())
+    # the sources each chosen lemma occurs in, and its most frequent forms
+    chosen_set = np.zeros(n_lemmas, dtype=bool)
+    chosen_set[chosen] = True
+    picked = chosen_set[lemma]
+    sources = {}
+    form_counts: dict[int, dict[int, int]] = {}
+    if picked.any():
+        pairs = np.unique(np.stack([lemma[picked], corpus.sid[tokens[picked]]]), axis=1)
+        sources = dict(zip(*np.unique(pairs[0], return_counts=True)))
+        f_ids, f_counts = np.unique(corpus.form[tokens[picked]], return_counts=True)
+        for f, c in zip(f_ids.tolist(), f_counts.tolist()):
+            form_counts.setdefault(int(lemma_of[f]), {})[f] = c
+    records = []
+    for x in chosen:
+        ranked_forms = sorted(form_counts.get(x, {}).items(), key=lambda fc: (-fc[1], form_text[fc[0]]))
+        record = {"word": lemma_names[x], "count": int(total_counts[x]),
+                  "share": round(100.0 * int(total_counts[x]) / total, 2) if total else 0.0,
+                  "sources": int(sources.get(x, 0)),
+                  "forms": ", ".join(dict.fromkeys(form_text[f] for f, _ in ranked_forms[:5]))}
+        for g in order:
+            record[labels[g]] = int(group_counts[g][x])
+        records.append(record)
+    columns = ["word", "count", "share", "sources", "forms", *[labels[g] for g in order]]
+    return WordFrequency(records, columns, by, groups, total, top)
+
+
+def words_chart(frequency: WordFrequency, path, *, title: str | None = None) -> None:
+    """A horizontal bar chart of the words (with ``by``: one panel per value, its own top words)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels: list[tuple[str, list[tuple[str, int]]]] = []
+    if frequency.by is None:
+        panels.append((title or "Word frequency", [(r["word"], r["count"]) for r in frequency.records]))
+    else:
+        for value in frequency.groups:
+            ranked = sorted(((r["word"], r[value]) for r in frequency.records if r[value]),
+                            key=lambda wc: (-wc[1], wc[0]))[:frequency.top]
+            panels.append((f"{frequency.by}: {value}", ranked))
+    if not panels or not any(p[1] for p in panels):
+        panels = [(title or "Word frequency", [])]
+    rows = max(len(p[1]) for p in panels) or 1
+    columns = min(len(panels), 3)
+    lines = (len(panels) + columns - 1) // columns
+    fig, axes = plt.subplots(lines, columns, figsize=(4.2 * columns + 0.8, (0.26 * rows + 1.0) * lines),
+                             squeeze=False)
+    for ax, (name, bars) in zip(axes.ravel(), panels):
+        labels = [w for w, _ in bars][::-1]
+        values = [c for _, c in bars][::-1]
+        ax.barh(range(len(values)), values, color="#4C72B0")
+        ax.set_yticks(range(len(values)))
+        ax.set_yticklabels(labels, fontsize=8)
+        ax.set_title(name, fontsize=10)
+        ax.tick_params(axis="x", labelsize=8)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        if not bars:
+            ax.text(0.5, 0.5, "(no words)", ha="center", va="center", transform=ax.transAxes)
+    for ax in axes.ravel()[len(panels):]:
+        ax.axis("off")
+    fig.tight_layout()
+    fig.savefig(path, dpi=150)
+    plt.close(fig)
