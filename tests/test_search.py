@@ -304,3 +304,17 @@ def test_library_api(sample_db):
         frequency = project.words(by="role", top=3)
         assert frequency.by == "role" and frequency.records
         assert project.update_search_index() == 0
+
+
+def test_benchmark_script_runs_at_a_tiny_size(tmp_path):
+    """benchmarks/search.py keeps working (its figures are never checked)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "search.py"), "--words", "3000", "--repeat", "1",
+                           "--work", str(tmp_path)], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["tokens"] > 3000 and result["forms"] > 100
+    assert result["commands"]["search borger"]["rows"] == result["commands"]["first search borger (index built)"]["rows"]
+    assert {"import_s", "first_search_s", "sources_s", "slowest_search_or_words_s"} <= set(result)
