@@ -14,7 +14,7 @@ because the machine may be shared):
    throughput, while the auto-coder's time includes reading its texts. ``tokenizer only`` is the
    same without the lemmatizer: ``spacy.blank("da")`` alone, the only part of spaCy the
    auto-coder uses (its tokenizer, once per distinct white-space-separated span,
-   ``coding/span_tokens.py``; lemmas it looks up itself, once per distinct word form).
+   ``coding/autocode/span_tokens.py``; lemmas it looks up itself, once per distinct word form).
 3. ``autocode``: ``Project.autocode(codebooks/stv.yaml, jobs=J)`` (``--codebook``): codebook
    import, matching and storing the codings, in one transaction.
 4. ``re-autocode``: the same call again on the unchanged corpus and codebook.

@@ -170,50 +170,14 @@ class Project:
         without it the project's codebook is used. Earlier automatic codings are replaced, other
         codings never touched; unchanged sources are skipped unless ``force``. ``dry_run`` changes
         nothing (``collect`` keeps the would-be codings in ``report.planned``)."""
-        from .autocode import early_workers, run_autocode
-        from .codebook import Codebook, codebook_from_store, codebook_unchanged, import_codebook, load_codebook
-        from .errors import CodingError
+        from .autocode import autocode_dry_run, autocode_project, early_workers
 
-        def missing():
-            return CodingError("the project has no codebook; import one with 'coding codebook import FILE' "
-                               "or pass --codebook FILE")
-
+        options = dict(unit=unit, include_interviewer=include_interviewer, jobs=jobs, force=force, collect=collect,
+                       progress=progress)
         if dry_run:
-            if codebook is None:
-                book = codebook_from_store(self.store)
-            elif isinstance(codebook, Codebook):
-                book = codebook
-            elif isinstance(codebook, dict):
-                book = Codebook.from_dict(codebook)
-            else:
-                book = load_codebook(codebook)
-            if not book.codes:
-                raise missing()
-            return run_autocode(self.store, book, unit=unit, dry_run=True, include_interviewer=include_interviewer,
-                                jobs=jobs, force=force, collect=collect, progress=progress)
+            return autocode_dry_run(self.store, codebook, **options)
         with early_workers(self.store, jobs) as workers, self.store.transaction(journals_in_memory=True):
-            if codebook is not None and not codebook_unchanged(self.store, codebook):
-                import_codebook(self.store, codebook, prune=prune)
-            book = codebook_from_store(self.store)
-            if not book.codes:
-                raise missing()
-            ids = {row["code"]: row["id"] for row in self.store.codes()}
-            with self.store.bulk_coding_changes():
-                report = run_autocode(self.store, book, unit=unit, dry_run=False,
-                                      include_interviewer=include_interviewer, jobs=jobs, force=force,
-                                      code_ids=ids, collect=collect, progress=progress, workers=workers)
-            tree = CodeTree.load(self.store)
-            totals: dict[str, int] = {}
-            if report.auto_after is not None:  # the run made every automatic coding: no count needed
-                by_code = {ids[slug]: n for slug, n in report.auto_after.items()}
-            else:
-                by_code = self.store.auto_coding_counts_by_code()
-            for code_id, n in by_code.items():
-                if code_id in tree.by_id and n:
-                    top = tree.by_id[tree.ancestor_at(code_id, 1)]["code"]
-                    totals[top] = totals.get(top, 0) + n
-            report.totals_by_top_level = totals
-        return report
+            return autocode_project(self.store, codebook, prune=prune, workers=workers, **options)
 
     def unreached_codes(self, codebook) -> list[str]:
         """The codebook's codes (paths) that nothing reaches in this project: no coding of the code

@@ -299,7 +299,7 @@ def test_incremental_rerun_redoes_only_changed_sources_and_codes(setup):
 
 
 def test_source_fingerprint_follows_the_text_the_units_and_the_settings():
-    from coding.autocode import _fingerprint
+    from coding.autocode.plan import source_fingerprint as _fingerprint
 
     units = np.array([[0, 0, 10], [1, 12, 40]], dtype=np.int64)
     first = _fingerprint(b"settings", "text", units)
@@ -364,7 +364,7 @@ def test_worker_processes_give_the_same_codings(setup):
 
 
 def test_codings_do_not_depend_on_how_the_sources_are_cut_into_tasks(setup, monkeypatch):
-    from coding import autocode
+    from coding.autocode import runner as autocode
 
     db, codebook, _ = setup
     run(db, "autocode", "--codebook", str(codebook), "--jobs", "1")
@@ -588,7 +588,7 @@ def test_rerun_with_the_same_codebook_file_skips_the_import_only_while_nothing_c
 
 
 def test_lemma_table_is_cached_and_a_broken_cache_is_read_around(tmp_path, monkeypatch):
-    from coding import lemmas
+    from coding.autocode import lemmas
 
     cache = tmp_path / "cache"
     cache.mkdir()
@@ -623,7 +623,7 @@ def test_lemma_table_is_cached_and_a_broken_cache_is_read_around(tmp_path, monke
 def test_lemma_table_answers_as_the_dict_it_was_made_from():
     """Every form, lemma and non-word of a table made from a dict answers as the dict does (260 of
     these 3,000 forms sit past their own slot, so probing is tried); fixes take precedence."""
-    from coding.lemmas import LemmaTable
+    from coding.autocode.lemmas import LemmaTable
 
     table = {f"form{i}": f"lemma{i % 37}" for i in range(3000)}
     table.update({"æble": "æble", "æblerne": "æble", "co-operation": "co-operation", "bad\nform": "x"})

@@ -1,4 +1,4 @@
-"""The vectorised rule matcher (coding/matching.py): spaCy patterns tested with arrays agree with
+"""The vectorised rule matcher (coding/autocode/matcher.py): spaCy patterns tested with arrays agree with
 spaCy's own Matcher, units and phrases behave at the edges of docs and turns, and tasks that hold
 several sources give each source its own codings."""
 
@@ -10,9 +10,9 @@ from pathlib import Path
 
 from coding import Project
 from coding.autocode import Chunk, Engine, LanguageRules, Part, Task, build_chunks
-from coding import matching
-from coding.matching import BatchMatcher, _Batch, array_pattern
-from coding.span_tokens import token_columns
+from coding.autocode import forms
+from coding.autocode.matcher import BatchMatcher, TokenBatch, array_pattern
+from coding.autocode.span_tokens import token_columns
 
 PATTERNS = [
     [{"LIKE_NUM": True}, {"LEMMA": "sag"}],
@@ -173,7 +173,7 @@ def test_form_lookup_through_a_crowded_slot_table_gives_the_same_ids_and_codings
     """The direct-address table in front of the sorted form hashes is only a short cut: with four
     slots nearly every form shares its slot with another and is found by binary search, and the
     form ids and codings are the same as with the full table."""
-    import coding.matching as matching
+    import coding.autocode.forms as matching
 
     codes = [{"slug": "lead", "rules": {"da": {"terms": ["leder", "ledelse"], "phrases": ["tro på"],
                                                "patterns": PATTERNS[:2]}}}]
@@ -199,7 +199,7 @@ def test_holds_answers_exactly_what_the_forms_hold_behind_its_filter(monkeypatch
     """The key filter only lets through keys that may be held; every answer is checked against
     the full list of (form, item) keys, with a filter grown on the way (a filter made large for
     few keys here)."""
-    monkeypatch.setattr(matching, "FILTER_LOAD", 2048)
+    monkeypatch.setattr(forms, "FILTER_LOAD", 2048)
     book = Path(__file__).resolve().parent.parent / "codebooks" / "stv.yaml"
     from coding.autocode import engine_spec
     from coding.codebook import load_codebook
@@ -208,7 +208,7 @@ def test_holds_answers_exactly_what_the_forms_hold_behind_its_filter(monkeypatch
     matcher = BatchMatcher(rules)
     text = TEXT + " Borgerne tror på at de kan noget, og lederen bakker op om samarbejdet på tværs."
     chunks = build_chunks(text, [(0, 0, len(text))])
-    batch = _Batch(matcher.forms, [rules.span_tokens(c.text) for c in chunks], chunks, "sentence")
+    batch = TokenBatch(matcher.forms, [rules.span_tokens(c.text) for c in chunks], chunks, "sentence")
     tokens = np.repeat(np.arange(batch.n), matcher.ni)
     items = np.tile(np.arange(matcher.ni), batch.n)
     held = set(matcher.forms.keys.tolist())
@@ -223,7 +223,7 @@ def test_chunks_are_packed_alike_with_or_without_a_unit_to_cut(monkeypatch):
     unit at a time. Both give the same chunks, and every piece is the source text it points at."""
     import random
 
-    from coding import autocode
+    from coding.autocode import engine as autocode
 
     monkeypatch.setattr(autocode, "CHUNK_CHARS", 60)
     rng = random.Random(5)
@@ -232,7 +232,7 @@ def test_chunks_are_packed_alike_with_or_without_a_unit_to_cut(monkeypatch):
     for _ in range(30):
         cuts = sorted(rng.sample(range(len(text)), 40))
         units = [(k, a, b) for k, (a, b) in enumerate(zip(cuts[::2], cuts[1::2])) if b - a <= 60]
-        fast, slow = build_chunks(text, units, owner=3), autocode._cut_chunks(text, units, 3)
+        fast, slow = build_chunks(text, units, owner=3), autocode.cut_chunks(text, units, 3)
         assert [(c.text, c.pieces.tolist(), c.piece_starts.tolist(), c.owner) for c in fast] == \
                [(c.text, c.pieces.tolist(), c.piece_starts.tolist(), c.owner) for c in slow]
         assert all(len(c.text) <= 60 for c in fast)

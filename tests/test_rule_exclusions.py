@@ -133,7 +133,7 @@ def test_a_regex_past_its_time_limit_stops_auto_coding_with_the_code_and_rule(tm
     import spacy
     from spacy.matcher import Matcher
 
-    from coding.matching import guarded_pattern
+    from coding.autocode.patterns import guarded_pattern
     from coding.safe_regex import RegexTimeout, search
 
     assert search("^[0-9]+$", "2026") and not search("^[0-9]+$", "år")

@@ -1,10 +1,10 @@
-"""The slot table behind the form and span lookups (coding/slot_table.py)."""
+"""The slot table behind the form and span lookups (coding/autocode/slot_table.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from coding.slot_table import SlotTable
+from coding.autocode.slot_table import SlotTable
 
 
 def test_values_are_found_by_hash_and_missing_hashes_give_minus_one():

@@ -1,4 +1,4 @@
-"""The tokenizer remembered per span (coding/span_tokens.py) gives spaCy's tokens exactly: the same
+"""The tokenizer remembered per span (coding/autocode/span_tokens.py) gives spaCy's tokens exactly: the same
 lower-case forms, starts and lengths as ``nlp.tokenizer(text)``, for plain prose, odd white space,
 abbreviations and emoticons (spaCy's special cases), and texts where a special case could reach
 across a space, which go to spaCy whole."""
@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from coding.codebook import blank_nlp
-from coding import span_tokens
-from coding.span_tokens import SpanTokens, token_columns
+from coding.autocode import span_tokens
+from coding.autocode.span_tokens import SpanTokens, token_columns
 
 PIECES = {
     "da": ["Jeg", "tror", "på", "det.", "f.eks.", "bl.a.", "m.m.", "osv.", "kl.", "14.00", "d.", "3.", "maj",

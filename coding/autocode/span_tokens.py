@@ -13,7 +13,7 @@ and every text still becomes a Doc, a struct per token, read back with ``Doc.to_
 tokenizer on that span alone) and puts a text's columns together from its spans with numpy: the
 spans are found by a hash of their characters (:class:`_SpanHashes`), computed for all spans of a
 text at once. The result is what ``tokenizer(text).to_array([LOWER, IDX, LENGTH])`` gives, in
-less than half the time (1.8 s against 4.0 s for the 10M-word benchmark corpus).
+less time (docs/benchmarks.md).
 
 One step of spaCy's tokenizer looks across spans: special cases with punctuation ("f.eks.",
 emoticons) are found again over the whole Doc by a PhraseMatcher on the tokens the affix rules
@@ -121,7 +121,7 @@ class _SpanHashes:
     A span's hash is the sum of v(c) * B**j over its characters c at offsets j from the span's
     start, modulo 2**64, with v a random 64-bit value per code point and B a random odd number, both
     drawn anew in each process; with prefix sums over the text every span's hash takes a few array
-    operations. A slot table (coding/slot_table.py) holds each span's hash with its id and length;
+    operations. A slot table (:mod:`coding.autocode.slot_table`) holds each span's hash with its id and length;
     a span is found there when hash and length agree. For two different spans of at most
     HASHED_LENGTH characters that is a chance of the order of 2**-63 (their difference is a sum of
     differences of random odd values times powers of B), the order spaCy accepts for its own 64-bit

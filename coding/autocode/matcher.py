@@ -1,13 +1,13 @@
 """Where a codebook's rules fire in tokenised text: every rule over a batch of docs at once.
 
-``autocode.LanguageRules`` compiles a codebook's rules for one language and analyses a word form
+``rules.LanguageRules`` compiles a codebook's rules for one language and analyses a word form
 (its kind, lemma and the rule words it can stand for); ``FormTable`` keeps that analysis for every
 distinct form seen, once. This module does the per-token work: for a task's spaCy docs (a few
 hundred thousand characters) it finds every term, phrase, near rule, ``unless`` veto and spaCy
 pattern with numpy operations over all tokens together, so the cost per token is a few array
 operations in C rather than a loop in Python. Python runs once per coding.
 
-The semantics are those written in ``autocode``'s module docstring; in detail:
+The semantics are those written in the docstring of :mod:`coding.autocode`; in detail:
 
 * A unit is a sentence (``unit="sentence"``: a new one after final punctuation, with closing quotes
   or brackets, and at a line break) or a turn; a unit never crosses a turn or a doc.
@@ -26,71 +26,15 @@ The semantics are those written in ``autocode``'s module docstring; in detail:
 from __future__ import annotations
 
 import collections
-import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from .safe_regex import search as regex_search
-from .slot_table import SlotTable
+from .forms import BREAK, CLOSER, FINAL, SPACE, FormTable
+from .patterns import FORM_FLAGS, array_pattern, guarded_pattern, pattern_anchor
 
-WORD, SPACE, BREAK, FINAL, CLOSER = 0, 1, 2, 3, 4       # kinds of token
-SLOT_BITS = 20              # FormTable's slot table: at most 2**20 slots (16 MB)
 PHRASE_GAP = 2              # filler words a phrase may skip in all ("tror ikke på" is "tro på")
-FILTER_LOAD = 16            # FormTable.key_filter: entries per (form, item) key held, at least
-FILTER_MAX_BITS = 24        # ... up to 2**24 entries (16 MB); past a million keys more of them pass it
-FILTER_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)      # 2**64 / golden ratio, odd
-
-
-FLAGS = ("LIKE_NUM", "LIKE_URL", "LIKE_EMAIL", "IS_ALPHA", "IS_ASCII", "IS_DIGIT", "IS_LOWER", "IS_UPPER",
-         "IS_TITLE", "IS_PUNCT", "IS_SPACE", "IS_STOP", "IS_BRACKET", "IS_QUOTE", "IS_CURRENCY",
-         "IS_LEFT_PUNCT", "IS_RIGHT_PUNCT")
-# flags that do not depend on letter case: read once per lower-case form instead of per token
-FORM_FLAGS = {"LIKE_NUM": "like_num", "IS_ALPHA": "is_alpha", "IS_ASCII": "is_ascii", "IS_DIGIT": "is_digit",
-              "IS_PUNCT": "is_punct", "IS_SPACE": "is_space", "IS_STOP": "is_stop", "IS_BRACKET": "is_bracket",
-              "IS_QUOTE": "is_quote", "IS_CURRENCY": "is_currency", "IS_LEFT_PUNCT": "is_left_punct",
-              "IS_RIGHT_PUNCT": "is_right_punct"}
-STRING_ATTRS = {"ORTH": "ORTH", "TEXT": "ORTH", "LOWER": "LOWER", "NORM": "NORM", "LEMMA": "LEMMA"}
-
-
-def pattern_anchor(pattern: list[dict]) -> str | None:
-    """A literal word every match of a spaCy token pattern holds (lower-cased), or None."""
-    for token in pattern:
-        if token.get("OP") not in (None, "1"):
-            continue
-        for key in ("LEMMA", "LOWER", "ORTH", "TEXT", "NORM"):
-            if isinstance(token.get(key), str) and token[key].strip():
-                return token[key].lower()
-    return None
-
-
-def array_pattern(pattern: list[dict], strings) -> list[list[tuple]] | None:
-    """A spaCy token pattern as tests per token, [(attribute, 'in'|'not_in'|'flag', value)], when
-    it is a fixed sequence of tokens tested on string attributes or flags only; else None."""
-    tests = []
-    for token in pattern:
-        if token.get("OP") not in (None, "1"):
-            return None
-        checks = []
-        for key, value in token.items():
-            if key == "OP":
-                continue
-            attr = STRING_ATTRS.get(key)
-            if attr is not None:
-                if isinstance(value, str):
-                    checks.append((attr, "in", np.array([strings.add(value)], dtype=np.uint64)))
-                elif isinstance(value, dict) and value and set(value) <= {"IN", "NOT_IN"} \
-                        and all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in value.values()):
-                    checks.extend((attr, op.lower(), np.array([strings.add(x) for x in v], dtype=np.uint64))
-                                  for op, v in value.items())
-                else:
-                    return None
-            elif key in FLAGS and isinstance(value, bool):
-                checks.append((key, "flag", value))
-            else:
-                return None
-        tests.append(checks)
-    return tests
 
 
 def _csr(keys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -107,127 +51,6 @@ def _expand(lo: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]
         return rows, rows
     firsts = np.cumsum(counts) - counts
     return rows, np.arange(total) - np.repeat(firsts - lo, counts)
-
-
-class FormTable:
-    """Every distinct lower-case word form a matcher has seen, analysed once
-    (``LanguageRules.analyse``), as arrays indexed by form id that grow as new forms come in."""
-
-    def __init__(self, rules):
-        self.rules = rules
-        self.ni = max(len(rules.items), 1)
-        self.strings = rules.nlp.vocab.strings
-        self.sorted_hashes = np.zeros(0, dtype=np.uint64)   # lower-form hashes, sorted
-        self.sorted_ids = np.zeros(0, dtype=np.int64)       # the form id of each
-        self.kind = np.zeros(0, dtype=np.int8)
-        self.skip = np.zeros(0, dtype=bool)                 # a phrase may skip it (filler, space)
-        self.lemma = np.zeros(0, dtype=np.uint64)           # hash of the lemma
-        # the rule words (items) a form holds that a batch looks up by position (see ``located``)
-        self.count = np.zeros(0, dtype=np.int64)            # how many
-        self.ptr = np.zeros(0, dtype=np.int64)              # where they start in ``items``
-        self.items = np.zeros(0, dtype=np.int64)
-        self.keys = np.zeros(0, dtype=np.int64)             # form * ni + item, sorted: every item held
-        # in front of the keys: a filter a key is surely not held when its byte is False (a Bloom
-        # filter with one hash)
-        self.filter_bits = 12
-        self.key_filter = np.zeros(1 << self.filter_bits, dtype=bool)
-        self.located = np.ones(self.ni, dtype=bool)         # per item: listed in count/ptr/items
-        self.flag_names: list[str] = []                     # FORM_FLAGS asked for by patterns
-        self.flags: dict[str, np.ndarray] = {}
-        # in front of the sorted hashes: a slot table (a lookup is two gathers and a compare instead
-        # of a binary search; a form whose slot another form holds goes the sorted way)
-        self.slots = SlotTable(max_bits=SLOT_BITS)
-
-    def filter_slots(self, keys: np.ndarray) -> np.ndarray:
-        """Where each (form, item) key falls in ``key_filter``: the top bits of a multiplicative hash."""
-        with np.errstate(over="ignore"):
-            return ((keys.astype(np.uint64) * FILTER_MULTIPLIER) >> np.uint64(64 - self.filter_bits)).astype(np.intp)
-
-    def _filter(self, new_keys: np.ndarray) -> None:
-        """Mark new keys in the filter: 16 bits (bytes here) or more per key, so that about one key
-        in sixteen that is not held passes it. Grown (and filled anew) as the keys grow."""
-        bits = self.filter_bits
-        while bits < FILTER_MAX_BITS and len(self.keys) * FILTER_LOAD > (1 << bits):
-            bits += 1
-        if bits != self.filter_bits:
-            self.filter_bits = bits
-            self.key_filter = np.zeros(1 << bits, dtype=bool)
-            new_keys = self.keys
-        self.key_filter[self.filter_slots(new_keys)] = True
-
-    def locate_only(self, located: np.ndarray) -> None:
-        """List in ``count``/``ptr``/``items`` only the items marked here: the ones a batch needs
-        the positions of (terms, phrase anchors, ...). A word found only inside phrases, never as
-        their anchor ("og", "er"), is tested where a phrase reaches it (``keys``), and listing it
-        at every token would double the batch's (token, item) pairs."""
-        if len(self.kind):
-            raise ValueError("locate_only must be set before any form is added")
-        self.located = np.asarray(located, dtype=bool)
-
-    def want_flags(self, names) -> None:
-        """Keep these FORM_FLAGS for every form (for the spaCy patterns tested with arrays)."""
-        vocab = self.rules.nlp.vocab
-        for name in names:
-            if name not in self.flags:
-                self.flag_names.append(name)
-                self.flags[name] = np.array([getattr(vocab[self.strings[h]], FORM_FLAGS[name])
-                                             for h in self._hashes_by_id()], dtype=bool)
-
-    def _hashes_by_id(self) -> list[int]:
-        by_id = np.empty(len(self.sorted_ids), dtype=np.uint64)
-        by_id[self.sorted_ids] = self.sorted_hashes
-        return by_id.tolist()
-
-    def ids(self, hashes: np.ndarray) -> np.ndarray:
-        """The form ids of lower-form hashes, analysing the forms not seen before."""
-        if not len(hashes):
-            return np.zeros(0, dtype=np.int64)
-        found = self.slots.get(hashes)
-        missed = found < 0
-        if missed.any():
-            found[missed] = self._sorted_ids(hashes[missed])
-        return found
-
-    def _sorted_ids(self, hashes: np.ndarray) -> np.ndarray:
-        """:meth:`ids` by binary search in the sorted hashes."""
-        at = np.minimum(np.searchsorted(self.sorted_hashes, hashes), max(len(self.sorted_hashes) - 1, 0))
-        known = self.sorted_hashes[at] == hashes if len(self.sorted_hashes) else np.zeros(len(hashes), dtype=bool)
-        if not known.all():
-            self._add(np.unique(hashes[~known]))
-            at = np.searchsorted(self.sorted_hashes, hashes)
-        return self.sorted_ids[at]
-
-    def _add(self, new: np.ndarray) -> None:
-        rules, strings = self.rules, self.strings
-        first = len(self.kind)
-        entries = [rules.analyse(strings[h]) for h in new.tolist()]
-        held = np.array([len(e[1]) for e in entries], dtype=np.int64)
-        every = np.array([i for e in entries for i in e[1]], dtype=np.int64)
-        ids = np.arange(first, first + len(entries), dtype=np.int64)
-        owner = np.repeat(ids, held)
-        keep = self.located[every]
-        items = every[keep]
-        count = np.bincount(owner[keep] - first, minlength=len(entries)).astype(np.int64)
-        kind = np.array([e[0] for e in entries], dtype=np.int8)
-        self.kind = np.concatenate([self.kind, kind])
-        self.skip = np.concatenate([self.skip, np.isin(new, np.array(sorted(rules.fillers), dtype=np.uint64))
-                                    | (kind == SPACE)])
-        self.lemma = np.concatenate([self.lemma, np.array([strings.add(e[2]) for e in entries], dtype=np.uint64)])
-        self.ptr = np.concatenate([self.ptr, len(self.items) + np.cumsum(count) - count])
-        self.count = np.concatenate([self.count, count])
-        self.items = np.concatenate([self.items, items])
-        new_keys = owner * self.ni + every
-        self.keys = np.concatenate([self.keys, new_keys])   # new ids are larger
-        self._filter(new_keys)
-        vocab = rules.nlp.vocab
-        for name in self.flag_names:
-            attr = FORM_FLAGS[name]
-            self.flags[name] = np.concatenate([self.flags[name], np.array(
-                [getattr(vocab[strings[h]], attr) for h in new.tolist()], dtype=bool)])
-        where = np.searchsorted(self.sorted_hashes, new)
-        self.sorted_hashes = np.insert(self.sorted_hashes, where, new)
-        self.sorted_ids = np.insert(self.sorted_ids, where, ids)
-        self.slots.put(new, ids)
 
 
 @dataclass
@@ -248,7 +71,7 @@ class Codings:
                         self.rules, self.words))
 
 
-class _Batch:
+class TokenBatch:
     """The arrays of one batch of tokenised chunks: tokens, units, and which rule words each token
     holds. ``tables`` are the chunks' token columns (lower-form hash, start, length: see
     ``span_tokens``); ``docs`` their spaCy Docs, when the spaCy patterns need them."""
@@ -340,42 +163,16 @@ class _Batch:
         return np.where(ok, found - items * n, -1)
 
 
-REGEX_ATTRS = {"ORTH": "text", "TEXT": "text", "LOWER": "lower_", "NORM": "norm_", "LEMMA": "lemma_"}
-
-
-def guarded_pattern(pattern: list[dict], where: str) -> list[dict]:
-    """A spaCy token pattern whose ``REGEX`` tests run through ``safe_regex.search`` (with a time
-    limit) as custom token attributes, instead of spaCy's own ``re`` without one."""
-    from spacy.tokens import Token
-
-    out = []
-    for token in pattern:
-        token = dict(token)
-        for key in list(token):
-            value = token[key]
-            attr = REGEX_ATTRS.get(str(key).upper())
-            if attr is None or not isinstance(value, dict) or set(value) != {"REGEX"}:
-                continue
-            expression = str(value["REGEX"])
-            name = "coding_rx_" + hashlib.sha1(f"{where}\0{attr}\0{expression}".encode()).hexdigest()[:16]
-            if not Token.has_extension(name):
-                Token.set_extension(name, getter=lambda t, a=attr, x=expression: regex_search(x, getattr(t, a), where))
-            del token[key]
-            token.setdefault("_", {})[name] = True
-        out.append(token)
-    return out
-
-
 class RefList:
-    """A fixed list of (owner, ref) pairs -- refs ('t', item) or ('p', phrase) as LanguageRules
-    compiles them -- whose spans in a batch are found together."""
+    """A fixed list of (owner, ref) pairs -- refs (:class:`coding.autocode.rules.Ref`) to a term's
+    item or a phrase -- whose spans in a batch are found together."""
 
-    def __init__(self, pairs: list[tuple[int, tuple]]):
+    def __init__(self, pairs: list[tuple[int, Any]]):
         self.owner = np.array([o for o, _ in pairs], dtype=np.int64)
-        self.is_term = np.array([ref[0] == "t" for _, ref in pairs], dtype=bool)
-        self.ref = np.array([ref[1] for _, ref in pairs], dtype=np.int64)
+        self.is_term = np.array([ref.kind == "term" for _, ref in pairs], dtype=bool)
+        self.ref = np.array([ref.index for _, ref in pairs], dtype=np.int64)
 
-    def spans(self, b: "_Batch", matches) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def spans(self, b: "TokenBatch", matches) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(owner, start, end) of every span, in list order, positions ascending within a ref."""
         phrase, starts, ends, _ = matches
         terms = len(b.item_tok)
@@ -418,13 +215,13 @@ class BatchMatcher:
         self.ranks = 1
         for item, entries in rules.item_rules.items():
             self.ranks = max(self.ranks, len(entries) + 1)
-            for rank, (c, kind, ref, text) in enumerate(entries):
-                if kind == "term":
-                    terms.append((item, c, desc(f"term {text}"), rank))
-                elif kind == "phrase":
-                    phrase_rules.append((ref, c, desc(f"phrase {text}"), rank))
+            for rank, trigger in enumerate(entries):
+                if trigger.kind == "term":
+                    terms.append((item, trigger.code, desc(f"term {trigger.text}"), rank))
+                elif trigger.kind == "phrase":
+                    phrase_rules.append((trigger.rule, trigger.code, desc(f"phrase {trigger.text}"), rank))
                 else:
-                    near_triggers[(c, ref)].append((item, rank))
+                    near_triggers[(trigger.code, trigger.rule)].append((item, rank))
         self.term = np.array(terms, dtype=np.int64).reshape(-1, 4)
         self.term_order, self.term_ptr = _csr(self.term[:, 0], ni)
 
@@ -441,31 +238,31 @@ class BatchMatcher:
         self.phrase = np.array(phrase_rules, dtype=np.int64).reshape(-1, 4)
         self.phrase_order, self.phrase_ptr = _csr(self.phrase[:, 0], max(p_count, 1))
 
-        # near rules: both sides as lists of refs ('t', item) / ('p', phrase)
-        # (each near rule gets a description of its own, even if two read alike: each shows up to
-        # three pairs of its own)
-        self.near = []
-        for c, code in enumerate(rules.codes):
-            for number, (first, second, within, text) in enumerate(code.near):
-                self.descs.append(text)
-                self.near.append((c, len(self.descs) - 1, within, first, second,
-                                  near_triggers.get((c, number), [])))
-        self.near_code = np.array([r[0] for r in self.near], dtype=np.int64)
-        self.near_desc = np.array([r[1] for r in self.near], dtype=np.int64)
-        self.near_within = np.array([r[2] for r in self.near], dtype=np.int64)
-        self.near_sides = [RefList([(r, ref) for r, rule in enumerate(self.near) for ref in rule[3 + side]])
+        # near rules, every code's in order, with their trigger words (item, rank); each gets a
+        # description of its own, even if two read alike: each shows up to three pairs of its own
+        self.near = [(c, rule, near_triggers.get((c, number), []))
+                     for c, code in enumerate(rules.codes) for number, rule in enumerate(code.near)]
+        near_desc = []
+        for _, rule, _ in self.near:
+            self.descs.append(rule.description)
+            near_desc.append(len(self.descs) - 1)
+        self.near_code = np.array([c for c, _, _ in self.near], dtype=np.int64)
+        self.near_desc = np.array(near_desc, dtype=np.int64)
+        self.near_within = np.array([rule.within for _, rule, _ in self.near], dtype=np.int64)
+        self.near_sides = [RefList([(r, ref) for r, (_, rule, _) in enumerate(self.near)
+                                    for ref in (rule.first if side == 0 else rule.second)])
                            for side in (0, 1)]
-        triggers = [(r, item, rank) for r, rule in enumerate(self.near) for item, rank in rule[5]]
+        triggers = [(r, item, rank) for r, (_, _, words) in enumerate(self.near) for item, rank in words]
         table = np.array(triggers, dtype=np.int64).reshape(-1, 3)
         self.near_trigger_item, self.near_trigger_rank = table[:, 1], table[:, 2]
         self.near_trigger_ptr = np.searchsorted(table[:, 0], np.arange(len(self.near) + 1))
         self.unless = RefList([(c, ref) for c, code in enumerate(rules.codes) for ref in code.unless])
         # near pairs that veto: (code, within) per rule, both sides as RefLists owned by the rule
-        unless_near = [(c, first, second, within) for c, code in enumerate(rules.codes)
-                       for first, second, within in code.unless_near]
-        self.unless_near_code = np.array([r[0] for r in unless_near], dtype=np.int64)
-        self.unless_near_within = np.array([r[3] for r in unless_near], dtype=np.int64)
-        self.unless_near_sides = [RefList([(r, ref) for r, rule in enumerate(unless_near) for ref in rule[1 + side]])
+        unless_near = [(c, rule) for c, code in enumerate(rules.codes) for rule in code.unless_near]
+        self.unless_near_code = np.array([c for c, _ in unless_near], dtype=np.int64)
+        self.unless_near_within = np.array([rule.within for _, rule in unless_near], dtype=np.int64)
+        self.unless_near_sides = [RefList([(r, ref) for r, (_, rule) in enumerate(unless_near)
+                                           for ref in (rule.first if side == 0 else rule.second)])
                                   for side in (0, 1)]
         self.unless_codes = sorted({c for c, code in enumerate(rules.codes) if code.unless or code.unless_near})
         # spaCy patterns: those of fixed length on string attributes and flags are tested with
@@ -496,7 +293,7 @@ class BatchMatcher:
         used = {attr for _, _, tests, _ in self.array_patterns for test in tests for attr, _, _ in test}
         self.forms.want_flags(sorted(used & set(FORM_FLAGS)))
         self.pattern_attrs = sorted(used - set(FORM_FLAGS) - {"LOWER", "LEMMA"})
-        # the items whose positions a batch lists (_Batch.pair_*): the words that start or make up a
+        # the items whose positions a batch lists (TokenBatch.pair_*): the words that start or make up a
         # rule's span on their own, and the anchors of phrases and patterns
         located = np.zeros(ni, dtype=bool)
         located[self.term[:, 0]] = True
@@ -511,7 +308,7 @@ class BatchMatcher:
         self.needs_docs = bool(self.pattern_attrs) or self.fallback is not None
 
     # -- spans of the rule words
-    def _phrase_matches(self, b: _Batch) -> tuple[np.ndarray, ...]:
+    def _phrase_matches(self, b: TokenBatch) -> tuple[np.ndarray, ...]:
         """Every phrase occurrence: (phrase, start, end, anchor token), grouped by phrase, anchors
         ascending within a phrase."""
         counts = self.anchored_ptr[b.pair_item + 1] - self.anchored_ptr[b.pair_item]
@@ -565,7 +362,7 @@ class BatchMatcher:
         return phrase[order], ends[0][order], ends[1][order] + 1, anchor[order]
 
     # -- events: (unit, code, rule description, order, sub-order, span, second span)
-    def _events(self, b: _Batch) -> dict[str, np.ndarray]:
+    def _events(self, b: TokenBatch) -> dict[str, np.ndarray]:
         parts: dict[str, list] = collections.defaultdict(list)
         n = max(b.n, 1)
         rank_span = self.ranks
@@ -644,7 +441,7 @@ class BatchMatcher:
             return {}
         return {name: np.concatenate(values).astype(np.int64) for name, values in parts.items()}
 
-    def _pattern_events(self, b: _Batch, add) -> None:
+    def _pattern_events(self, b: TokenBatch, add) -> None:
         """Matches of the codebook's spaCy patterns. A pattern with a literal word (its anchor)
         counts only in units holding one of the anchor words, as the Matcher is run there only."""
         from spacy.attrs import IDS, LEMMA
@@ -697,8 +494,8 @@ class BatchMatcher:
                 if self.fallback_everywhere:
                     spans = [(0, len(doc))]
                 else:
-                    mine = units_with_anchor[b.doc_of[b.unit_starts[units_with_anchor]] == doc_number]
-                    spans = zip((b.unit_starts[mine] - s0).tolist(), (b.unit_ends[mine] - s0).tolist())
+                    in_doc = units_with_anchor[b.doc_of[b.unit_starts[units_with_anchor]] == doc_number]
+                    spans = zip((b.unit_starts[in_doc] - s0).tolist(), (b.unit_ends[in_doc] - s0).tolist())
                 for u0, u1 in spans:
                     for key, start, end in self.fallback(doc[u0:u1]):
                         found.append((s0 + u0 + start, s0 + u0 + end, *self.fallback_descs[key],
@@ -721,7 +518,7 @@ class BatchMatcher:
         """Append to ``found[chunk.owner]`` the :class:`Codings` of every unit and code that fired in a
         batch of tokenised chunks (their token columns, and their Docs when ``needs_docs``); return
         the number of tokens. A turn cut into pieces (longer than a chunk) gives one coding per piece."""
-        b = _Batch(self.forms, tables, chunks, unit, docs)
+        b = TokenBatch(self.forms, tables, chunks, unit, docs)
         if not b.n:
             return 0
         ev = self._events(b)
@@ -741,7 +538,7 @@ class BatchMatcher:
         self._collect(b, {name: ev[name][order] for name in ev}, unit, found)
         return b.n
 
-    def _vetoed(self, b: _Batch, ev: dict[str, np.ndarray]) -> np.ndarray:
+    def _vetoed(self, b: TokenBatch, ev: dict[str, np.ndarray]) -> np.ndarray:
         """Events whose span (or either span of a near pair) touches an ``unless`` span of their
         code: every vetoed token is a key code * n + token, and a span is vetoed when keys fall
         inside its range."""
@@ -764,7 +561,7 @@ class BatchMatcher:
         vetoed[second] |= touched(ev["s2"], ev["e2"])[second]
         return vetoed
 
-    def _unless_pairs(self, b: _Batch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _unless_pairs(self, b: TokenBatch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(code, start, end) of every ``unless`` near pair in one unit: the span from its first
         to its last token. Unlike ``near`` rules, both sides may be the same token."""
         ra, sa, ea = self.unless_near_sides[0].spans(b, b.matches)
@@ -785,7 +582,7 @@ class BatchMatcher:
         rows, j = rows[ok], j[ok]
         return (self.unless_near_code[ra[rows]], np.minimum(sa[rows], sb[j]), np.maximum(ea[rows], eb[j]))
 
-    def _collect(self, b: _Batch, ev: dict[str, np.ndarray], unit: str, found: list[list]) -> None:
+    def _collect(self, b: TokenBatch, ev: dict[str, np.ndarray], unit: str, found: list[list]) -> None:
         """Turn the sorted events into codings: per unit and code, its rules (in event order) and
         the words of its spans (in text order; a near rule shows its first three pairs)."""
         units, codes, keys = ev["unit"], ev["code"], ev["key"]

@@ -1,6 +1,6 @@
 """A table from 64-bit hashes to integers, addressed by a hash's low bits, for numpy lookups.
 
-``matching.FormTable`` (lower-form hash to form id) and ``span_tokens._SpanHashes`` (span hash to
+``forms.FormTable`` (lower-form hash to form id) and ``span_tokens._SpanHashes`` (span hash to
 span id and length) look up every token or span of a batch at once: a lookup is two gathers and a
 compare, where a binary search or a Python dict would cost far more. Each slot holds the first hash
 put there and its value; a hash whose slot another holds goes to the next slot if that is free (a
@@ -8,8 +8,7 @@ second look for the hashes not found in their own). A hash that finds both taken
 table, and its owner finds it some slower way (both callers do).
 
 The table grows with what it holds, an eighth full at most, up to ``max_bits``: a lookup misses
-the processor's caches far less in a table of a few hundred kilobytes than in one of 24 MB (the
-fixed size of the sixth round), and at 10 million words that was a tenth of the auto-coder's time.
+the processor's caches far less in a small table than in a large one of fixed size.
 """
 
 from __future__ import annotations

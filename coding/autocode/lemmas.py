@@ -1,12 +1,12 @@
 """The lemma lookup tables of spacy-lookups-data, held without a Python object per entry.
 
-The Danish table has 553,000 forms. As a dict of strings it took 0.6 s to build in every process
-that auto-codes (each worker), for the few thousand forms a run looks up. A :class:`LemmaTable`
+The Danish table has over half a million forms. As a dict of strings it would be built in every
+process that auto-codes (each worker), for the few thousand forms a run looks up. A :class:`LemmaTable`
 keeps the forms and lemmas as two joined strings with integer offsets and finds a form by its
 64-bit hash (spaCy's ``hash_string``) in a table of slots: words are told apart by that hash, as
 spaCy's own vocabulary tells them apart (two words of a language sharing one is a chance of about
 one in 10^13 per lookup). A copy of these arrays is kept in the user's cache folder, named by the package file's size
-and time, and is used in place: loading it takes a few hundredths of a second. LEMMA_FIXES (gaps
+and time, and is used in place instead of parsing the table again. LEMMA_FIXES (gaps
 and slips of the tables for words evaluation interviews use a lot) take precedence over the table.
 """
 
@@ -205,8 +205,8 @@ def cache_dir() -> Path | None:
 
 def _read_lemma_file(data, fixes: dict[str, str]) -> LemmaTable:
     """The gzipped JSON table of spacy-lookups-data, from the cached copy when there is a sound
-    one; otherwise parsed (about a second for Danish) and the copy written. A copy is named after
-    the file's content (a hash of its 1.6 MB: 5 ms), so environments with the same release share
+    one; otherwise parsed and the copy written. A copy is named after the file's content (a
+    hash of it, cheap next to parsing), so environments with the same release share
     one; when one is written, all but the KEEP_COPIES newest of the language (and copies in older
     layouts) are removed."""
     folder = cache_dir()
