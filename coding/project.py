@@ -25,11 +25,13 @@ class Project:
         self.store = store
 
     @classmethod
-    def open(cls, path: str | Path = "coding.db") -> "Project":
+    def open(cls, path: str | Path = "coding.db", *, on_wait: Callable[[str], None] | None = None) -> "Project":
+        """Open (or create) a project file. ``on_wait`` is told when a change has to wait for another
+        program writing to the same project (it waits; it never fails with "database is locked")."""
         path = Path(path)
         if path.parent and not path.parent.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-        return cls(Store(path))
+        return cls(Store(path, on_wait=on_wait))
 
     @property
     def path(self) -> str:
@@ -492,6 +494,115 @@ class Project:
 
         with self.store.transaction():
             return update_index(self.store)
+
+
+    # ------------------------------------------------------------------ memos (issue 25)
+    def add_memo(self, text: str, *, source: str | None = None, code: str | None = None,
+                 coding: int | None = None, author: str | None = None, start: int | None = None,
+                 end: int | None = None) -> dict:
+        """Add a memo on the project (no target), a source (or a span of it: start, end), a code or a
+        coding (by id); returns it as a record (id, on, target, author, created_at, text ...)."""
+        from . import memos
+        with self.store.transaction():
+            return memos.add_memo(self.store, text, source=source, code=code, coding=coding, author=author,
+                                  start=start, end=end)
+
+    def memos(self, *, source: str | None = None, code: str | None = None, author: str | None = None,
+              on: str | None = None) -> list[dict]:
+        """Every memo with what it is on (project, source, span, code, coding), author and times."""
+        from . import memos
+        return memos.list_memos(self.store, source=source, code=code, author=author, on=on)
+
+    def memo(self, memo_id: int) -> dict:
+        from . import memos
+        return memos.get_memo(self.store, memo_id)
+
+    def edit_memo(self, memo_id: int, text: str) -> dict:
+        from . import memos
+        with self.store.transaction():
+            return memos.edit_memo(self.store, memo_id, text)
+
+    def delete_memo(self, memo_id: int) -> dict:
+        from . import memos
+        with self.store.transaction():
+            return memos.delete_memo(self.store, memo_id)
+
+    # ------------------------------------------------------------------ the workspace: coding by hand, review (issue 26)
+    def add_coding(self, source: str, start: int, end: int, code, coder: str, *, memo: str | None = None) -> dict:
+        """Code characters [start, end) of ``source`` with ``code`` (slug, path, label or id) as ``coder``.
+
+        >>> project.add_coding("nordby_borger.txt", 120, 180, "belief", "anna")["id"]
+
+        Bad offsets, an unknown source or code raise (:class:`coding.annotate.BadRequest`,
+        :class:`coding.errors.NotFound`) and nothing is written."""
+        from . import annotate
+
+        with self.store.transaction():
+            return annotate.add_coding(self.store, source, start, end, code, coder, memo)
+
+    def delete_coding(self, coding_id: int) -> dict:
+        """Remove one coding by id; returns what it was."""
+        from . import annotate
+
+        with self.store.transaction():
+            return annotate.delete_coding(self.store, coding_id)
+
+    def coding(self, coding_id: int) -> dict:
+        """One coding by id, with its text."""
+        from . import annotate
+
+        return annotate.coding_record(self.store, coding_id)
+
+    def proposals(self, *, code: str | None = None, source: str | None = None, limit: int = 50,
+                  after: int = 0) -> dict:
+        """The auto-coder's codings waiting for review, with rule and matched words: {"total", "proposals"}."""
+        from . import annotate
+
+        return annotate.proposals(self.store, code=code, source=source, limit=limit, after=after)
+
+    def review(self, coding_id: int, decision: str, reviewer: str) -> dict:
+        """Accept (it becomes the reviewer's own coding) or reject an automatic coding; recorded
+        either way, and a later auto-coding run does not propose that span and code again."""
+        from . import annotate
+
+        with self.store.transaction():
+            return annotate.review(self.store, coding_id, decision, reviewer)
+
+    def reviews(self) -> list[dict]:
+        """Every review: source, start, end, code, decision, reviewer, rule, matched, time."""
+        return [{k: r[k] for k in ("source", "start", "end", "code", "decision", "reviewer", "rule", "matched",
+                                   "coding_id", "created_at")} for r in self.store.reviews()]
+
+    def acceptance(self, language: str = "da") -> list[dict]:
+        """Per code: accepted, rejected and waiting proposals and the acceptance rate."""
+        from . import annotate
+
+        return annotate.acceptance(self.store, language)
+
+    def coder_counts(self) -> dict[str, dict[str, int]]:
+        """Codings per source and coder: {source name: {coder: n}}."""
+        from . import annotate
+
+        return annotate.coder_counts(self.store)
+
+    def coders(self) -> list[str]:
+        """Everyone who has codings in the project (the auto-coder too)."""
+        return self.store.coders()
+
+    def source_record(self, name: str) -> dict:
+        """A source whole, for programs: text, attributes, turns and codings with their ids."""
+        from . import annotate
+
+        return annotate.source_record(self.store, name)
+
+    def source_page(self, name: str, page: int = 1, *, coder: str | None = None, origin: str | None = None,
+                    at: int | None = None) -> dict:
+        """One page of a source for reading: its blocks (turns, or parts of a long turn) with speaker,
+        role and text, and the codings on them (filtered by coder and origin). ``at`` (a character
+        offset) picks the page that holds it."""
+        from . import reading
+
+        return reading.source_page(self.store, name, page, coder=coder, origin=origin, at=at)
 
 
     # ------------------------------------------------------------------ memos (issue 25)

@@ -28,6 +28,19 @@ AUTO_JOBS_MIN_CHARS = 2_000_000   # below this, --jobs auto stays in one process
 
 _ENGINE: Engine | None = None     # the engine of this process (a worker's: kept from task to task)
 
+def without_reviewed(found: Found, spans: set[tuple[int, int, int]], code_ids: np.ndarray) -> Found:
+    """``found`` less the codings whose (start, end, stored code id) a coder has reviewed;
+    ``code_ids`` maps the engine's code index to the stored id."""
+    stored = code_ids[found.code]
+    keep = np.fromiter(((s, e, c) not in spans for s, e, c in zip(found.start.tolist(), found.end.tolist(),
+                                                                  stored.tolist())), dtype=bool, count=len(stored))
+    if keep.all():
+        return found
+    at = np.flatnonzero(keep).tolist()
+    return Found(found.source_id, found.start[keep], found.end[keep], found.code[keep],
+                 [found.rule[k] for k in at], [found.matched[k] for k in at], found.tokens)
+
+
 def _engine_for(spec: dict) -> Engine:
     global _ENGINE
     if _ENGINE is None or _ENGINE.key != spec_key(spec):
@@ -245,7 +258,14 @@ def run_autocode(store: Store, codebook: Codebook, *, unit: str = "sentence", dr
     slugs = [code["slug"] for code in spec["codes"]]
     stored_id = np.array([ids.get(slug, -1) for slug in slugs] or [-1], dtype=np.int64)  # spec code -> codes.id
 
+    # spans a coder has reviewed (accepted or rejected) are not proposed again (issue 26)
+    reviewed = store.reviewed_spans()
+    review_id = np.array([{row["code"]: row["id"] for row in store.codes()}.get(slug, -1) for slug in slugs] or [-1],
+                         dtype=np.int64) if reviewed else None
+
     def store_result(plan: SourcePlan, found: Found) -> None:
+        if review_id is not None and plan.source_id in reviewed and len(found.code):
+            found = without_reviewed(found, reviewed[plan.source_id], review_id)
         report.tokens += found.tokens
         report.codings += len(found.code)
         if not len(found.code):

@@ -41,7 +41,8 @@ class State:
     @property
     def project(self) -> Project:
         if self._project is None:
-            self._project = Project.open(self.path)
+            # a change that must wait for another program (the workspace, another command) says so
+            self._project = Project.open(self.path, on_wait=lambda message: click.echo(message, err=True))
         return self._project
 
     def close(self) -> None:
@@ -94,3 +95,4 @@ from . import refi_commands  # noqa: E402,F401
 from . import pipeline_commands  # noqa: E402,F401
 from . import memo_commands  # noqa: E402,F401
 from . import search_commands  # noqa: E402,F401
+from . import serve_commands  # noqa: E402,F401

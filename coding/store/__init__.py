@@ -10,6 +10,7 @@ and migrations (here), and the queries, one module per kind of thing stored, mix
 - ``codings.py``     codings of any origin
 - ``autocoding.py``  the auto-coder's bulk codings and its state per source
 - ``notes.py``       memos, case summaries, case statuses
+- ``reviews.py``     reviews of automatic codings, and the workspace's reads of one coding or one page
 - ``kept.py``        kept copies (packed turn and coding columns) and ``coding_table.py``, their format
 - ``threads.py``     big reads shared with a second connection in a thread
 - ``search.py``      the text search index: analysed word forms and each source's tokens
@@ -23,7 +24,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from .autocoding import AUTO_INSERT_ROWS, AUTO_INSERT_VALUES, AutoCodingQueries, auto_insert_sql, code_hashes_json
 from .codes import CodeQueries
@@ -33,6 +34,7 @@ from .kept import KeptCopies
 from .migrations import MIGRATIONS, migration, run_script
 from .notes import NoteQueries
 from .participants import ParticipantQueries
+from .reviews import ReviewQueries
 from .search import SearchQueries
 from .sources import SourceQueries
 from .threads import ThreadReads
@@ -44,13 +46,23 @@ SCHEMA_VERSION_KEY = "schema_version"
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class Store(SourceQueries, ParticipantQueries, CodeQueries, CodingQueries, AutoCodingQueries, NoteQueries,
-            KeptCopies, ThreadReads, SearchQueries):
-    """One open project database. Use :meth:`transaction` around every change."""
+BUSY_QUICK_MS = 250          # how long a write waits quietly for another writer before saying so
+BUSY_WAIT_MS = 10 * 60_000   # then how long it waits in all before giving up with a message
 
-    def __init__(self, path: str | Path):
+
+class Store(SourceQueries, ParticipantQueries, CodeQueries, CodingQueries, AutoCodingQueries, NoteQueries, ReviewQueries,
+            KeptCopies, ThreadReads, SearchQueries):
+    """One open project database. Use :meth:`transaction` around every change.
+
+    Several programs may open the same project (the workspace server and commands): SQLite in WAL
+    mode lets readers go on while one writes, and a writer that finds another one busy waits for
+    it (``busy_timeout``) instead of failing with "database is locked". ``on_wait`` is called
+    with a sentence when a write has had to wait more than a moment (the CLI prints it)."""
+
+    def __init__(self, path: str | Path, on_wait: Callable[[str], None] | None = None):
         self.path = str(path)
-        self.db = sqlite3.connect(self.path, isolation_level=None)
+        self.on_wait = on_wait
+        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_WAIT_MS / 1000)
         self.db.row_factory = sqlite3.Row
         self._depth = 0
         self._bulk = False   # inside bulk_coding_changes
@@ -96,11 +108,11 @@ class Store(SourceQueries, ParticipantQueries, CodeQueries, CodingQueries, AutoC
                 before = self.db.execute("PRAGMA temp_store").fetchone()[0]
                 self.db.execute("PRAGMA temp_store = MEMORY")
                 try:
-                    self.db.execute("BEGIN IMMEDIATE")
+                    self._begin_write()
                 finally:
                     self.db.execute(f"PRAGMA temp_store = {int(before)}")
             else:
-                self.db.execute("BEGIN IMMEDIATE")
+                self._begin_write()
         self._depth += 1
         try:
             yield self
@@ -116,6 +128,30 @@ class Store(SourceQueries, ParticipantQueries, CodeQueries, CodingQueries, AutoC
                 if self._migrated:
                     with contextlib.suppress(sqlite3.OperationalError):  # busy or read-only: next time
                         self.make_missing_copies()
+
+    def _begin_write(self) -> None:
+        """BEGIN IMMEDIATE (take the write lock now); when another program holds it, say so once
+        (``on_wait``) and wait for it, up to :data:`BUSY_WAIT_MS`."""
+        self.db.execute(f"PRAGMA busy_timeout = {BUSY_QUICK_MS}")
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+        finally:
+            self.db.execute(f"PRAGMA busy_timeout = {BUSY_WAIT_MS}")
+        if self.on_wait is not None:
+            self.on_wait(f"{self.path}: another program is writing to the project; waiting for it to finish ...")
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            from ..errors import CodingError
+
+            raise CodingError(f"{self.path}: another program kept the project busy for "
+                              f"{BUSY_WAIT_MS // 60_000} minutes; nothing was changed, try again later") from None
 
     def _migrate(self) -> None:
         self.db.execute(

@@ -288,3 +288,27 @@ def m010_search_index(db: sqlite3.Connection) -> None:
             data BLOB NOT NULL
         )
     """)
+
+
+@migration
+def m011_reviews(db: sqlite3.Connection) -> None:
+    """A coder's accept or reject of an automatic coding (issue 26), kept by place and code so that
+    a later auto-coding run does not propose a reviewed span again (it is dropped from the run's
+    output before it is stored). ``coding_id``: the reviewer's own coding an accept made."""
+    run_script(db, """
+        CREATE TABLE reviews (
+            id INTEGER PRIMARY KEY,
+            source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            code_id INTEGER NOT NULL REFERENCES codes(id) ON DELETE CASCADE,
+            decision TEXT NOT NULL CHECK (decision IN ('accepted', 'rejected')),
+            reviewer TEXT NOT NULL,
+            rule TEXT,
+            matched TEXT,
+            coding_id INTEGER,
+            created_at TEXT NOT NULL,
+            UNIQUE (source_id, start, "end", code_id)
+        )
+    """)
+
