@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from coding import Project
+from coding.store import BUSY_WAIT_MS
 
 from cli_helpers import run
 from test_analysis import MANIFEST, RES, VK, build_project
@@ -149,7 +150,8 @@ def test_no_copy_is_kept_while_another_writer_holds_the_file_and_nothing_waits(p
         with Project.open(project_path) as project:
             frame = project.matrix("code", ["role"])
             assert frame.at[RES, "Total"] == 3
-            assert project.store.db.execute("PRAGMA busy_timeout").fetchone()[0] == 5000  # given back
+            # given back: the store waits up to BUSY_WAIT_MS for other writers
+            assert project.store.db.execute("PRAGMA busy_timeout").fetchone()[0] == BUSY_WAIT_MS
         assert not kept(project_path)
     finally:
         other.execute("ROLLBACK")
