@@ -258,7 +258,7 @@ class WordMatcher:
         if lemma is None:       # not in the material: ask the lexicon (loads spaCy and the table)
             lexicon = self._lexicons.get(language)
             if lexicon is None:
-                from ..autocode import Lexicon
+                from ..autocode.lexicon import Lexicon
 
                 lexicon = self._lexicons[language] = Lexicon(language, bool(self.compounds.get(language)),
                                                              self.min_part)

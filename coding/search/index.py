@@ -73,9 +73,9 @@ class FormAnalyser:
     """A language's tokenizer and lexicon, and the ids of the forms the project has already."""
 
     def __init__(self, store: Store, language: str):
-        from ..autocode import Lexicon
+        from ..autocode.lexicon import Lexicon
         from ..codebook import blank_nlp, known_language
-        from ..span_tokens import SpanTokens
+        from ..autocode.span_tokens import SpanTokens
 
         self.store = store
         self.language = language
