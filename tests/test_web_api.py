@@ -277,13 +277,26 @@ def test_agreement_of_two_coders(client):
     assert client.get("/api/agreement?coders=autocode,nobody").status_code == 404
 
 
-def test_search(client):
-    r = client.get("/api/search?q=borger")
-    if r.status_code == 501:
-        pytest.skip("text search (issue 25) is not in this version")
-    hits = r.json()
-    assert hits and all({"source", "start", "end"} <= set(h) for h in hits)
+def test_search_and_code_the_hits(client, project):
+    hits = client.get("/api/search?q=borger").json()
+    assert hits and all({"source", "start", "end", "before", "match", "after"} <= set(h) for h in hits)
+    with Project.open(project) as p:
+        assert hits == p.search("borger")
+    r = client.get("/api/search?q=" + "konsulent&where.municipality=Kildemose")
+    assert r.status_code == 200 and all(h["source"].startswith("kildemose") for h in r.json())
     assert client.get("/api/search?q=").status_code == 400
+    before = count_codings(project)
+    r = client.post("/api/search/code", json={"q": "makkerpar", "code": "internal_collaboration", "coder": "anna"})
+    assert r.status_code == 201, r.text
+    assert r.json()["new"] >= 1
+    assert count_codings(project) == before + r.json()["new"]
+    again = client.post("/api/search/code", json={"q": "makkerpar", "code": "internal_collaboration",
+                                                  "coder": "anna"}).json()
+    assert again["new"] == 0 and again["already"] == r.json()["new"]
+    for bad, status in (({"q": "x", "code": "nosuch", "coder": "a"}, 404), ({"code": "belief", "coder": "a"}, 400),
+                        ({"q": "borger", "code": "belief"}, 400)):
+        assert client.post("/api/search/code", json=bad).status_code == status
+    assert count_codings(project) == before + r.json()["new"]
 
 
 def test_memos(client, project):
@@ -490,4 +503,4 @@ def test_the_reviews_migration_is_recorded(project):
     db = sqlite3.connect(project)
     names = {r[0] for r in db.execute("SELECT name FROM migrations")}
     db.close()
-    assert "m010_reviews" in names
+    assert "m011_reviews" in names

@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from ..annotate import BadRequest
 from .context import CODER_COOKIE, coder_cookie, coder_of, int_param, json_body, workspace
-from .render import code_list, frame_records, where_of
+from .render import code_list, frame_records, where_of  # noqa: F401
 
 
 def sources(request: Request):
@@ -82,13 +82,29 @@ def acceptance(request: Request):
 
 def search(request: Request):
     q = request.query_params
-    project = workspace(request).project()
-    if not hasattr(project, "search"):
-        return JSONResponse({"error": "text search is not in this version of the toolkit"}, status_code=501)
     if not q.get("q", "").strip():
         raise BadRequest("'q' (what to search for) is empty")
-    hits = project.search(q["q"], **where_of(q, "source", "code"))
-    return JSONResponse(frame_records(hits))
+    where = {k[6:]: v for k, v in q.items() if k.startswith("where.") and v}
+    return JSONResponse(workspace(request).project().search(
+        q["q"], where=where or None, exact=q.get("exact") in ("1", "true"), **where_of(q, "source", "code")))
+
+
+async def code_search(request: Request):
+    """Code the sentence around every hit of a search: ``{"q", "code", "coder"?, "unit"?}``."""
+    body = await json_body(request)
+    coder = coder_of(request, body.get("coder"))
+    for key in ("q", "code"):
+        if not isinstance(body.get(key), str) or not body[key].strip():
+            raise BadRequest(f"'{key}' is missing")
+    if not coder:
+        raise BadRequest("a coder name is needed ('coder')")
+
+    def write():
+        with workspace(request).writing() as project:
+            return project.code_search_hits(body["q"], code_as=body["code"], coder=coder,
+                                            unit=str(body.get("unit") or "sentence"), exact=bool(body.get("exact")))
+
+    return JSONResponse(await run_in_threadpool(write), status_code=201)
 
 
 def matrix(request: Request):
@@ -174,6 +190,7 @@ routes = [
     Route("/api/reviews", review, methods=["POST"]),
     Route("/api/acceptance", acceptance),
     Route("/api/search", search),
+    Route("/api/search/code", code_search, methods=["POST"]),
     Route("/api/matrix", matrix),
     Route("/api/segments", segments),
     Route("/api/agreement", agreement),

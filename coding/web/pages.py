@@ -83,9 +83,8 @@ def review(request: Request):
 def search(request: Request):
     project = workspace(request).project()
     q = request.query_params.get("q", "").strip()
-    available = hasattr(project, "search")
-    hits = frame_records(project.search(q)) if q and available else []
-    return page(request, "search.html", q=q, hits=hits, available=available)
+    hits = project.search(q) if q else []
+    return page(request, "search.html", q=q, hits=hits)
 
 
 def tables(request: Request):
