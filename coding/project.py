@@ -293,13 +293,22 @@ class Project:
 
         A DataFrame with columns group (the ``by`` value), text (whole sentences of the turn),
         attribution ("Virksomhedskonsulent, Nordby"), source, turn, timestamp, speaker, participant,
-        start, end, score, complete; ``limit`` quotes per group. See coding.analysis.quotes.
+        start, end, score, complete, relevance (how strongly the code's own rules, or a person,
+        hold the passage), reviewed ("hand", "accepted" or ""), evidence (the rules and coders behind
+        it); reviewed quotes first, then spread over people and interviews, best score first;
+        ``limit`` quotes per group. See coding.analysis.quotes.
         """
         from .analysis.quotes import quotes
         return quotes(self.store, code=code, by=by, limit=limit, coder=coder, origin=origin, source=source,
                       where=where, include_interviewer=include_interviewer, min_chars=min_chars,
                       max_chars=max_chars, language=language)
 
+    def quotes_for_themes(self, codes: list[str], *, by: str = "role", limit: int | None = 1, **filters):
+        """Quotes for several codes at once, {code: DataFrame as :meth:`quotes` gives it}, where a
+        sentence serves one code only (the one whose rules hold it most strongly): a report's table
+        of quotes per theme. ``filters`` are those of :meth:`quotes`."""
+        from .analysis.quotes import quotes_for_themes
+        return quotes_for_themes(self.store, codes, by=by, limit=limit, **filters)
 
     # ------------------------------------------------------------------ summaries, case status, reports (issue 5)
     def set_summary(self, case: str, theme: str, text: str, *, case_by: str = "municipality") -> dict:

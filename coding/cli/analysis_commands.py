@@ -127,13 +127,18 @@ def cooccurrence_command(state, unit, level, code, coder, origin, source, where,
 @click.option("--max-chars", type=click.IntRange(min=20), default=400, show_default=True,
               help="Longer quotes rank lower.")
 @language_option
+@click.option("--explain", is_flag=True,
+              help="Show why each quote was chosen: score, relevance and the rules or coders behind it.")
 @format_option("text", "md", "docx", default="text")
 @click.pass_obj
 def quotes_command(state, code, by, limit, coder, origin, source, where, include_interviewer, min_chars,
-                   max_chars, language, fmt, output):
-    """Quotes for a theme, grouped by role or municipality, attributed, whole sentences first.
+                   max_chars, language, explain, fmt, output):
+    """Quotes for a theme, grouped by role or municipality, attributed, most relevant first.
 
-    Example: coding quotes --code samarbejde --by municipality --limit 3 --format docx -o quotes.docx
+    Ranked by how strongly the theme's own rules (or a person's coding) hold the passage, spread
+    over people and interviews; reviewed and hand-coded passages first, rejected ones never.
+
+    Example: coding quotes --code samarbejde --by municipality --limit 3 --explain
     """
     from ..analysis.quotes import render_quotes, write_quotes_docx
 
@@ -146,7 +151,7 @@ def quotes_command(state, code, by, limit, coder, origin, source, where, include
         write_quotes_docx(frame, output)
         state.say(f"wrote {output}")
         return
-    text = render_quotes(frame, fmt)
+    text = render_quotes(frame, fmt, explain=explain)
     if output is not None:
         output.write_text(text, encoding="utf-8")
         state.say(f"wrote {output}")

@@ -233,8 +233,11 @@ def build_model(project, case_by: str, *, themes: list[str] | None = None,
             cell = cells.setdefault((case, row["code"]), Cell())
             cell.segments += 1
             cell.participants.update(participants)
+    # a sentence serves one theme per table (the one whose rules hold it most strongly)
+    chosen = project.quotes_for_themes([theme.code for theme in theme_list], by=case_by, limit=None, where=where,
+                                       max_chars=quote_chars, language=language)
     for theme in theme_list:
-        quotes = project.quotes(theme.code, by=case_by, where=where, max_chars=quote_chars, language=language)
+        quotes = chosen[theme.code]
         for row in quotes.to_dict("records"):
             case = row["group"]
             if case not in by_case:

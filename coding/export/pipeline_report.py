@@ -227,8 +227,11 @@ def write_all(project, folder: Path, *, say: Callable[[int, int, str], None], st
     # ---------------------------------------------------------------- quotes per theme
     blocks += [Block("h2", w["quotes"]), Block("note", w["quotes_note"])]
     tree = project.codes()
-    for node in tree.children(None):
-        quotes = project.quotes(node["code"], by=case_by if has_place else "role", limit=1, language=language)
+    themes = tree.children(None)
+    chosen = project.quotes_for_themes([node["code"] for node in themes], by=case_by if has_place else "role",
+                                       limit=1, language=language)
+    for node in themes:
+        quotes = chosen[node["code"]]
         if not len(quotes):
             continue
         blocks.append(Block("h3", tree.label(node["id"], language)))
