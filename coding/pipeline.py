@@ -14,6 +14,9 @@ imports the transcripts, auto-codes them with the codebook, and writes into ``OU
 ``coding.db``                    the project, to go on with (``coding --project OUT/coding.db ...``)
 ===============================  ==============================================================
 
+With ``anonymize`` every document is made from the anonymized copy of the project (by its key;
+see :mod:`coding.anonymize`); ``coding.db`` itself is the project with the original text.
+
 Everything is built in ``OUT/.pipeline-partial`` and moved into ``OUT`` at the end, so a failed
 run leaves an earlier result as it was. An existing ``OUT/coding.db`` is replaced only when an
 earlier pipeline run made it and nobody has added work to it since (summaries, case status,
@@ -85,7 +88,8 @@ def check_replaceable(db: Path, force: bool) -> str | None:
 
 
 def run_pipeline(input: str | Path, *, codebook: str | Path, out: str | Path, manifest: str | Path | None = None,
-                 force: bool = False, language: str | None = None,
+                 force: bool = False, language: str | None = None, anonymize: bool = False,
+                 unreviewed: str = "replace",
                  step: Callable[[int, int, str], None] | None = None,
                  progress: Callable[[str], None] | None = None,
                  notify: Callable[[str], None] | None = None) -> PipelineResult:
@@ -131,8 +135,15 @@ def run_pipeline(input: str | Path, *, codebook: str | Path, out: str | Path, ma
             result.counts["codings"] = len(project.codings())
 
             from .export.pipeline_report import write_all
-            write_all(project, partial, say=say, steps=STEPS, first_step=3, result=result,
-                      input=input, codebook=codebook, manifest=manifest, language=language)
+            if anonymize:  # every document from the anonymized copy; the project itself as it is
+                with project.anonymized(unreviewed=unreviewed) as copy:
+                    scrub = copy.scrubber.scrub
+                    write_all(copy, partial, say=say, steps=STEPS, first_step=3, result=result,
+                              input=Path(scrub(str(input))), codebook=Path(scrub(str(codebook))),
+                              manifest=Path(scrub(str(manifest))) if manifest else None, language=language)
+            else:
+                write_all(project, partial, say=say, steps=STEPS, first_step=3, result=result,
+                          input=input, codebook=codebook, manifest=manifest, language=language)
         finally:
             project.close()
         # move everything into place: the project last, old WAL files first out of the way

@@ -63,6 +63,9 @@ class Project:
             report = importing.import_paths(self.store, list(paths), manifest=manifest, replace=replace,
                                             progress=progress)
             update_index(self.store, progress=progress)     # the search index of new or changed texts
+            if self.store.anonymization_scans():  # a scanned project: scan what is new, at once
+                from .anonymize.key import scan
+                scan(self.store, only_new=True)
             return report
 
     def apply_manifest(self, manifest: str | Path) -> importing.ImportReport:
@@ -207,7 +210,7 @@ class Project:
     def segments(self, *, code: str | None = None, coder: str | None = None, origin: str | None = None,
                  source: str | None = None, where: dict[str, str] | None = None,
                  include_interviewer: bool = False, level: int | None = None, rollup: bool = False,
-                 language: str | None = None):
+                 language: str | None = None, anonymize: bool = False, unreviewed: str = "replace"):
         """Coded segments as a pandas DataFrame, one row per segment.
 
         ``segments(code=None, coder=None, origin=None, source=None, where=None,
@@ -224,6 +227,11 @@ class Project:
         that depth (1 = top-level themes); ``rollup=True`` lists under every code (up to ``level``)
         the segments of its whole subtree merged, which is what :meth:`matrix` counts.
         """
+        if anonymize:
+            with self.anonymized(unreviewed=unreviewed) as copy:
+                return copy.segments(code=code, coder=coder, origin=origin, source=copy.anonymized_source(source),
+                                     where=copy.anonymized_where(where), include_interviewer=include_interviewer,
+                                     level=level, rollup=rollup, language=language)
         from .analysis.segments import segments_frame
         return segments_frame(self.store, code=code, coder=coder, origin=origin, source=source, where=where,
                               include_interviewer=include_interviewer, level=level, rollup=rollup,
@@ -232,7 +240,8 @@ class Project:
     def matrix(self, rows: str = "code", cols=("role",), *, count: str = "segments", level: int | None = None,
                code: str | None = None, coder: str | None = None, origin: str | None = None,
                source: str | None = None, where: dict[str, str] | None = None, normalize: str = "none",
-               include_interviewer: bool = False, language: str | None = None, empty_codes: bool = False):
+               include_interviewer: bool = False, language: str | None = None, empty_codes: bool = False,
+               anonymize: bool = False, unreviewed: str = "replace"):
         """A code x attribute (or attribute x code, or attribute x attribute) table as a DataFrame.
 
         ``matrix(rows="code", cols=["role"], count="segments"|"participants"|"sources"|"words",
@@ -249,6 +258,12 @@ class Project:
         ``frame.attrs`` holds rows, cols, count, normalize, language, col_keys (one tuple per
         column), row_labels/col_labels (code labels in the language). See coding.analysis.matrix.
         """
+        if anonymize:  # case and participant labels (and sources) as pseudonyms
+            with self.anonymized(unreviewed=unreviewed) as copy:
+                return copy.matrix(rows, cols, count=count, level=level, code=code, coder=coder, origin=origin,
+                                   source=copy.anonymized_source(source), where=copy.anonymized_where(where),
+                                   normalize=normalize, include_interviewer=include_interviewer, language=language,
+                                   empty_codes=empty_codes)
         from .analysis.matrix import matrix
         return matrix(self.store, rows=rows, cols=cols, count=count, level=level, code=code, coder=coder,
                       origin=origin, source=source, where=where, normalize=normalize,
@@ -285,7 +300,7 @@ class Project:
     def quotes(self, code: str, *, by: str = "role", limit: int | None = None, coder: str | None = None,
                origin: str | None = None, source: str | None = None, where: dict[str, str] | None = None,
                include_interviewer: bool = False, min_chars: int = 60, max_chars: int = 400,
-               language: str | None = None):
+               language: str | None = None, anonymize: bool = False, unreviewed: str = "replace"):
         """Quotes for a code (its sub-codes included), grouped by an attribute, best first.
 
         ``quotes(code, by="role", limit=None, coder=None, origin=None, source=None, where=None,
@@ -298,6 +313,12 @@ class Project:
         it); reviewed quotes first, then spread over people and interviews, best score first;
         ``limit`` quotes per group. See coding.analysis.quotes.
         """
+        if anonymize:
+            with self.anonymized(unreviewed=unreviewed) as copy:
+                return copy.quotes(code, by=by, limit=limit, coder=coder, origin=origin,
+                                   source=copy.anonymized_source(source), where=copy.anonymized_where(where),
+                                   include_interviewer=include_interviewer, min_chars=min_chars,
+                                   max_chars=max_chars, language=language)
         from .analysis.quotes import quotes
         return quotes(self.store, code=code, by=by, limit=limit, coder=coder, origin=origin, source=source,
                       where=where, include_interviewer=include_interviewer, min_chars=min_chars,
@@ -346,37 +367,90 @@ class Project:
 
     def export_framework(self, path: str | Path, *, case_by: str, themes: list[str] | None = None,
                          where: dict[str, str] | None = None, language: str | None = None,
-                         anonymize: bool = False, template: str | Path | None = None):
+                         anonymize: bool = False, template: str | Path | None = None,
+                         unreviewed: str = "replace"):
         """The framework matrix as .docx (landscape table) or .xlsx (with summary cells to fill in)."""
         from .errors import InputError
-        from .export import framework
-        from .export.anonymize import Anonymizer
         suffix = Path(path).suffix.lower()
         if suffix not in (".docx", ".xlsx"):
             raise InputError(path, f"the framework matrix is written as .docx or .xlsx, not '{suffix or '(none)'}'")
+        if anonymize:
+            from .anonymize import AlreadyAnonymized
+            with self.anonymized(case_by=case_by, unreviewed=unreviewed) as copy:
+                return copy._export_framework(path, case_by, themes, copy.anonymized_where(where), language,
+                                              template, AlreadyAnonymized())
+        return self._export_framework(path, case_by, themes, where, language, template, None)
+
+    def _export_framework(self, path, case_by, themes, where, language, template, names):
+        from .export import framework
         model = self.case_model(case_by, themes=themes, where=where, language=language)
-        anonymizer = Anonymizer(self.store, case_by, model.language) if anonymize else None
-        if suffix == ".docx":
-            framework.write_docx(model, path, template=template, anonymizer=anonymizer)
+        if Path(path).suffix.lower() == ".docx":
+            framework.write_docx(model, path, template=template, anonymizer=names)
         else:
-            framework.write_xlsx(model, path, anonymizer=anonymizer)
+            framework.write_xlsx(model, path, anonymizer=names)
         return model
 
     def export_narratives(self, path: str | Path, *, case_by: str, themes: list[str] | None = None,
                           where: dict[str, str] | None = None, language: str | None = None,
                           anonymize: bool = False, template: str | Path | None = None,
-                          quotes_per_theme: int | None = 5, title: str | None = None):
+                          quotes_per_theme: int | None = 5, title: str | None = None,
+                          unreviewed: str = "replace"):
         """The case-history appendix (.docx): a chapter per case with status, interviews and quotes."""
         from .errors import InputError
-        from .export import narratives
-        from .export.anonymize import Anonymizer
         if Path(path).suffix.lower() != ".docx":
             raise InputError(path, "the case-history appendix is written as .docx")
+        if anonymize:
+            from .anonymize import AlreadyAnonymized
+            with self.anonymized(case_by=case_by, unreviewed=unreviewed) as copy:
+                return copy._export_narratives(path, case_by, themes, copy.anonymized_where(where), language,
+                                               template, quotes_per_theme, title, AlreadyAnonymized())
+        return self._export_narratives(path, case_by, themes, where, language, template, quotes_per_theme,
+                                       title, None)
+
+    def _export_narratives(self, path, case_by, themes, where, language, template, quotes_per_theme, title, names):
+        from .export import narratives
         model = self.case_model(case_by, themes=themes, where=where, language=language)
-        anonymizer = Anonymizer(self.store, case_by, model.language) if anonymize else None
-        narratives.write_docx(model, path, template=template, anonymizer=anonymizer,
+        narratives.write_docx(model, path, template=template, anonymizer=names,
                               quotes_per_theme=quotes_per_theme, title=title)
         return model
+
+    # ------------------------------------------------------------------ anonymization (issue 23)
+    def anonymize_scan(self, *, only_new: bool = False) -> list:
+        """Find personal data in the sources and store the findings; returns one review row per
+        distinct finding (kind, text, count, sources, context, proposed replacement, decision)."""
+        from .anonymize.key import scan
+        with self.store.transaction():
+            return scan(self.store, only_new=only_new)
+
+    def write_anonymization_review(self, rows: list, path: str | Path) -> Path:
+        """The review workbook (.xlsx) of :meth:`anonymize_scan`'s rows."""
+        from .anonymize.key import project_language
+        from .anonymize.sheet import write_review
+        return write_review(rows, path, project_language(self.store))
+
+    def anonymize_apply(self, path: str | Path) -> dict:
+        """Store the decisions of a filled-in review workbook as the project's anonymization key;
+        a bad row refuses the whole sheet (every bad row named with its row number)."""
+        from .anonymize.key import apply_decisions
+        from .anonymize.sheet import read_review
+        rows = read_review(path)
+        with self.store.transaction():
+            return apply_decisions(self.store, rows)
+
+    def anonymize_status(self) -> dict:
+        """What is not reviewed: sources not scanned since they changed, findings without a decision."""
+        from .anonymize.key import status
+        return status(self.store)
+
+    @contextlib.contextmanager
+    def anonymized(self, *, case_by: str | None = None, unreviewed: str = "replace") -> Iterator["Project"]:
+        """``with project.anonymized() as copy:`` a throw-away anonymized copy of the project (by the
+        key; findings never reviewed replaced unless ``unreviewed="keep"``) to make outputs from."""
+        from .anonymize.copy import anonymized_copy
+        with anonymized_copy(self.store, case_by=case_by, unreviewed=unreviewed) as (store, scrubber):
+            copy = AnonymizedProject(store)
+            copy.scrubber = scrubber
+            yield copy
 
     # ------------------------------------------------------------------ manual coding, agreement (issue 6)
     def import_codings(self, path: str | Path) -> dict[str, int]:
@@ -403,13 +477,19 @@ class Project:
 
 
     # ------------------------------------------------------------------ REFI-QDA (issue 7)
-    def export_qdpx(self, path: str | Path, *, name: str | None = None, language: str | None = None) -> dict:
+    def export_qdpx(self, path: str | Path, *, name: str | None = None, language: str | None = None,
+                    anonymize: bool = False, unreviewed: str = "replace") -> dict:
         """Write the project as a REFI-QDA project (.qdpx); returns counts of what was written.
 
         ``language`` picks the code label that becomes the REFI code name (default: the sources' main
-        language)."""
+        language). ``anonymize`` writes the anonymized project: texts by the key, codings moved with
+        them, pseudonyms for cases, people and interviews."""
         from .refi import export_qdpx
 
+        if anonymize:
+            with self.anonymized(unreviewed=unreviewed) as copy:
+                return export_qdpx(copy.store, path, name=copy.scrubber.scrub(name) if name else None,
+                                   language=language)
         return export_qdpx(self.store, path, name=name, language=language)
 
     def import_qdpx(self, path: str | Path) -> importing.ImportReport:
@@ -644,6 +724,45 @@ class Project:
         from . import memos
         with self.store.transaction():
             return memos.delete_memo(self.store, memo_id)
+
+
+class AnonymizedProject(Project):
+    """A project that is an anonymized copy (:meth:`Project.anonymized`): the same methods, made
+    from pseudonymised data; filters given with real values are translated."""
+
+    scrubber = None
+
+    def export_framework(self, path, *, case_by, themes=None, where=None, language=None, anonymize=False,
+                         template=None, unreviewed="replace"):
+        from .anonymize import AlreadyAnonymized
+        return self._export_framework(path, case_by, themes, where, language, template, AlreadyAnonymized())
+
+    def export_narratives(self, path, *, case_by, themes=None, where=None, language=None, anonymize=False,
+                          template=None, quotes_per_theme=5, title=None, unreviewed="replace"):
+        from .anonymize import AlreadyAnonymized
+        return self._export_narratives(path, case_by, themes, where, language, template, quotes_per_theme,
+                                       title, AlreadyAnonymized())
+
+    def anonymized_where(self, where: dict[str, str] | None) -> dict[str, str] | None:
+        """``--where municipality=Nordby`` in the copy: ``municipality=Case 2``."""
+        if not where or self.scrubber is None:
+            return where
+        p = self.scrubber.pseudonyms
+        out = {}
+        for name, value in where.items():
+            if name in p.hidden:
+                value = p.hidden[name].get(value, value)
+            elif name == p.case_by and name != "role":
+                value = p.cases.get(value, value)
+            elif name == "participant":
+                value = p.participant(value)
+            out[name] = value
+        return out
+
+    def anonymized_source(self, name: str | None) -> str | None:
+        if name is None or self.scrubber is None:
+            return name
+        return self.scrubber.pseudonyms.sources.get(name, name)
 
 
 __all__ = ["Project", "INTERVIEWER_ROLE"]

@@ -8,6 +8,7 @@ import click
 
 from . import cli
 from .coding_commands import filter_options, parse_where
+from .anonymize_commands import anonymize_option, unreviewed_option
 from .output import emit, format_option
 
 interviewer_option = click.option(
@@ -24,17 +25,20 @@ language_option = click.option("--language", help="Language of code labels (defa
 @level_option
 @click.option("--rollup", is_flag=True, help="List under every code the merged segments of its whole subtree.")
 @language_option
+@anonymize_option
+@unreviewed_option
 @format_option("table", "csv", "json", "xlsx", "md")
 @click.pass_obj
 def segments_command(state, code, coder, origin, source, where, include_interviewer, level, rollup, language,
-                     fmt, output):
+                     anonymize, unreviewed, fmt, output):
     """List coded segments (overlapping or touching codings merged) with speaker and attributes.
 
     Example: coding segments --code samarbejde --level 1 --format csv -o segments.csv
     """
     frame = state.project.segments(code=code, coder=coder, origin=origin, source=source,
                                    where=parse_where(where), include_interviewer=include_interviewer,
-                                   level=level, rollup=rollup, language=language)
+                                   level=level, rollup=rollup, language=language, anonymize=anonymize,
+                                   unreviewed=unreviewed)
     records = frame.to_dict("records")
     emit(records, fmt, output, list(frame.columns), sheet="segments")
 
@@ -56,10 +60,12 @@ def segments_command(state, code, coder, origin, source, where, include_intervie
               help="Also draw the matrix as a heatmap (.png).")
 @click.option("--empty-codes", is_flag=True,
               help="Keep codes that have no coding in the project (left out by default).")
+@anonymize_option
+@unreviewed_option
 @format_option("table", "csv", "json", "xlsx", "md")
 @click.pass_obj
 def matrix_command(state, rows, cols, count, level, code, coder, origin, source, where, normalize,
-                   include_interviewer, language, heatmap, empty_codes, fmt, output):
+                   include_interviewer, language, heatmap, empty_codes, anonymize, unreviewed, fmt, output):
     """Count segments (or participants, sources, words) by code and role, municipality or any attribute.
 
     Example: coding matrix --rows code --cols municipality --cols role --format csv -o matrix.csv
@@ -72,7 +78,7 @@ def matrix_command(state, rows, cols, count, level, code, coder, origin, source,
     frame = state.project.matrix(rows, list(cols) or ["role"], count=count, level=level, code=code, coder=coder,
                                  origin=origin, source=source, where=parse_where(where), normalize=normalize,
                                  include_interviewer=include_interviewer, language=language,
-                                 empty_codes=empty_codes)
+                                 empty_codes=empty_codes, anonymize=anonymize, unreviewed=unreviewed)
     records, columns = matrix_rows(frame)
     emit(records, fmt, output, columns, sheet="matrix", json_data=matrix_records(frame))
     if heatmap is not None:
@@ -129,10 +135,12 @@ def cooccurrence_command(state, unit, level, code, coder, origin, source, where,
 @language_option
 @click.option("--explain", is_flag=True,
               help="Show why each quote was chosen: score, relevance and the rules or coders behind it.")
+@anonymize_option
+@unreviewed_option
 @format_option("text", "md", "docx", default="text")
 @click.pass_obj
 def quotes_command(state, code, by, limit, coder, origin, source, where, include_interviewer, min_chars,
-                   max_chars, language, explain, fmt, output):
+                   max_chars, language, explain, anonymize, unreviewed, fmt, output):
     """Quotes for a theme, grouped by role or municipality, attributed, most relevant first.
 
     Ranked by how strongly the theme's own rules (or a person's coding) hold the passage, spread
@@ -146,7 +154,8 @@ def quotes_command(state, code, by, limit, coder, origin, source, where, include
         raise click.UsageError("--format docx needs -o FILE.docx")
     frame = state.project.quotes(code, by=by, limit=limit, coder=coder, origin=origin, source=source,
                                  where=parse_where(where), include_interviewer=include_interviewer,
-                                 min_chars=min_chars, max_chars=max_chars, language=language)
+                                 min_chars=min_chars, max_chars=max_chars, language=language,
+                                 anonymize=anonymize, unreviewed=unreviewed)
     if fmt == "docx":
         write_quotes_docx(frame, output)
         state.say(f"wrote {output}")

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from . import cli
+from .anonymize_commands import unreviewed_option
 
 
 @cli.command("pipeline")
@@ -21,8 +22,12 @@ from . import cli
               help="Language of labels and headings (default: the sources' language).")
 @click.option("--force", is_flag=True,
               help="Replace OUT/coding.db even if it holds work added after an earlier pipeline run.")
+@click.option("--anonymize", is_flag=True,
+              help="Every document anonymized (pseudonyms, personal data in the text replaced); "
+                   "OUT/coding.db keeps the original text.")
+@unreviewed_option
 @click.pass_obj
-def pipeline_command(state, input, codebook, out, manifest, language, force):
+def pipeline_command(state, input, codebook, out, manifest, language, force, anonymize, unreviewed):
     """Import transcripts, auto-code them and write matrices, network, framework, appendix and report.
 
     Makes a new project OUT/coding.db (--project is not used). An OUT/coding.db from an earlier
@@ -37,7 +42,8 @@ def pipeline_command(state, input, codebook, out, manifest, language, force):
         state.say(f"[{n}/{total}] {message}")
 
     result = run_pipeline(input, codebook=codebook, out=out, manifest=manifest, force=force,
-                          language=language, step=step, progress=state.progress, notify=state.say)
+                          language=language, step=step, progress=state.progress, notify=state.say,
+                          anonymize=anonymize, unreviewed=unreviewed)
     counts = result.counts
     click.echo(f"{counts.get('sources', 0)} sources, {counts.get('codings', 0)} codings; "
                f"{len(result.files)} files in {out} ({result.seconds:.1f} s)")

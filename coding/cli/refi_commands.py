@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from . import pass_state
+from .anonymize_commands import anonymize_option, unreviewed_option
 from .export_group import export_group
 
 
@@ -20,13 +21,19 @@ from .export_group import export_group
                              "else the project file's name).")
 @click.option("--language", type=click.Choice(["da", "en"]),
               help="Which code label becomes the code name (default: the sources' main language).")
+@anonymize_option
+@unreviewed_option
 @pass_state
-def export_qdpx_command(state, output, name, language):
+def export_qdpx_command(state, output, name, language, anonymize, unreviewed):
     """Write the project as a REFI-QDA project (.qdpx) with sources, codes, codings, cases and memos.
+
+    With --anonymize the file is an anonymized project: texts by the anonymization key, codings
+    moved with them, pseudonyms for cases, people and interviews.
 
     Example: coding export qdpx -o evaluering.qdpx
     """
-    counts = state.project.export_qdpx(output, name=name, language=language)
+    counts = state.project.export_qdpx(output, name=name, language=language, anonymize=anonymize,
+                                       unreviewed=unreviewed)
     click.echo(f"wrote {output}: {counts.get('sources', 0)} sources, {counts.get('codes', 0)} codes, "
                f"{counts.get('codings', 0)} codings, {counts.get('cases', 0)} cases, "
                f"{counts.get('variables', 0)} variables, {counts.get('memos', 0)} memos")

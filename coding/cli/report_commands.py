@@ -9,6 +9,7 @@ import click
 from . import cli, pass_state
 from .coding_commands import parse_where
 from .export_group import export_group
+from .anonymize_commands import unreviewed_option
 from .output import emit, format_option
 
 CASE_BY_HELP = ("The case attribute: municipality, any participant or source attribute, participant "
@@ -120,7 +121,9 @@ def document_options(fn):
         click.option("--language", type=click.Choice(["da", "en"]),
                      help="Language of the theme labels and headings (default: the sources' language)."),
         click.option("--anonymize", is_flag=True,
-                     help="Cases as Case 1..N, people as role and number, manifest names removed from the text."),
+                     help="Cases as Case 1..N, people as role and number, personal data in the text replaced "
+                          "by the anonymization key (see 'coding anonymize')."),
+        unreviewed_option,
         click.option("--template", type=click.Path(dir_okay=False, exists=True, path_type=Path),
                      help="A Word .docx whose styles (Title, Heading 1/2, Quote, Table Grid) restyle the document."),
         click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
@@ -133,7 +136,7 @@ def document_options(fn):
 @export_group.command("framework")
 @document_options
 @pass_state
-def export_framework(state, case_by, themes, where, language, anonymize, template, output):
+def export_framework(state, case_by, themes, where, language, anonymize, unreviewed, template, output):
     """The framework matrix, cases down and themes across, as .docx or .xlsx.
 
     Each cell: the analyst's summary, segments and participants, up to three quotes with attribution.
@@ -143,7 +146,7 @@ def export_framework(state, case_by, themes, where, language, anonymize, templat
     """
     model = state.project.export_framework(output, case_by=case_by, themes=split_themes(themes),
                                            where=parse_where(where), language=language,
-                                           anonymize=anonymize, template=template)
+                                           anonymize=anonymize, template=template, unreviewed=unreviewed)
     click.echo(f"wrote {output}: {len(model.cases)} cases x {len(model.themes)} themes", err=True)
 
 
@@ -153,7 +156,7 @@ def export_framework(state, case_by, themes, where, language, anonymize, templat
               help="Quotes per theme and case (0: all).")
 @click.option("--title", help="The document title (default: Casehistorier / Case histories).")
 @pass_state
-def export_narratives(state, case_by, themes, where, language, anonymize, template, output,
+def export_narratives(state, case_by, themes, where, language, anonymize, unreviewed, template, output,
                       quotes_per_theme, title):
     """The case-history appendix (.docx): a chapter per case with status, interviews, themes, quotes.
 
@@ -162,5 +165,6 @@ def export_narratives(state, case_by, themes, where, language, anonymize, templa
     model = state.project.export_narratives(output, case_by=case_by, themes=split_themes(themes),
                                             where=parse_where(where), language=language,
                                             anonymize=anonymize, template=template,
-                                            quotes_per_theme=quotes_per_theme or None, title=title)
+                                            quotes_per_theme=quotes_per_theme or None, title=title,
+                                            unreviewed=unreviewed)
     click.echo(f"wrote {output}: {len(model.cases)} case histories", err=True)

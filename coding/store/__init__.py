@@ -11,6 +11,7 @@ and migrations (here), and the queries, one module per kind of thing stored, mix
 - ``autocoding.py``  the auto-coder's bulk codings and its state per source
 - ``notes.py``       memos, case summaries, case statuses
 - ``reviews.py``     reviews of automatic codings, and the workspace's reads of one coding or one page
+- ``anonymization.py`` the anonymization key, scan findings, the anonymized copy's rewriting
 - ``kept.py``        kept copies (packed turn and coding columns) and ``coding_table.py``, their format
 - ``threads.py``     big reads shared with a second connection in a thread
 - ``search.py``      the text search index: analysed word forms and each source's tokens
@@ -26,6 +27,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+from .anonymization import AnonymizationQueries
 from .autocoding import AUTO_INSERT_ROWS, AUTO_INSERT_VALUES, AutoCodingQueries, auto_insert_sql, code_hashes_json
 from .codes import CodeQueries
 from .codings import CodingQueries
@@ -51,7 +53,7 @@ BUSY_WAIT_MS = 10 * 60_000   # then how long it waits in all before giving up wi
 
 
 class Store(SourceQueries, ParticipantQueries, CodeQueries, CodingQueries, AutoCodingQueries, NoteQueries, ReviewQueries,
-            KeptCopies, ThreadReads, SearchQueries):
+            AnonymizationQueries, KeptCopies, ThreadReads, SearchQueries):
     """One open project database. Use :meth:`transaction` around every change.
 
     Several programs may open the same project (the workspace server and commands): SQLite in WAL

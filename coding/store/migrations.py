@@ -312,3 +312,34 @@ def m011_reviews(db: sqlite3.Connection) -> None:
         )
     """)
 
+
+@migration
+def m012_anonymization(db: sqlite3.Connection) -> None:
+    """The anonymization key (issue 23): the analyst's decision on each finding (replace with a
+    pseudonym, or keep), looked up by the finding's text (white space single, case folded); the
+    findings of the last scan of each source, and which text each source had when it was scanned
+    (a source imported or changed since is scanned again)."""
+    run_script(db, """
+        CREATE TABLE anonymization_key (
+            key TEXT PRIMARY KEY,
+            text TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            decision TEXT NOT NULL CHECK (decision IN ('replace', 'keep')),
+            replacement TEXT NOT NULL DEFAULT '',
+            reviewed_at TEXT NOT NULL
+        );
+        CREATE TABLE anonymization_findings (
+            source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            text TEXT NOT NULL,
+            key TEXT NOT NULL
+        );
+        CREATE INDEX anonymization_findings_source ON anonymization_findings(source_id, start);
+        CREATE TABLE anonymization_scans (
+            source_id INTEGER PRIMARY KEY REFERENCES sources(id) ON DELETE CASCADE,
+            text_sha256 TEXT NOT NULL,
+            scanned_at TEXT NOT NULL
+        )
+    """)
