@@ -726,6 +726,50 @@ class Project:
             return memos.delete_memo(self.store, memo_id)
 
 
+    # ------------------------------------------------------------------ code management (issue 25)
+    def rename_code(self, old: str, new: str, *, labels: dict[str, str] | None = None) -> dict:
+        """Give a code a new id (and with ``labels`` {lang: text} new labels); codings stay on it."""
+        from . import codes
+        with self.store.transaction():
+            return codes.rename_code(self.store, old, new, labels)
+
+    def merge_code(self, source: str, target: str) -> dict:
+        """Move code ``source``'s codings (memos, summaries, child codes, rules) to ``target``;
+        codings that become equal are one; ``source`` disappears. Returns counts."""
+        from . import codes
+        with self.store.transaction():
+            return codes.merge_codes(self.store, source, target)
+
+    def move_code(self, code: str, parent: str | None) -> dict:
+        """Put a code under ``parent`` (None: at the top level)."""
+        from . import codes
+        with self.store.transaction():
+            return codes.move_code(self.store, code, parent)
+
+    def code_delete_plan(self, code: str) -> dict:
+        from . import codes
+        return codes.code_delete_plan(self.store, code)
+
+    def delete_code(self, code: str, *, with_codings: bool = False) -> dict:
+        """Delete a code; refused while it has codings unless ``with_codings``; children move up."""
+        from . import codes
+        with self.store.transaction():
+            return codes.delete_code(self.store, code, with_codings=with_codings)
+
+    def count_codings(self, *, coder: str | None = None, code: str | None = None, source: str | None = None,
+                      ids: list[int] | None = None) -> dict:
+        """How many codings :meth:`remove_codings` would delete (``text``: by origin; ``missing`` ids)."""
+        from . import codes
+        return codes.count_codings(self.store, coder=coder, code=code, source=source, ids=ids)
+
+    def remove_codings(self, *, coder: str | None = None, code: str | None = None, source: str | None = None,
+                       ids: list[int] | None = None) -> dict:
+        """Delete codings by id, or by coder / code (with descendants) / source, with their memos."""
+        from . import codes
+        with self.store.transaction():
+            return codes.remove_codings(self.store, coder=coder, code=code, source=source, ids=ids)
+
+
 class AnonymizedProject(Project):
     """A project that is an anonymized copy (:meth:`Project.anonymized`): the same methods, made
     from pseudonymised data; filters given with real values are translated."""

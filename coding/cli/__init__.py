@@ -97,3 +97,4 @@ from . import memo_commands  # noqa: E402,F401
 from . import search_commands  # noqa: E402,F401
 from . import serve_commands  # noqa: E402,F401
 from . import anonymize_commands  # noqa: E402,F401
+from . import code_commands  # noqa: E402,F401

@@ -3,6 +3,7 @@ pruning), and reading the stored codes back as a :class:`~coding.codebook.model.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from ..errors import Refused
 from ..store import Store
 from ..version import __version__
 from .load import load_codebook
+from .roundtrip import remember
 from .model import DEFAULT_SETTINGS, CodeDef, Codebook, _Checker
 
 
@@ -42,9 +44,11 @@ def import_codebook(store: Store, codebook: Codebook | dict | str | Path, prune:
     Codes keep their GUIDs (matched by id, or by a ``guid`` given in the codebook, which renames).
     Codes that are no longer in the codebook are deleted when they have no codings; when they do,
     the import is refused with a list unless ``prune`` (which deletes them and their codings)."""
-    file_sha256 = None
+    file_sha256 = yaml_text = None
     if isinstance(codebook, (str, Path)):
         file_sha256 = _file_sha256(codebook)
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            yaml_text = Path(codebook).read_text(encoding="utf-8")
         codebook = load_codebook(codebook)
     elif isinstance(codebook, dict):
         codebook = Codebook.from_dict(codebook, file=file or "<codebook>")
@@ -96,6 +100,7 @@ def import_codebook(store: Store, codebook: Codebook | dict | str | Path, prune:
     if file_sha256 is not None:     # lets an unchanged file on an unchanged project skip the import
         meta.update(file_sha256=file_sha256, codes_digest=_codes_digest(store))
     store.set_meta("codebook", json.dumps(meta, ensure_ascii=False, default=str))
+    remember(store, yaml_text)  # the file's text, to write later changes back into (issue 25)
     return report
 
 

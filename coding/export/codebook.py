@@ -28,7 +28,10 @@ def export_codebook(store: Store, fmt: str, path: str | Path, language: str = "d
     if not book.codes:
         raise CodingError("the project has no codebook yet; import one with: coding codebook import FILE")
     if fmt == "yaml":
-        text = yaml.safe_dump(book.to_dict(), allow_unicode=True, sort_keys=False, width=100)
+        from ..codebook.roundtrip import write_back  # into the YAML file it came from, comments kept
+
+        text = write_back(store, book) or yaml.safe_dump(book.to_dict(), allow_unicode=True, sort_keys=False,
+                                                         width=100)
         path.write_text(text, encoding="utf-8")
     elif fmt == "docx":
         _write_docx(book, path, language)

@@ -12,6 +12,7 @@ and migrations (here), and the queries, one module per kind of thing stored, mix
 - ``notes.py``       memos, case summaries, case statuses
 - ``reviews.py``     reviews of automatic codings, and the workspace's reads of one coding or one page
 - ``anonymization.py`` the anonymization key, scan findings, the anonymized copy's rewriting
+- ``reorganise.py``  renaming, merging, moving, deleting codes; removing codings
 - ``kept.py``        kept copies (packed turn and coding columns) and ``coding_table.py``, their format
 - ``threads.py``     big reads shared with a second connection in a thread
 - ``search.py``      the text search index: analysed word forms and each source's tokens
@@ -36,6 +37,7 @@ from .kept import KeptCopies
 from .migrations import MIGRATIONS, migration, run_script
 from .notes import NoteQueries
 from .participants import ParticipantQueries
+from .reorganise import ReorganiseQueries
 from .reviews import ReviewQueries
 from .search import SearchQueries
 from .sources import SourceQueries
@@ -53,7 +55,7 @@ BUSY_WAIT_MS = 10 * 60_000   # then how long it waits in all before giving up wi
 
 
 class Store(SourceQueries, ParticipantQueries, CodeQueries, CodingQueries, AutoCodingQueries, NoteQueries, ReviewQueries,
-            AnonymizationQueries, KeptCopies, ThreadReads, SearchQueries):
+            AnonymizationQueries, ReorganiseQueries, KeptCopies, ThreadReads, SearchQueries):
     """One open project database. Use :meth:`transaction` around every change.
 
     Several programs may open the same project (the workspace server and commands): SQLite in WAL
