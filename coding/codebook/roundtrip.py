@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from typing import Any
 
 from ..store import Store
@@ -146,7 +147,41 @@ def write_back(store: Store, book) -> str | None:
     y.dump(data, out)
     # ruamel re-wraps long flow lists and leaves a space at the end of each wrapped line
     text = "\n".join(line.rstrip() for line in out.getvalue().split("\n"))
+    new_id = {old: current[guid].id for guid, old in old_id_of.items() if old}
+    text = _rescue_comments(memory["text"], text, new_id)
     return text if _same(text, book) else None
+
+
+ID_LINE = re.compile(r"^(\s*)-\s+id:\s*['\"]?([^'\"\s#]+)")
+
+
+def _rescue_comments(original: str, text: str, new_id: dict[str, str]) -> str:
+    """Put back comment lines that introduced a code still there (ruamel hangs such a comment on the
+    end of the code before it, and loses it when that code is deleted), just above that code."""
+    have = {line.strip() for line in text.splitlines()}
+    lines = original.splitlines()
+    out = text.split("\n")
+    block: list[str] = []
+    for line in lines:
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            block.append(line)
+            continue
+        if not stripped:
+            continue
+        match = ID_LINE.match(line)
+        lost = [b for b in block if b.strip() not in have]
+        block = []
+        if not lost or not match or match.group(2) not in new_id:
+            continue
+        wanted = new_id[match.group(2)]
+        for i, candidate in enumerate(out):
+            found = ID_LINE.match(candidate)
+            if found and found.group(2) == wanted:
+                indent = found.group(1)
+                out[i:i] = [indent + b.strip() for b in lost]
+                break
+    return "\n".join(out)
 
 
 def _same(text: str, book) -> bool:
