@@ -770,6 +770,19 @@ class Project:
             return codes.remove_codings(self.store, coder=coder, code=code, source=source, ids=ids)
 
 
+    # ------------------------------------------------------------------ survey answers (issue 25)
+    def import_survey(self, path: str | Path, *, id_column: str | None = None,
+                      text_columns: list[str] | None = None, attribute_columns: list[str] | None = None,
+                      by: str = "question", replace: bool = False):
+        """Import a survey export (.xlsx/.csv, one row per respondent): respondents become participants
+        with the attribute columns, each non-empty answer a turn of its respondent, one source per
+        question (``by="question"``) or per respondent; all or nothing. Returns a SurveyReport."""
+        from .survey import import_survey
+        with self.store.transaction():
+            return import_survey(self.store, path, id_column=id_column, text_columns=text_columns,
+                                 attribute_columns=attribute_columns, by=by, replace=replace)
+
+
 class AnonymizedProject(Project):
     """A project that is an anonymized copy (:meth:`Project.anonymized`): the same methods, made
     from pseudonymised data; filters given with real values are translated."""

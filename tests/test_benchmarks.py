@@ -141,3 +141,13 @@ def test_memory_sampler_counts_child_processes_that_start_after_it():
             child.join()
     assert memory.peak >= before + 200 * 2**20
     assert 200 * 2**20 <= memory.peak_pss <= memory.peak
+
+
+def test_survey_benchmark_runs_and_prints_its_figures():
+    done = run_script(str(ROOT / "benchmarks" / "survey_import.py"), "--answers", "40", "--questions", "2")
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    assert figures["answers"] == 40 and figures["respondents"] == 20
+    assert figures["summary"] == "survey.xlsx: 20 respondents, 2 questions, 40 answers, 0 empty answers skipped"
+    assert {"survey_import_s", "sources_s"} <= set(figures)
+    assert "survey.xlsx#Q1" in done.stderr   # the `coding sources` listing of the same project

@@ -17,12 +17,37 @@ from .output import emit, format_option
 @click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path),
               help="Interview list (.csv/.xlsx): source, speaker, participant, attributes.")
 @click.option("--replace", is_flag=True, help="Replace changed files of the same name, keeping codings where their text is found.")
+@click.option("--survey", is_flag=True,
+              help="The file (.xlsx/.csv) is a survey: one row per respondent, answers in text columns.")
+@click.option("--id-column", help="Survey: the respondent id column (default: id/respondent/..., else the first).")
+@click.option("--text-columns", metavar="Q1,Q2", help="Survey: the free-text question columns (default: "
+              "columns with answers of several words).")
+@click.option("--attribute-columns", metavar="A,B", help="Survey: background columns that become the "
+              "respondent's attributes (default: the other columns).")
+@click.option("--by", type=click.Choice(["question", "respondent"]), default="question", show_default=True,
+              help="Survey: one source per question, or one per respondent.")
 @pass_state
-def import_command(state, paths, manifest, replace):
-    """Import transcripts (.docx .txt .md .vtt .srt .qdpx; folders recursively).
+def import_command(state, paths, manifest, replace, survey, id_column, text_columns, attribute_columns, by):
+    """Import transcripts (.docx .txt .md .vtt .srt .qdpx; folders recursively), or a survey with --survey.
+
+    With --survey each respondent becomes a participant with the attribute columns and each non-empty
+    answer a turn of that respondent; empty answers are skipped and counted.
 
     Example: coding import transcripts_sample/ --manifest transcripts_sample/participants.csv
+
+    Example: coding import survey.xlsx --survey --id-column ID --text-columns Q1,Q2 --attribute-columns kommune,alder
     """
+    if survey:
+        if len(paths) != 1 or manifest is not None:
+            raise click.UsageError("--survey imports one file (.xlsx or .csv) and takes no --manifest")
+        split = lambda value: [c.strip() for c in value.split(",") if c.strip()] if value else None  # noqa: E731
+        report = state.project.import_survey(paths[0], id_column=id_column, text_columns=split(text_columns),
+                                             attribute_columns=split(attribute_columns), by=by, replace=replace)
+        for line in report.lines():
+            click.echo(line)
+        return
+    if id_column or text_columns or attribute_columns or by != "question":
+        raise click.UsageError("--id-column, --text-columns, --attribute-columns and --by go with --survey")
     if not paths and manifest is None:
         raise click.UsageError("name files or folders to import, or --manifest to apply")
     report = state.project.import_paths(paths, manifest=manifest, replace=replace, progress=state.progress)
