@@ -301,6 +301,8 @@ def import_codings_sheet(store: Store, path: str | Path) -> dict[str, int]:
     turns: dict[int, list] = {}
     errors: list[tuple[int, str]] = []
     wanted: dict[tuple[int, int, int, int, str], dict] = {}
+    skipped = 0
+    memos: list[tuple] = []
     for number, row in rows:
         try:
             source_name = row.get("source", "")
@@ -311,11 +313,22 @@ def import_codings_sheet(store: Store, path: str | Path) -> dict[str, int]:
             source = sources[source_name]
             if source is None:
                 raise ValueError(f"no source '{source_name}' in the project")
-            node, problem = names.find(row.get("code", "")) if row.get("code") else (None, "the code cell is empty")
-            if node is None:
-                raise ValueError(problem)
+            cell = row.get("code", "")
+            parts = [p.strip() for p in CODE_SEPARATORS.split(cell) if p.strip()]
+            if not parts and not row.get("memo"):
+                skipped += 1     # a unit nobody coded (a coding sheet's empty code cell)
+                continue
+            nodes, problems = [], []
+            for part in parts:
+                node, problem = names.find(part)
+                if node is None:
+                    problems.append(problem)
+                else:
+                    nodes.append(node)
+            if problems:
+                raise ValueError("; ".join(problems))
             coder = row.get("coder", "")
-            if not coder:
+            if not coder and nodes:
                 raise ValueError("the coder cell is empty")
             text = source["text"]
             start_cell, end_cell = row.get("start", ""), row.get("end", "")
@@ -340,20 +353,26 @@ def import_codings_sheet(store: Store, path: str | Path) -> dict[str, int]:
         except ValueError as exc:
             errors.append((number, str(exc)))
             continue
+        memo = row.get("memo") or None   # on the row's first coding; without a code, on the text
+        if not nodes:
+            memos.extend((int(source["id"]), start, end, coder or None, memo, number) for start, end in spans[:1])
         for start, end in spans:
-            key = (int(source["id"]), start, end, int(node["id"]), coder)
-            wanted.setdefault(key, {"source_id": key[0], "start": start, "end": end, "code_id": key[3],
-                                    "coder": coder, "origin": ORIGIN_SPREADSHEET,
-                                    "memo": row.get("memo") or None, "rule": f"{path.name} row {number}"})
+            for node in nodes:
+                key = (int(source["id"]), start, end, int(node["id"]), coder)
+                wanted.setdefault(key, {"source_id": key[0], "start": start, "end": end, "code_id": key[3],
+                                        "coder": coder, "origin": ORIGIN_SPREADSHEET,
+                                        "memo": memo, "rule": f"{path.name} row {number}"})
+                memo = None
     if errors:
         number, message = errors[0]
-        more = "; ".join(f"row {n}: {m}" for n, m in errors[1:6])
-        if len(errors) > 6:
-            more += f"; and {len(errors) - 6} more bad rows"
-        raise InputError(path, message + (f" (also {more})" if more else "") + "; nothing was imported",
-                         f"row {number}")
+        more = "; ".join(f"row {n}: {m}" for n, m in errors[1:])
+        raise InputError(path, message + (f" (also {more})" if more else "")
+                         + f"; {len(errors)} bad row(s), nothing was imported", f"row {number}")
     existing = {(c["source_id"], c["start"], c["end"], c["code_id"], c["coder"])
                 for sid in {k[0] for k in wanted} for c in store.codings(source_id=sid)}
     new = [v for k, v in wanted.items() if k not in existing]
     store.insert_codings(new)
-    return {"rows": len(rows), "added": len(new), "already_present": len(wanted) - len(new)}
+    for source_id, start, end, author, text, number in memos:
+        store.insert_memo(text=text, source_id=source_id, start=start, end=end, author=author, origin=ORIGIN_SPREADSHEET)
+    return {"rows": len(rows), "added": len(new), "already_present": len(wanted) - len(new), "skipped": skipped,
+            "memos": len(memos)}

@@ -783,6 +783,18 @@ class Project:
                                  attribute_columns=attribute_columns, by=by, replace=replace)
 
 
+    # ------------------------------------------------------------------ coding sheets (issue 25)
+    def export_sheet(self, path: str | Path, *, sources: list[str] | None = None, unit: str = "turn",
+                     coder: str = "", language: str | None = None, include_interviewer: bool = False) -> dict:
+        """Write a coding sheet (.xlsx) to fill in and read back with :meth:`import_codings`: one row per
+        turn or sentence, a code column offering the codebook's labels, the coder's name, a memo column."""
+        from .export.coding_sheet import write_sheet
+        from .refi.reader import project_language
+        return write_sheet(self.store, path, sources=sources, unit=unit, coder=coder,
+                           language=language or project_language(self.store),
+                           include_interviewer=include_interviewer)
+
+
 class AnonymizedProject(Project):
     """A project that is an anonymized copy (:meth:`Project.anonymized`): the same methods, made
     from pseudonymised data; filters given with real values are translated."""

@@ -18,11 +18,17 @@ from .export_group import export_group
 def codings_import_command(state, file):
     """Add codings from a spreadsheet (.xlsx/.csv): source, code, coder, and start+end or turn.
 
+    A filled coding sheet ('coding export sheet') comes back this way: empty code cells are skipped,
+    several codes in one cell are separated by ';', codes are ids or labels in either language.
+
     Example: coding codings import second_coder.xlsx
     """
     counts = state.project.import_codings(file)
+    extra = "".join(f", {counts[k]} {what}" for k, what in (("skipped", "rows without a code skipped"),
+                                                          ("memos", "memos without a code kept on their text"))
+                    if counts.get(k))
     click.echo(f"{file.name}: {counts['rows']} rows, {counts['added']} codings added, "
-               f"{counts['already_present']} already present")
+               f"{counts['already_present']} already present{extra}")
 
 
 @export_group.command("docx")
@@ -92,3 +98,25 @@ def agreement_command(state, coders, unit, codes, exclusive, include_interviewer
         click.echo(f"wrote {output}", err=True)
     else:
         click.echo(text, nl=False)
+
+
+@export_group.command("sheet")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The .xlsx file to write.")
+@click.option("--source", "sources", multiple=True, help="Only this source (repeatable; default: every source).")
+@click.option("--unit", type=click.Choice(["turn", "sentence"]), default="turn", show_default=True,
+              help="One row per turn or per sentence.")
+@click.option("--coder", default="", help="The name filled into the coder column.")
+@click.option("--language", help="Language of the code labels in the drop-down (default: the sources').")
+@click.option("--include-interviewer", is_flag=True, help="Rows for interviewer turns too.")
+@pass_state
+def export_sheet_command(state, output, sources, unit, coder, language, include_interviewer):
+    """Write a coding sheet (.xlsx): one row per unit, a code column with the codebook's labels as a drop-down.
+
+    Fill in the code column (several codes separated by ';'), then: coding codings import FILE.
+
+    Example: coding export sheet --source nordby_leder.docx --unit sentence --coder bo -o nordby_bo.xlsx
+    """
+    counts = state.project.export_sheet(output, sources=list(sources) or None, unit=unit, coder=coder,
+                                        language=language, include_interviewer=include_interviewer)
+    click.echo(f"wrote {output}: {counts['rows']} rows to code, {counts['codes']} codes in the drop-down", err=True)
