@@ -694,38 +694,6 @@ class Project:
         return reading.source_page(self.store, name, page, coder=coder, origin=origin, at=at)
 
 
-    # ------------------------------------------------------------------ memos (issue 25)
-    def add_memo(self, text: str, *, source: str | None = None, code: str | None = None,
-                 coding: int | None = None, author: str | None = None, start: int | None = None,
-                 end: int | None = None) -> dict:
-        """Add a memo on the project (no target), a source (or a span of it: start, end), a code or a
-        coding (by id); returns it as a record (id, on, target, author, created_at, text ...)."""
-        from . import memos
-        with self.store.transaction():
-            return memos.add_memo(self.store, text, source=source, code=code, coding=coding, author=author,
-                                  start=start, end=end)
-
-    def memos(self, *, source: str | None = None, code: str | None = None, author: str | None = None,
-              on: str | None = None) -> list[dict]:
-        """Every memo with what it is on (project, source, span, code, coding), author and times."""
-        from . import memos
-        return memos.list_memos(self.store, source=source, code=code, author=author, on=on)
-
-    def memo(self, memo_id: int) -> dict:
-        from . import memos
-        return memos.get_memo(self.store, memo_id)
-
-    def edit_memo(self, memo_id: int, text: str) -> dict:
-        from . import memos
-        with self.store.transaction():
-            return memos.edit_memo(self.store, memo_id, text)
-
-    def delete_memo(self, memo_id: int) -> dict:
-        from . import memos
-        with self.store.transaction():
-            return memos.delete_memo(self.store, memo_id)
-
-
     # ------------------------------------------------------------------ code management (issue 25)
     def rename_code(self, old: str, new: str, *, labels: dict[str, str] | None = None) -> dict:
         """Give a code a new id (and with ``labels`` {lang: text} new labels); codings stay on it."""
