@@ -468,8 +468,9 @@ class Project:
         return export_docx(self.store, source, path, coder=coder)
 
     def agreement(self, coders: list[str], *, unit: str = "turn", codes: list[str] | None = None,
-                  exclusive: bool = False, include_interviewer: bool = True) -> dict:
-        """Percent agreement, Cohen's kappa and Krippendorff's alpha per code and overall, and disagreements."""
+                  exclusive: bool = False, include_interviewer: bool = False) -> dict:
+        """Percent agreement, Cohen's kappa and Krippendorff's alpha per code and overall, and
+        disagreements; over respondents' turns unless ``include_interviewer``."""
         from .analysis.agreement import agreement
 
         return agreement(self.store, coders, unit=unit, codes=codes, exclusive=exclusive,

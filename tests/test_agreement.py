@@ -46,6 +46,11 @@ def import_rows(project: Path, tmp_path: Path, rows: list[tuple], name: str = "c
 
 
 def agreement(project: Path, *args: str) -> dict:
+    """Agreement as JSON; over every turn (the tests' transcripts alternate interviewer and
+    respondent) unless the arguments say otherwise."""
+    if not {"--no-interviewer", "--include-interviewer", "--default-turns"} & set(args):
+        args = (*args, "--include-interviewer")
+    args = tuple(a for a in args if a != "--default-turns")
     return json.loads(run(project, "agreement", "--format", "json", *args).output)
 
 
@@ -254,15 +259,21 @@ def test_sentence_and_character_units(tmp_path):
     assert [text[a:b] for a, b in spans] == ["Vi har travlt.", "Men vi mangler folk."]  # merged character runs
 
 
-def test_no_interviewer_leaves_interviewer_turns_out(tmp_path):
+def test_interviewer_turns_are_left_out_unless_asked_for(tmp_path):
+    """As in every other analysis: uncoded questions would agree trivially and flatter the result."""
     project = make_project(tmp_path / "p.db")
     run(project, "import", str(write_turns(tmp_path / "nordby.txt", 10)))
     import_rows(project, tmp_path, [("nordby.txt", "ledelse", "anna", 2), ("nordby.txt", "ledelse", "bo", 4)])
-    everything = agreement(project, "--coder", "anna", "--coder", "bo")
+    everything = agreement(project, "--coder", "anna", "--coder", "bo", "--include-interviewer")
+    default = agreement(project, "--coder", "anna", "--coder", "bo", "--default-turns")
     respondents = agreement(project, "--coder", "anna", "--coder", "bo", "--no-interviewer")
     assert everything["per_code"]["ledelse"]["units"] == 10
+    assert everything["per_code"]["ledelse"]["percent_agreement"] == pytest.approx(80.0)
+    assert default == respondents
     assert respondents["per_code"]["ledelse"]["units"] == 5
     assert respondents["per_code"]["ledelse"]["percent_agreement"] == pytest.approx(60.0)
+    with Project.open(project) as p:
+        assert p.agreement(["anna", "bo"])["per_code"]["ledelse"]["units"] == 5
 
 
 # --------------------------------------------------------------------------- two coders in Word

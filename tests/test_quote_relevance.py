@@ -117,3 +117,16 @@ def test_sample_report_quotes_are_on_topic_and_spread(tmp_path):
     # alphabetically first interview of each municipality: ties used to go to it (14 of 20 quotes)
     first_interviews = {"aabaek_fokusgruppe.srt", "kildemose_borger.txt", "lyngholt_borger.srt", "nordby_borger.txt"}
     assert sum(r["source"] in first_interviews for r in rows) < len(rows) / 2
+
+
+def test_accepted_proposals_come_first_and_rejected_ones_are_never_quoted(tmp_path):
+    db = make_project(tmp_path)
+    with Project.open(db) as project:
+        proposals = {row["source"]: row["id"] for row in
+                     (project.store.coding_with_source(c["id"]) for c in project.codings(origin="auto", code="belief"))}
+        project.review(proposals["ccc_leder.txt"], "accept", "anna")
+        project.review(proposals["bbb_sagsbehandler.txt"], "reject", "anna")
+        frame = project.quotes("belief", by="municipality")
+    assert frame["source"].tolist()[0] == "ccc_leder.txt" and frame["reviewed"].tolist()[0] == "accepted"
+    assert "accepted in review" in frame["evidence"].iloc[0]
+    assert "bbb_sagsbehandler.txt" not in frame["source"].tolist()

@@ -202,7 +202,7 @@ def _units_of_source(store: Store, source, unit: str, include_interviewer: bool,
 
 
 def agreement(store: Store, coders: Sequence[str], *, unit: str = "turn", codes: Sequence[str] | None = None,
-              exclusive: bool = False, include_interviewer: bool = True) -> dict:
+              exclusive: bool = False, include_interviewer: bool = False) -> dict:
     """Agreement of two or more coders on the sources at least two of them coded (see module doc)."""
     coders = [c.strip() for c in coders]
     if len(coders) < 2:

@@ -141,10 +141,11 @@ class Evidence:
                 rejected += 1
                 continue
             kept += 1
-            if origin in HUMAN_ORIGINS:
+            if decision == "accepted":      # accepted in review: the reviewer's coding, the rules kept
+                accepted += 1
+            elif origin in HUMAN_ORIGINS:
                 human.append(coder)
                 continue
-            accepted += decision == "accepted"
             for part in rule.split(";"):
                 part = part.strip()
                 if part:
@@ -159,7 +160,7 @@ class Evidence:
             relevance -= WEAK_PENALTY
         if human or accepted:
             relevance += HUMAN_BONUS
-        reviewed = "hand" if human else ("accepted" if accepted else "")
+        reviewed = "accepted" if accepted else ("hand" if human else "")
         parts = list(rules)
         if human:
             parts.append("coded by " + ", ".join(dict.fromkeys(human)))
@@ -391,28 +392,3 @@ def render_quotes(frame: pd.DataFrame, fmt: str, explain: bool = False) -> str:
     if frame.empty:
         lines.append(words[4])
     return "\n".join(lines).rstrip("\n") + "\n"
-
-
-def write_quotes_docx(frame: pd.DataFrame, path: str | Path) -> Path:
-    """The quotes as a Word document: a heading per group, each quote in the Quote style."""
-    import docx
-    from docx.shared import Pt
-
-    path = Path(path)
-    if path.suffix.lower() != ".docx":
-        raise InputError(path, "quotes in Word format are written to a .docx file")
-    title, words = _heading(frame)
-    document = docx.Document()
-    document.add_heading(title, level=1)
-    for group, rows in _groups(frame):
-        document.add_heading(str(group), level=2)
-        for row in rows:
-            document.add_paragraph(f"“{row['text']}”", style="Quote")
-            attribution = document.add_paragraph()
-            run = attribution.add_run(f"— {row['attribution'] or '?'} ({_where(row, words)})")
-            run.italic = True
-            run.font.size = Pt(9)
-    if frame.empty:
-        document.add_paragraph(words[4])
-    document.save(path)
-    return path

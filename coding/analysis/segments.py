@@ -237,6 +237,39 @@ class Context:
             f"unknown attribute '{name}' in {option}; the project's attributes are: "
             f"{', '.join(known) or '(none yet: import a manifest)'} (and {', '.join(builtin)})")
 
+    def known_values(self, name: str) -> list[str] | None:
+        """The values the project has for a dimension (None when it cannot say: coder)."""
+        if name == "source":
+            return sorted(src["name"] for src in self.sources.values())
+        if name == "participant":
+            return sorted(set(self.participants.values()))
+        if name in ("coder", "code"):
+            return None
+        values = {attrs[name] for attrs in self.participant_attrs.values() if attrs.get(name)}
+        values |= {attrs[name] for attrs in self.source_attrs.values() if attrs.get(name)}
+        return sorted(values, key=str.casefold)
+
+    def check_value(self, name: str, value: str, option: str) -> None:
+        """A filter value that matches nothing is a mistake (a typo, the wrong case): say which
+        values there are, and which one was probably meant."""
+        known = self.known_values(name)
+        if known is None or value in known or value == NONE_VALUE:
+            return
+        import difflib
+
+        def fold(text: str) -> str:     # case, and Danish letters as they are typed without them
+            return text.casefold().replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
+
+        folded = {fold(k): k for k in known}
+        guess = folded.get(fold(value))
+        if guess is None:
+            close = difflib.get_close_matches(fold(value), list(folded), n=1, cutoff=0.6)
+            guess = folded[close[0]] if close else None
+        shown = ", ".join(known[:30]) + (" ..." if len(known) > 30 else "")
+        raise UnknownAttribute(f"no {name} is '{value}' in the project ({option} {name}={value}); "
+                               f"the values are: {shown or '(none)'}"
+                               + (f". Did you mean '{guess}'?" if guess else ""))
+
     def language(self, language: str | None = None) -> str:
         """The language for labels: the one asked for, else the majority of the sources' languages."""
         if language:
@@ -499,8 +532,9 @@ def build(ctx: Context, *, code: str | None = None, coder: str | None = None, or
     if level is not None and level < 1:
         raise CodingError(f"--level must be 1 or more, not {level}")
     where = dict(where or {})
-    for name in where:
+    for name, value in where.items():
         ctx.check_dimension(name, where_option, allow_code=False)
+        ctx.check_value(name, value, where_option)
     key = (code, coder, origin, source, tuple(sorted(where.items())), include_interviewer, mode, level, root,
            by_coder)
     memo = ctx.store.memo.get(_MEMO_KEY)

@@ -148,7 +148,8 @@ def quotes_command(state, code, by, limit, coder, origin, source, where, include
 
     Example: coding quotes --code samarbejde --by municipality --limit 3 --explain
     """
-    from ..analysis.quotes import render_quotes, write_quotes_docx
+    from ..analysis.quotes import render_quotes
+    from ..export.quotes_docx import write_quotes_docx
 
     if fmt == "docx" and output is None:
         raise click.UsageError("--format docx needs -o FILE.docx")

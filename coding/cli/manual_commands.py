@@ -57,8 +57,8 @@ def export_docx_command(state, source, output, coder):
 @click.option("--codes", help="Comma-separated codes (ids or labels); default: every code the coders used.")
 @click.option("--exclusive", is_flag=True,
               help="The codes are one categorical variable (mutually exclusive); uncoded units are missing.")
-@click.option("--include-interviewer/--no-interviewer", default=True, show_default=True,
-              help="Count interviewer turns as units.")
+@click.option("--include-interviewer/--no-interviewer", default=False, show_default=True,
+              help="Count interviewer turns as units too (left out by default, as in every analysis).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "xlsx"]), default="table", show_default=True,
               help="Output format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),

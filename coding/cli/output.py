@@ -7,14 +7,24 @@ from typing import Any, Sequence
 
 import click
 
-from ..export.tables import render, render_json, write_xlsx
+from ..export.tables import CSV_ENCODING, render, render_json, write_xlsx
+
+
+def _remember_excel(ctx: click.Context, _param, value: bool) -> bool:
+    if value:
+        ctx.meta["coding.excel"] = True
+    return value
 
 
 def format_option(*choices: str, default: str = "table"):
-    """``--format`` with the given choices (default: table, csv, json) and ``-o/--output``."""
+    """``--format`` with the given choices (default: table, csv, json) and ``-o/--output``; with
+    csv among them also ``--excel`` (read by ``emit``, so commands need no parameter for it)."""
     choices = choices or ("table", "csv", "json")
 
     def decorate(fn):
+        if "csv" in choices:
+            fn = click.option("--excel", is_flag=True, expose_value=False, callback=_remember_excel,
+                              help="CSV for Excel with Danish settings: ';' between fields, decimal commas.")(fn)
         fn = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
                           help="Write to this file instead of the terminal (needed for xlsx/docx/png).")(fn)
         fn = click.option("--format", "fmt", type=click.Choice(choices), default=default, show_default=True,
@@ -32,9 +42,13 @@ def emit(rows: Sequence[dict], fmt: str, output: Path | None = None, columns: Se
         write_xlsx(rows, output, columns, sheet=sheet)
         click.echo(f"wrote {output}", err=True)
         return
-    text = render_json(json_data) if fmt == "json" and json_data is not None else render(rows, fmt, columns)
+    ctx = click.get_current_context(silent=True)
+    excel = bool(ctx is not None and ctx.meta.get("coding.excel"))
+    text = render_json(json_data) if fmt == "json" and json_data is not None else render(rows, fmt, columns,
+                                                                                          excel=excel)
     if output is not None:
-        Path(output).write_text(text, encoding="utf-8")
+        # a CSV file gets a BOM, so that Excel reads it as UTF-8
+        Path(output).write_text(text, encoding=CSV_ENCODING if fmt == "csv" else "utf-8")
         click.echo(f"wrote {output}", err=True)
     else:
         click.echo(text, nl=False)

@@ -9,6 +9,7 @@ import yaml
 from ..codebook import Codebook, codebook_from_store, codebook_records
 from ..errors import CodingError
 from ..store import Store
+from .docx_util import save_document
 from .tables import write_xlsx
 
 
@@ -77,4 +78,4 @@ def _write_docx(book: Codebook, path: Path, language: str) -> None:
         cells[2].text = code.include
         cells[3].text = code.exclude
         cells[4].text = "\n".join(f"“{e}”" for e in code.examples)
-    document.save(path)
+    save_document(document, path, language)

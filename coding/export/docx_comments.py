@@ -18,6 +18,7 @@ from ..errors import NotFound
 from ..manual import CodeNames, _trim
 from ..records import CodeTree
 from ..store import Store
+from .docx_util import save_document
 
 XML_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -112,5 +113,5 @@ def export_docx(store: Store, source_name: str, path: str | Path, coder: str | N
         document.add_comment([run_at_start[start], run_at_end[end]], text="; ".join(texts),
                              author=author, initials=_initials(author))
         comments += 1
-    document.save(str(path))
+    save_document(document, path, language)
     return {"comments": comments, "codings": codings, "memos": memos, "skipped": skipped}

@@ -169,6 +169,100 @@ def add_toc(document, placeholder: str, levels: str = "1-2") -> None:
             settings.append(update)
 
 
+LANGUAGE_TAGS = {"da": "da-DK", "en": "en-GB", "sv": "sv-SE", "nb": "nb-NO", "no": "nb-NO", "de": "de-DE"}
+# elements that come after w:lang in a run's properties (CT_RPr), and after w:cantSplit in a row's (CT_TrPr)
+_AFTER_LANG = ("eastAsianLayout", "specVanish", "oMath")
+_AFTER_CANT_SPLIT = ("trHeight", "tblHeader", "tblCellSpacing", "jc", "hidden", "ins", "del", "trPrChange")
+
+
+def language_tag(language: str | None) -> str:
+    """The Word proofing language for a source language ("da" -> "da-DK")."""
+    lang = (language or "da").strip()
+    return LANGUAGE_TAGS.get(lang.lower(), lang if "-" in lang else f"{lang}-{lang.upper()}")
+
+
+def _set_lang(r_pr, tag: str) -> None:
+    lang = r_pr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        following = next((c for c in r_pr if c.tag in {qn(f"w:{n}") for n in _AFTER_LANG}), None)
+        if following is not None:
+            following.addprevious(lang)
+        else:
+            r_pr.append(lang)
+    lang.set(qn("w:val"), tag)
+    lang.set(qn("w:eastAsia"), tag)
+
+
+def _r_pr(parent, first: bool = False):
+    r_pr = parent.find(qn("w:rPr"))
+    if r_pr is None:
+        r_pr = OxmlElement("w:rPr")
+        if first:
+            parent.insert(0, r_pr)
+        else:
+            parent.append(r_pr)
+    return r_pr
+
+
+def finish_document(document, language: str | None) -> None:
+    """What every document we write gets before it is saved: Word proofs it in ``language`` (the
+    sources' language, not en-US: w:lang on the document defaults, every style that names one and
+    every run), and its table rows do not split across pages, the first row of each table repeated
+    as a header on every page."""
+    tag = language_tag(language)
+    styles = document.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    if defaults is None:
+        defaults = OxmlElement("w:docDefaults")
+        styles.insert(0, defaults)
+    r_pr_default = defaults.find(qn("w:rPrDefault"))
+    if r_pr_default is None:
+        r_pr_default = OxmlElement("w:rPrDefault")
+        defaults.insert(0, r_pr_default)
+    _set_lang(_r_pr(r_pr_default), tag)
+    for style in styles.findall(qn("w:style")):
+        r_pr = style.find(qn("w:rPr"))
+        if r_pr is not None and r_pr.find(qn("w:lang")) is not None or style.get(qn("w:styleId")) == "Normal":
+            _set_lang(_r_pr(style), tag)
+    body = document.element.body
+    for run in body.iter(qn("w:r")):
+        _set_lang(_r_pr(run, first=True), tag)
+    for table in body.iter(qn("w:tbl")):
+        for number, row in enumerate(table.findall(qn("w:tr"))):
+            tr_pr = row.find(qn("w:trPr"))
+            if tr_pr is None:
+                tr_pr = OxmlElement("w:trPr")
+                tc = row.find(qn("w:tc"))
+                if row.find(qn("w:tblPrEx")) is not None:
+                    row.find(qn("w:tblPrEx")).addnext(tr_pr)
+                elif tc is not None:
+                    tc.addprevious(tr_pr)
+                else:
+                    row.append(tr_pr)
+            if tr_pr.find(qn("w:cantSplit")) is None:
+                cant = OxmlElement("w:cantSplit")
+                following = next((c for c in tr_pr if c.tag in {qn(f"w:{n}") for n in _AFTER_CANT_SPLIT}), None)
+                if following is not None:
+                    following.addprevious(cant)
+                else:
+                    tr_pr.append(cant)
+            if number == 0 and tr_pr.find(qn("w:tblHeader")) is None:
+                header = OxmlElement("w:tblHeader")
+                following = next((c for c in tr_pr if c.tag in {qn(f"w:{n}") for n in _AFTER_CANT_SPLIT[2:]}),
+                                 None)
+                if following is not None:
+                    following.addprevious(header)
+                else:
+                    tr_pr.append(header)
+
+
+def save_document(document, path: str | Path, language: str | None) -> None:
+    """``finish_document``, then save."""
+    finish_document(document, language)
+    document.save(str(path))
+
+
 def all_text(document) -> str:
     """Every piece of text in the body, tables included (for tests and checks)."""
     parts = []

@@ -125,7 +125,7 @@ def write_docx(model: CaseModel, path: str | Path, *, template: str | Path | Non
     first = min(int(width * 0.14), 2_000_000)
     rest = (width - first) // max(1, len(model.themes))
     docx_util.set_widths(table, [first] + [rest] * len(model.themes))
-    document.save(str(path))
+    docx_util.save_document(document, path, model.language)
 
 
 # --------------------------------------------------------------------------- Excel

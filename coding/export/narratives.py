@@ -46,7 +46,7 @@ def write_docx(model: CaseModel, path: str | Path, *, template: str | Path | Non
 
     for case in model.cases:
         _chapter(document, model, case, names, w, quotes_per_theme, width)
-    document.save(str(path))
+    docx_util.save_document(document, path, model.language)
 
 
 def _chapter(document, model: CaseModel, case: Case, names: Names, w: dict, quotes_per_theme, width) -> None:

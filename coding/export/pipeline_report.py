@@ -13,7 +13,7 @@ from typing import Callable
 
 from ..records import INTERVIEWER_ROLE
 from .report import Block, write_report
-from .tables import render_csv, write_xlsx
+from .tables import write_csv, write_xlsx
 
 CASE_ATTRIBUTE = "municipality"
 
@@ -121,7 +121,7 @@ def _matrix_files(project, folder: Path, dim: str, language: str, w: dict, block
     frame = project.matrix("code", [dim], count="segments", language=language)
     records, columns = matrix_rows(frame)
     stem = f"matrix_{dim}"
-    (folder / f"{stem}.csv").write_text(render_csv(records, columns), encoding="utf-8")
+    write_csv(folder / f"{stem}.csv", records, columns)
     write_xlsx(records, folder / f"{stem}.xlsx", columns, sheet="matrix")
     heatmap_png(frame, folder / f"{stem}.png")
     labels = frame.attrs.get("row_labels", {})

@@ -48,14 +48,33 @@ def render_table(rows: Sequence[dict], columns: Sequence[str] | None = None, *, 
     return "\n".join(lines)
 
 
-def render_csv(rows: Sequence[dict], columns: Sequence[str] | None = None) -> str:
+CSV_ENCODING = "utf-8-sig"   # a CSV file starts with a BOM: Excel then reads it as UTF-8 (æ, ø, å)
+
+
+def _excel_text(value: Any) -> str:
+    """A value as Danish Excel reads it: decimal comma in numbers."""
+    if isinstance(value, float) and not isinstance(value, bool):
+        return _text(value).replace(".", ",")
+    return _text(value)
+
+
+def render_csv(rows: Sequence[dict], columns: Sequence[str] | None = None, *, excel: bool = False) -> str:
+    """CSV text; ``excel``: semicolons between fields and decimal commas, as Excel with Danish (or
+    most European) regional settings expects."""
     cols = _columns(rows, columns)
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator="\n", delimiter=";" if excel else ",")
     writer.writerow(cols)
+    cell = _excel_text if excel else _text
     for row in rows:
-        writer.writerow([_text(row.get(c)) for c in cols])
+        writer.writerow([cell(row.get(c)) for c in cols])
     return buffer.getvalue()
+
+
+def write_csv(path: str | Path, rows: Sequence[dict], columns: Sequence[str] | None = None, *,
+              excel: bool = False) -> None:
+    """A CSV file: UTF-8 with a BOM (see ``render_csv`` for ``excel``)."""
+    Path(path).write_text(render_csv(rows, columns, excel=excel), encoding=CSV_ENCODING)
 
 
 def render_md(rows: Sequence[dict], columns: Sequence[str] | None = None) -> str:
@@ -101,12 +120,12 @@ def write_xlsx(rows: Sequence[dict], path: str | Path, columns: Sequence[str] | 
     book.save(path)
 
 
-def render(rows: Sequence[dict], fmt: str, columns: Sequence[str] | None = None) -> str:
+def render(rows: Sequence[dict], fmt: str, columns: Sequence[str] | None = None, *, excel: bool = False) -> str:
     """Text of a table in one of the text formats."""
     if fmt == "table":
         return render_table(rows, columns) + "\n"
     if fmt == "csv":
-        return render_csv(rows, columns)
+        return render_csv(rows, columns, excel=excel)
     if fmt == "md":
         return render_md(rows, columns)
     if fmt == "json":
