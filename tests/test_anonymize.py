@@ -77,6 +77,8 @@ def project(tmp_path) -> Path:
     ("ikke 320190-1234", []),                    # no 32nd day
     ("ikke 011390-1234", []),                    # no 13th month
     ("ikke 290221-1234", []),                    # 29 February 1921 did not exist
+    ("mit cpr-nummer er 123456-7890.", ["123456-7890"]),   # said to be one: taken whatever its date
+    ("CPR: 1234567890", ["1234567890"]),
 ])
 def test_cpr_numbers_have_a_real_date(text, found):
     assert [text[s:e] for s, e, _k in cpr_numbers(text)] == found
@@ -90,6 +92,10 @@ def test_cpr_numbers_have_a_real_date(text, found):
     ("ring 0045 87 65 43 21", ["0045 87 65 43 21"]),
     ("i 2019-2020 fik vi 25 000 000 kr.", []),
     ("ring +44 20 7946 0958", ["+44 20 7946 0958"]),
+    ("tlf. 12 34 56 78", ["12 34 56 78"]),          # not a valid number, but written as one
+    ("telefon: 1234 5678", ["1234 5678"]),
+    ("beløbet var 12 34 56 78 kr", []),
+    ("mødet 12.03.2024 kl. 10", []),
 ])
 def test_phone_numbers_danish_and_international(text, found):
     assert [text[s:e] for s, e, _k in phone_numbers(text)] == found

@@ -125,6 +125,16 @@ def _base(word: str, known: Iterable[str] | frozenset[str]) -> str:
     return word
 
 
+def _compound(word: str, lex: frozenset[str]) -> bool:
+    """Whether a Danish word is two known words joined ("virksomhedsservice"): an institution or a
+    thing, rarely a person. Parts of at least 3 and 4 letters; a linking s is allowed."""
+    for cut in range(3, len(word) - 3):
+        head, tail = word[:cut], word[cut:]
+        if tail in lex and (head in lex or (head.endswith("s") and head[:-1] in lex)):
+            return True
+    return False
+
+
 def sentence_initial(text: str, start: int) -> bool:
     """Whether the word at ``start`` opens a sentence, a line, a quote or a turn."""
     return bool(_SENTENCE_END.search(text[max(0, start - 12):start]))
@@ -190,12 +200,13 @@ def name_spans(text: str, language: str, never: frozenset[str] | set[str]) -> li
             elif following.casefold() not in NOT_AFTER_A_NAME:
                 # "Rose came", "Storm er hans ven": probably the name; "Will you", "Mark the date": not
                 kind = "name_candidate"
-        elif not initial and word.casefold() not in lex and _base(word, family) in family:
-            kind = "name"
+        elif word.casefold() not in lex and _base(word, family) in family:
+            kind = "name"   # a surname that is no ordinary word, even first in a sentence ("Madsen")
         elif not initial and next_is_name and _base(following, family) in family:
             kind = "name"   # "til Mose Larsen": an ordinary word before a surname
-        elif not initial and word.casefold() not in lex and len(word) >= 3:
-            kind = "name_candidate"
+        elif (not initial and word.casefold() not in lex and len(word) >= 3 and "." not in word
+              and not (language == "da" and _compound(word.casefold(), lex))):
+            kind = "name_candidate"   # an unknown capitalised word: not an abbreviation, not a compound
         if kind is None:
             i += 1
             continue

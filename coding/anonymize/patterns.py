@@ -33,8 +33,18 @@ def _cpr_year(yy: int, seventh: int) -> int:
     return (2000 if yy <= 57 else 1800) + yy
 
 
+# after the word itself ("cpr-nr. 123456-7890") any ten digits in that shape are taken, date or not
+_CPR_SAID = re.compile(r"(?i:\b(?:cpr|personnummer|personnr|cpr-nummer|cpr-nr)\.?(?:[-\s]*(?:nummer|nr\.?))?"
+                       r"\s*[:.]?\s*(?:er\s+|is\s+)?)(?P<number>\d{6}[-‐– ]?\d{4})(?![\w\-/])")
+
+
 def cpr_numbers(text: str) -> Iterator[Span]:
+    said = {(m.start("number"), m.end("number")) for m in _CPR_SAID.finditer(text)}
+    for start, end in said:
+        yield start, end, "cpr"
     for m in _CPR.finditer(text):
+        if (m.start(), m.end()) in said:
+            continue
         day, month, yy, serial = (int(g) for g in m.groups())
         try:
             _dt.date(_cpr_year(yy, int(m.group(4)[0])), month, day)
@@ -51,9 +61,21 @@ _YEARS = re.compile(r"^(?:19|20)\d\d\s*[-–]\s*(?:19|20)\d\d$")
 _AMOUNT_AFTER = re.compile(r"\s*(?:kr\b|kroner|dkk|mio|mia|millioner|euro|%|timer|hours)", re.IGNORECASE)
 
 
+# numbers that are phone numbers by their shape or by what is said before them, valid or not
+# ("12 34 56 78" is no Danish subscriber number, but it is written as one)
+_PAIRS = re.compile(r"(?<![\w+\-.,/])\d{2}([ .\-])\d{2}\1\d{2}\1\d{2}(?![\w\-/]|[.,]\d)")
+_PHONE_SAID = re.compile(r"(?i:\b(?:tlf|telefon(?:nummer|nr)?|mobil(?:nummer|nr|telefon)?|mobilnr|phone(?:\s+number)?|"
+                         r"mobile(?:\s+number)?|tel|ring(?:e)?\s+(?:til\s+\w+\s+)?på|call\s+(?:\w+\s+)?on|sms)\.?"
+                         r"\s*[:.]?\s*(?:er\s+|is\s+|on\s+|på\s+)?)(?P<number>\+?\d[\d \-.]{6,16}\d)(?![\w\-/])")
+
+
 def phone_numbers(text: str, language: str = "da") -> Iterator[Span]:
     regions = ("DK", "GB") if language == "en" else ("DK",)
-    seen: set[tuple[int, int]] = set()
+    spans: list[tuple[int, int]] = []
+
+    def free(start: int, end: int) -> bool:
+        return not any(start < e and s < end for s, e in spans)
+
     for region in regions:
         # British numbers as written in English text: any possible number of 10+ digits that starts
         # with 0 or + (the fictional 07700 900xxx range of test text is not "valid")
@@ -68,9 +90,16 @@ def phone_numbers(text: str, language: str = "da") -> Iterator[Span]:
                     continue
                 if _YEARS.match(raw) or _AMOUNT_AFTER.match(text, match.end):
                     continue
-            if (match.start, match.end) not in seen:
-                seen.add((match.start, match.end))
-                yield match.start, match.end, "phone"
+            if free(match.start, match.end):
+                spans.append((match.start, match.end))
+    for m in _PAIRS.finditer(text):
+        if not _AMOUNT_AFTER.match(text, m.end()) and free(m.start(), m.end()):
+            spans.append((m.start(), m.end()))
+    for m in _PHONE_SAID.finditer(text):
+        if 8 <= sum(c.isdigit() for c in m.group("number")) <= 13 and free(m.start("number"), m.end("number")):
+            spans.append((m.start("number"), m.end("number")))
+    for start, end in sorted(spans):
+        yield start, end, "phone"
 
 
 # --------------------------------------------------------------------------- e-mail and links
