@@ -298,6 +298,8 @@ def import_codings_sheet(store: Store, path: str | Path) -> dict[str, int]:
                                f"{', '.join(h for h in header if h) or 'none'})", "row 1")
     names = CodeNames(CodeTree.load(store))
     sources: dict[str, Any] = {}
+    anonymized = None   # an anonymized coding sheet names interviews by pseudonym ("Interview 2")
+    shown: set[str] = set()
     turns: dict[int, list] = {}
     errors: list[tuple[int, str]] = []
     wanted: dict[tuple[int, int, int, int, str], dict] = {}
@@ -310,6 +312,12 @@ def import_codings_sheet(store: Store, path: str | Path) -> dict[str, int]:
                 raise ValueError("the source cell is empty")
             if source_name not in sources:
                 sources[source_name] = store.source_by_name(source_name) or store.source_by_name(Path(source_name).name)
+                if sources[source_name] is None:
+                    from .anonymize.copy import AnonymizedSheet
+                    anonymized = anonymized or AnonymizedSheet(store)
+                    sources[source_name] = anonymized.source(source_name)
+                    if sources[source_name] is not None:
+                        shown.add(source_name)
             source = sources[source_name]
             if source is None:
                 raise ValueError(f"no source '{source_name}' in the project")
@@ -340,9 +348,11 @@ def import_codings_sheet(store: Store, path: str | Path) -> dict[str, int]:
                     raise ValueError(f"start {start} and end {end} are not a range of {source['name']} "
                                      f"(0 to {len(text)}, start before end)")
                 given = row.get("text", "")
-                if given and len(given) < 32000 and " ".join(given.split()) != " ".join(text[start:end].split()):
-                    raise ValueError(f"the text '{_short(given, 40)}' is not what {source['name']} has at "
-                                     f"{start}-{end} ('{_short(text[start:end], 40)}')")
+                expected = anonymized.text(source["id"], start, end) if source_name in shown else text[start:end]
+                if given and len(given) < 32000 and " ".join(given.split()) != " ".join(expected.split()):
+                    where = source_name if source_name in shown else source["name"]
+                    raise ValueError(f"the text '{_short(given, 40)}' is not what {where} has at "
+                                     f"{start}-{end} ('{_short(expected, 40)}')")
                 spans = [(start, end)]
             elif row.get("turn"):
                 if source["id"] not in turns:

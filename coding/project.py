@@ -754,13 +754,23 @@ class Project:
 
     # ------------------------------------------------------------------ coding sheets (issue 25)
     def export_sheet(self, path: str | Path, *, sources: list[str] | None = None, unit: str = "turn",
-                     coder: str = "", language: str | None = None, include_interviewer: bool = False) -> dict:
+                     coder: str = "", language: str | None = None, include_interviewer: bool = False,
+                     anonymize: bool = False, unreviewed: str = "replace") -> dict:
         """Write a coding sheet (.xlsx) to fill in and read back with :meth:`import_codings`: one row per
-        turn or sentence, a code column offering the codebook's labels, the coder's name, a memo column."""
+        turn or sentence, a code column offering the codebook's labels, the coder's name, a memo column.
+
+        ``anonymize``: interviews, speakers and text as the anonymized copy shows them, the project's
+        own offsets kept, so that the filled-in sheet imports back into this project."""
         from .export.coding_sheet import write_sheet
         from .refi.reader import project_language
-        return write_sheet(self.store, path, sources=sources, unit=unit, coder=coder,
-                           language=language or project_language(self.store),
+        language = language or project_language(self.store)
+        if anonymize:
+            from .anonymize.copy import AnonymizedSheet
+            with self.anonymized(unreviewed=unreviewed) as copy:
+                shown = AnonymizedSheet(self.store, copy.store, copy.scrubber).rows
+                return write_sheet(self.store, path, sources=sources, unit=unit, coder=coder, language=language,
+                                   include_interviewer=include_interviewer, shown=shown)
+        return write_sheet(self.store, path, sources=sources, unit=unit, coder=coder, language=language,
                            include_interviewer=include_interviewer)
 
 

@@ -289,6 +289,7 @@ def test_every_output_with_anonymize_has_no_identifier_left(project, tmp_path):
             run(project, "matrix", "--rows", rows, "--cols", cols, "--anonymize", "--format", fmt,
                 "-o", str(out / f"matrix_{rows}_{cols}.{fmt}"))
     run(project, "segments", "--anonymize", "--format", "csv", "-o", str(out / "segments.csv"))
+    run(project, "export", "sheet", "--anonymize", "--unit", "sentence", "--coder", "ann", "-o", str(out / "sheet.xlsx"))
     pipeline = tmp_path / "pipeline"
     run(None, "pipeline", str(CORPUS), "--manifest", str(CORPUS / "participants.csv"), "--codebook",
         str(CORPUS / "themes.yaml"), "--out", str(pipeline), "--anonymize", "--language", "da")
@@ -333,3 +334,31 @@ def test_anonymized_qdpx_codings_follow_the_new_text(project, tmp_path):
             assert c["text"].strip() and not c["text"][0].isspace()
         texts = " ".join(p.show(s["name"])["turns"][1]["text"] for s in p.sources())
     assert leaks(texts) == []
+
+
+def test_anonymized_coding_sheet_imports_back_at_the_original_text(project, tmp_path):
+    sheet = tmp_path / "sheet.xlsx"
+    run(project, "export", "sheet", "--anonymize", "--coder", "ann", "-o", str(sheet))
+    assert leaks(texts_of(sheet)) == []
+    book = openpyxl.load_workbook(sheet)
+    rows = book["codings"]
+    header = [c.value for c in rows[1]]
+    target = None
+    for row in rows.iter_rows(min_row=2):
+        values = dict(zip(header, (c.value for c in row)))
+        if "[cpr-nr.]" in (values["text"] or ""):
+            row[header.index("code")].value = "Samarbejde"
+            target = values
+    assert target is not None and target["source"].startswith("Interview") and target["speaker"] == "Borger 1"
+    book.save(sheet)
+    result = run(project, "codings", "import", str(sheet))
+    with Project.open(project) as p:
+        coded = [c for c in p.codings(coder="ann")]
+    assert len(coded) == 1 and coded[0]["source"] == "moelleby_borger.txt"
+    assert "140279-1238" in coded[0]["text"] and (coded[0]["start"], coded[0]["end"]) == (target["start"], target["end"])
+    # a sheet row whose text does not match what the sheet showed is refused
+    row = next(r for r in rows.iter_rows(min_row=2) if r[header.index("code")].value)
+    row[header.index("text")].value = "Noget andet."
+    book.save(sheet)
+    result = run(project, "codings", "import", str(sheet), ok=False)
+    assert result.exit_code == 1 and "is not what Interview 2 has at" in result.output

@@ -87,6 +87,7 @@ def rewrite(copy: Store, scrubber: Scrubber) -> None:
         findings = scrubber.found.get(s["id"], (None, None, None))[2]
         new_text, offsets = scrubber.scrub_mapped(text, s["language"], findings)
         maps[s["id"]] = offsets
+        scrubber.offsets[s["id"]] = offsets
         copy.anon_set_source(s["id"], name=p.source(s["name"]), text=new_text,
                              text_sha256=hashlib.sha256(new_text.encode("utf-8")).hexdigest(), guid=new_guid())
 
@@ -148,4 +149,64 @@ def rewrite(copy: Store, scrubber: Scrubber) -> None:
     copy.anon_forget()
 
 
-__all__ = ["anonymized_copy", "HIDDEN_ATTRIBUTES"]
+class AnonymizedSheet:
+    """A coding sheet's rows from the anonymized copy, and the way back when the sheet returns.
+
+    The rows keep the project's own offsets (start, end: numbers, not personal data) and show the
+    anonymized text, speaker and interview name; :meth:`source` finds the source an interview
+    pseudonym stands for, and :meth:`text` the anonymized text at original offsets, so that the
+    import can check each row against what the sheet showed."""
+
+    def __init__(self, store: Store, copy: Store | None = None, scrubber: Scrubber | None = None):
+        self.store = store
+        self.scrubber = scrubber
+        self.copy = copy
+        self._texts: dict[int, str] = {}
+        self._names = {r["name"]: r["id"] for r in store.sources()}
+
+    def _ready(self) -> None:
+        if self.scrubber is None:   # on the way back: the same rewriting, text by text
+            self.scrubber = Scrubber(self.store)
+        self._pseudonyms = {v: k for k, v in self.scrubber.pseudonyms.sources.items()}
+
+    def _text(self, source_id: int) -> str:
+        if source_id not in self._texts:
+            if self.copy is not None:
+                self._texts[source_id] = self.copy.source_text(source_id)
+            else:
+                row = self.store.source_by_id(source_id)
+                findings = self.scrubber.found.get(source_id, (None, None, None))[2]
+                text, offsets = self.scrubber.scrub_mapped(row["text"], row["language"], findings)
+                self.scrubber.offsets[source_id] = offsets
+                self._texts[source_id] = text
+        return self._texts[source_id]
+
+    def text(self, source_id: int, start: int, end: int) -> str:
+        """The anonymized text the sheet showed for the project's offsets ``start``-``end``."""
+        self._ready()
+        text = self._text(source_id)
+        offsets = self.scrubber.offsets[source_id]
+        return text[offsets(start, "start"):offsets(end, "end")]
+
+    def source(self, pseudonym: str):
+        """The project's source that an interview pseudonym ("Interview 2") stands for, or None."""
+        self._ready()
+        name = self._pseudonyms.get(pseudonym)
+        return self.store.source_by_name(name) if name is not None else None
+
+    def rows(self, rows: list[dict]) -> list[dict]:
+        """Sheet rows of the project made anonymized: interview pseudonym, speaker and text."""
+        self._ready()
+        speakers: dict[int, dict[int, str]] = {}
+        out = []
+        for row in rows:
+            source_id = self._names[row["source"]]
+            if source_id not in speakers:
+                speakers[source_id] = {t["idx"]: t["speaker"] for t in self.copy.turns(source_id)}
+            out.append({**row, "source": self.scrubber.pseudonyms.source(row["source"]),
+                        "speaker": speakers[source_id].get(row["turn"], row["speaker"]),
+                        "text": self.text(source_id, row["start"], row["end"])})
+        return out
+
+
+__all__ = ["anonymized_copy", "AnonymizedSheet", "HIDDEN_ATTRIBUTES"]

@@ -234,6 +234,7 @@ class Scrubber:
         self.pseudonyms = Pseudonyms(store, case_by or default_case_by(store), self.language)
         self.detector = Detector(self.pseudonyms.context())
         self.unreviewed = unreviewed
+        self.offsets: dict[int, OffsetMap] = {}   # filled by the anonymized copy, per source
         self.found = _detect_all(store, self.detector)
         rows = _rows(store, self.pseudonyms, self.detector, self.found, self.language)
         self.table: dict[str, str | None] = {}

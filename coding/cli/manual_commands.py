@@ -8,6 +8,7 @@ import click
 
 from ..export.tables import render_json, render_table
 from . import cli, pass_state
+from .anonymize_commands import anonymize_option, unreviewed_option
 from .coding_commands import codings_group
 from .export_group import export_group
 
@@ -109,14 +110,19 @@ def agreement_command(state, coders, unit, codes, exclusive, include_interviewer
 @click.option("--coder", default="", help="The name filled into the coder column.")
 @click.option("--language", help="Language of the code labels in the drop-down (default: the sources').")
 @click.option("--include-interviewer", is_flag=True, help="Rows for interviewer turns too.")
+@anonymize_option
+@unreviewed_option
 @pass_state
-def export_sheet_command(state, output, sources, unit, coder, language, include_interviewer):
+def export_sheet_command(state, output, sources, unit, coder, language, include_interviewer, anonymize, unreviewed):
     """Write a coding sheet (.xlsx): one row per unit, a code column with the codebook's labels as a drop-down.
 
     Fill in the code column (several codes separated by ';'), then: coding codings import FILE.
+    With --anonymize the sheet shows interviews, speakers and text anonymized (by the key); it
+    imports back all the same, as long as no interview is added or removed in between.
 
     Example: coding export sheet --source nordby_leder.docx --unit sentence --coder bo -o nordby_bo.xlsx
     """
     counts = state.project.export_sheet(output, sources=list(sources) or None, unit=unit, coder=coder,
-                                        language=language, include_interviewer=include_interviewer)
+                                        language=language, include_interviewer=include_interviewer,
+                                        anonymize=anonymize, unreviewed=unreviewed)
     click.echo(f"wrote {output}: {counts['rows']} rows to code, {counts['codes']} codes in the drop-down", err=True)

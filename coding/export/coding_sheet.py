@@ -69,8 +69,10 @@ def code_choices(store: Store, language: str) -> list[str]:
 
 
 def write_sheet(store: Store, path: str | Path, *, sources: list[str] | None = None, unit: str = "turn",
-                coder: str = "", language: str = "da", include_interviewer: bool = False) -> dict[str, int]:
-    """Write the coding sheet; returns the number of rows and of codes offered."""
+                coder: str = "", language: str = "da", include_interviewer: bool = False,
+                shown=None) -> dict[str, int]:
+    """Write the coding sheet; returns the number of rows and of codes offered. ``shown`` (rows in,
+    rows out) changes what the rows show, as the anonymized sheet does."""
     import openpyxl
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -82,6 +84,8 @@ def write_sheet(store: Store, path: str | Path, *, sources: list[str] | None = N
     if not choices:
         raise CodingError("the project has no codebook yet; import one with: coding codebook import FILE")
     rows = sheet_rows(store, sources=sources, unit=unit, include_interviewer=include_interviewer)
+    if shown is not None:
+        rows = shown(rows)
     too_long = [r for r in rows if len(r["text"]) > MAX_CELL]
     if too_long:
         first = too_long[0]
