@@ -24,8 +24,10 @@ It implements the rules as README ("Codebook and auto-coding") states them, with
   evaluates every pattern's first token at every token: minutes for the sample corpus).
 * ``near``: a span of the ``terms`` side and a span of the ``with`` side in the same unit whose
   starts are at most ``within`` tokens apart (not the same span). ``unless``: a match of the code
-  that shares a token with a span of its ``unless`` words does not count. ``patterns``: the
-  codebook's token patterns in a spaCy ``Matcher`` on each unit, on the lemmas above.
+  that shares a token with a span of its ``unless`` words does not count, nor one that shares a
+  token with an ``unless`` near pair (from its first to its last token; both sides may be one
+  token). ``whole_words`` are terms without the compound keys. ``patterns``: the codebook's token
+  patterns in a spaCy ``Matcher`` on each unit, on the lemmas above.
 * Units: a turn, or a sentence within a turn: a sentence ends after final punctuation (with up to
   two closing quotes or brackets after it) and at a line break; it is coded from its first to its
   last token that is not white space. Interviewer turns are left out unless asked for.
@@ -170,7 +172,8 @@ class LanguageReference:
                 self.codes.append((slug, self._compile(rules[lang])))
         self.phrases: dict[tuple, Matcher] = {}          # phrase (keys of each word) -> its Matcher
         for _, code in self.codes:
-            for refs in [code["terms"], *(near[0] + near[1] for near in code["near"]), code["unless"]]:
+            for refs in [code["terms"], *(near[0] + near[1] for near in code["near"] + code["unless_near"]),
+                         code["unless"]]:
                 for ref in refs:
                     if ref[0] == "phrase" and ref[1] not in self.phrases:
                         self.phrases[ref[1]] = self._phrase_matcher(ref[1])
@@ -180,7 +183,7 @@ class LanguageReference:
                 self.patterns.add(f"{slug}\t{number}", [pattern])
 
     # -- rules
-    def term_keys(self, word: str) -> frozenset:
+    def term_keys(self, word: str, compounds: bool = True) -> frozenset:
         if word.startswith("*"):
             self.wildcards.add(word)
             return frozenset({"S:" + word[1:]})
@@ -188,7 +191,7 @@ class LanguageReference:
             self.wildcards.add(word)
             return frozenset({"P:" + word[:-1]})
         keys = {"L:" + word, "F:" + word}
-        if self.lexicon.compounds and len(word) >= self.lexicon.min_part:
+        if compounds and self.lexicon.compounds and len(word) >= self.lexicon.min_part:
             keys.add("C:" + word)
         return frozenset(keys)
 
@@ -197,23 +200,30 @@ class LanguageReference:
             return self.term_keys(word)
         return frozenset({"L:" + word, "L:" + self.lexicon.lemma(word), "F:" + word})
 
-    def ref(self, text: str) -> tuple:
+    def ref(self, text: str, compounds: bool = True) -> tuple:
         """('term', keys) for one word, ('phrase', (keys, ...)) for several."""
         words = words_of(self.nlp, text)
         if len(words) == 1:
-            return ("term", self.term_keys(words[0]))
+            return ("term", self.term_keys(words[0], compounds))
         return ("phrase", tuple(self.phrase_word_keys(w) for w in words))
 
     def _compile(self, ruleset: dict) -> dict:
-        code = {"terms": [], "names": [], "near": [], "unless": [], "patterns": list(ruleset.get("patterns") or [])}
-        for text in list(ruleset.get("terms") or []) + list(ruleset.get("phrases") or []):
-            ref = self.ref(text)
+        code = {"terms": [], "names": [], "near": [], "unless": [], "unless_near": [],
+                "patterns": list(ruleset.get("patterns") or [])}
+        words = [(text, True) for text in list(ruleset.get("terms") or []) + list(ruleset.get("phrases") or [])]
+        for text, compounds in words + [(text, False) for text in ruleset.get("whole_words") or []]:
+            ref = self.ref(text, compounds)
             code["terms"].append(ref)
             code["names"].append(f"{ref[0]} {text}")
         for rule in ruleset.get("near") or []:
             code["near"].append(([self.ref(t) for t in rule["terms"]], [self.ref(t) for t in rule["with"]],
                                  int(rule["within"]), f"near {rule['terms'][0]}~{rule['with'][0]} ≤{rule['within']}"))
-        code["unless"] = [self.ref(t) for t in ruleset.get("unless") or []]
+        for item in ruleset.get("unless") or []:
+            if isinstance(item, dict):                    # a near pair
+                code["unless_near"].append(([self.ref(t) for t in item["terms"]], [self.ref(t) for t in item["with"]],
+                                            int(item["within"])))
+            else:
+                code["unless"].append(self.ref(item))
         # the keys one of which a unit must hold for a term, phrase or near rule to fire there
         starts = code["terms"] + [ref for near in code["near"] for ref in near[0]]
         code["keys"] = set().union(*[ref[1] if ref[0] == "term" else ref[1][0] for ref in starts])
@@ -312,7 +322,7 @@ class LanguageReference:
             for key in doc[i]._.keys:
                 at.setdefault(key, []).append(i)
         patterns: dict[str, list] = {}
-        for match_id, start, end in self.patterns(doc[a:b]):
+        for match_id, start, end in self.patterns(doc[a:b]) if len(self.patterns) else ():
             slug, number = self.nlp.vocab.strings[match_id].split("\t")
             patterns.setdefault(slug, []).append((f"pattern {number}", [(a + start, a + end)]))
         out = []
@@ -328,6 +338,11 @@ class LanguageReference:
                 events += [(name, [x, y]) for x in left for y in right if abs(x[0] - y[0]) <= within and x != y]
             events += patterns.get(slug, [])
             vetoed = {i for ref in code["unless"] for s, e in self.spans(doc, ref, a, b, at, cache) for i in range(s, e)}
+            for first, second, within in code["unless_near"]:     # from the pair's first to last token
+                left = {s for ref in first for s in self.spans(doc, ref, a, b, at, cache)}
+                right = {s for ref in second for s in self.spans(doc, ref, a, b, at, cache)}
+                vetoed |= {i for x in left for y in right if abs(x[0] - y[0]) <= within
+                           for i in range(min(x[0], y[0]), max(x[1], y[1]))}
             fired = {name for name, spans in events
                      if not any(i in vetoed for s, e in spans for i in range(s, e))}
             if fired:

@@ -19,12 +19,14 @@ import functools
 import gzip
 import json
 import random
+import re
 import subprocess
 import sys
 from importlib import resources
 from pathlib import Path
 
 import pytest
+import yaml
 
 from coding import Project
 
@@ -44,10 +46,11 @@ def engine_codings(project: Project) -> set[tuple]:
             for c in project.codings(origin="auto")}
 
 
-def differences(project: Project, reference: ReferenceCoder, unit: str, include_interviewer: bool) -> str:
+def differences(project: Project, reference: ReferenceCoder, unit: str, include_interviewer: bool,
+                codebook: Path = CODEBOOK) -> str:
     """Auto-code the project; '' when the engine's codings are the reference's, else the first
     differences with their text (for the assertion message)."""
-    project.autocode(CODEBOOK, unit=unit, include_interviewer=include_interviewer, force=True)
+    project.autocode(codebook, unit=unit, include_interviewer=include_interviewer, force=True)
     engine = engine_codings(project)
     expected = reference.code_project(project, unit=unit, include_interviewer=include_interviewer)
     assert expected, "the reference found nothing: the comparison would prove nothing"
@@ -107,11 +110,13 @@ def inflections(lang: str, words: set[str]) -> dict[str, list[str]]:
 
 
 def rule_words(book_rules: list[dict], nlp) -> list[str]:
-    """Every word the codebook's rules use (terms, phrases, near and unless), wildcards included."""
+    """Every word the codebook's rules use (terms, whole words, phrases, near and unless), wildcards
+    included."""
     texts = []
     for rules in book_rules:
-        texts += list(rules.get("terms") or []) + list(rules.get("phrases") or []) + list(rules.get("unless") or [])
-        for near in rules.get("near") or []:
+        texts += [t for key in ("terms", "whole_words", "phrases", "unless") for t in rules.get(key) or []
+                  if isinstance(t, str)]
+        for near in [*(rules.get("near") or []), *(u for u in rules.get("unless") or [] if isinstance(u, dict))]:
             texts += list(near["terms"]) + list(near["with"])
     return sorted({w for t in texts for w in words_of(nlp, t)})
 
@@ -125,7 +130,7 @@ def random_turns(rng: random.Random, lang: str, reference: ReferenceCoder, turns
     words = rule_words(rules, lang_ref.nlp)
     plain = [w for w in words if w.isalpha()]
     forms = inflections(lang, set(plain))
-    phrases = [p for r in rules for p in list(r.get("phrases") or []) + list(r.get("unless") or [])]
+    phrases = [p for r in rules for p in list(r.get("phrases") or []) + list(r.get("unless") or []) if isinstance(p, str)]
     fillers = sorted(FILLERS[lang] - {",", "–", "-"})
     other = ["det", "og", "jeg", "vi", "hun", "han", "de", "at", "som", "i", "på", "til", "med", "er", "har"] \
         if lang == "da" else ["it", "and", "we", "she", "he", "they", "to", "in", "on", "with", "is", "has"]
@@ -153,7 +158,8 @@ def random_turns(rng: random.Random, lang: str, reference: ReferenceCoder, turns
         parts = []
         for _ in range(rng.randint(3, 16)):
             choice = rng.random()
-            parts.append(rng.choice(phrases) if choice < 0.15 else pattern_words() if choice < 0.2 else word())
+            parts.append(rng.choice(phrases) if choice < 0.15 and phrases
+                         else pattern_words() if choice < 0.2 and patterns else word())
             if rng.random() < 0.08:
                 parts.append(rng.choice([",", " ", "–", "-"]))
         text = " ".join(parts)
@@ -194,19 +200,38 @@ def random_turns(rng: random.Random, lang: str, reference: ReferenceCoder, turns
     return out
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_random_text_of_rule_words_codes_as_the_reference(tmp_path, reference, seed):
-    rng = random.Random(seed)
-    folder = tmp_path / "texts"
+def random_project(folder: Path, rng: random.Random, reference: ReferenceCoder, turns: int) -> Project:
     folder.mkdir()
     for number, lang in enumerate(["da", "da", "da", "en"]):
-        turns = random_turns(rng, lang, reference, 40 if lang == "da" else 25)
+        lines = random_turns(rng, lang, reference, turns if lang == "da" else turns * 2 // 3)
         (folder / f"random_{lang}_{number}.txt").write_text(
-            f"---\nlanguage: {lang}\nmunicipality: Testby\n---\n" + "\n\n".join(turns) + "\n", encoding="utf-8")
-    project = Project.open(tmp_path / "coding.db")
+            f"---\nlanguage: {lang}\nmunicipality: Testby\n---\n" + "\n\n".join(lines) + "\n", encoding="utf-8")
+    project = Project.open(folder.parent / "coding.db")
     project.import_paths([folder])
+    return project
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_random_text_of_rule_words_codes_as_the_reference(tmp_path, reference, seed):
+    project = random_project(tmp_path / "texts", random.Random(seed), reference, 40)
     for unit, interviewer in (("sentence", False), ("turn", False), ("sentence", True)):
         assert differences(project, reference, unit, interviewer) == "", (unit, interviewer)
+
+
+def test_the_readme_codebook_on_random_text_of_its_words_codes_as_the_reference(tmp_path):
+    """The README's example codebook (an unless near pair, wildcards, a pattern; a Danish whole word
+    added) on random text made of its words: few words, so their compounds and near pairs come often."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Codebook and auto-coding", 1)[1]
+    book = yaml.safe_load(re.search(r"```yaml\n(.*?)```", section, re.S).group(1))
+    assert any("whole_words" in r for c in book["codes"] for r in c["rules"].values())
+    book["codes"][0]["rules"]["da"]["whole_words"] = ["team"]      # (compounds count in Danish only)
+    path = tmp_path / "readme.yaml"
+    path.write_text(yaml.safe_dump(book, allow_unicode=True), encoding="utf-8")
+    reference = ReferenceCoder(path)
+    project = random_project(tmp_path / "texts", random.Random(3), reference, 60)
+    for unit in ("sentence", "turn"):
+        assert differences(project, reference, unit, False, path) == "", unit
 
 
 # --------------------------------------------------------------------------- a known difference
