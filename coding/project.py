@@ -269,6 +269,36 @@ class Project:
                       origin=origin, source=source, where=where, normalize=normalize,
                       include_interviewer=include_interviewer, language=language, empty_codes=empty_codes)
 
+    def export_matrix_docx(self, path: str | Path, rows: str = "code", cols=("municipality",), *,
+                           quotes: bool = False, anonymize: bool = False, unreviewed: str = "replace",
+                           title: str | None = None, **options) -> Path:
+        """The matrix as a Word table in the style of the reports' CASE tables: the values of
+        ``cols`` across, the themes (``rows``) down, counts, the total per row ("I alt" in Danish),
+        a caption saying what is counted; ``quotes``: the best quote of each theme and column in its
+        cell (code rows and one column dimension; a sentence serves one theme). ``options`` are
+        those of :meth:`matrix`; ``anonymize`` writes it from the anonymized project."""
+        from .errors import CodingError
+        from .export.matrix_docx import write_matrix_docx
+
+        cols = [cols] if isinstance(cols, str) else list(cols)
+        if anonymize:
+            with self.anonymized(unreviewed=unreviewed) as copy:
+                options["where"] = copy.anonymized_where(options.get("where"))
+                options["source"] = copy.anonymized_source(options.get("source"))
+                return copy.export_matrix_docx(path, rows, cols, quotes=quotes, title=title, **options)
+        if quotes and (rows != "code" or len(cols) != 1 or "code" in cols):
+            raise CodingError("quotes in the cells need code rows and one column dimension (--cols municipality)")
+        frame = self.matrix(rows, cols, **options)
+        cell_quotes = None
+        if quotes:
+            by_slug = {path_.split("/")[-1]: path_ for path_ in frame.index}
+            filters = {k: options[k] for k in ("coder", "origin", "source", "where", "include_interviewer",
+                                               "language") if options.get(k) is not None}
+            chosen = self.quotes_for_themes(list(by_slug), by=cols[0], limit=1, **filters)
+            cell_quotes = {(by_slug[slug], row["group"]): row for slug, frame_ in chosen.items()
+                           for row in frame_.to_dict("records")}
+        return write_matrix_docx(frame, path, quotes=cell_quotes, title=title)
+
     def cooccurrence(self, *, unit: str = "turn", level: int | None = None, code: str | None = None,
                      coder: str | None = None, origin: str | None = None, source: str | None = None,
                      where: dict[str, str] | None = None, include_interviewer: bool = False,

@@ -243,23 +243,29 @@ def test_matrix_csv_json_md_xlsx_through_cli(project_path, tmp_path):
     text = run(project_path, "matrix", "--rows", "code", "--cols", "municipality", "--cols", "role",
                "--format", "csv").output
     table = list(csv.reader(io.StringIO(text)))
-    assert table[0] == ["code", "Kildemose / Virksomhedskonsulent", "Nordby / Leder", "Åbæk / Leder",
-                        "Åbæk / Sagsbehandler", "Åbæk / Virksomhedskonsulent", "Total"]
-    assert table[1] == [SAM, "2", "3", "1", "1", "1", "7"]
+    # for people: the code's label in the project's language beside its id, the total named in it
+    assert table[0] == ["code", "label", "Kildemose / Virksomhedskonsulent", "Nordby / Leder", "Åbæk / Leder",
+                        "Åbæk / Sagsbehandler", "Åbæk / Virksomhedskonsulent", "I alt"]
+    assert table[1] == [SAM, "Samarbejde", "2", "3", "1", "1", "1", "7"]
+    english = list(csv.reader(io.StringIO(run(project_path, "matrix", "--cols", "role", "--language", "en",
+                                              "--format", "csv").output)))
+    assert english[0][:2] == ["code", "label"] and english[0][-1] == "Total"
+    assert [r[1] for r in english[1:]] == ["Collaboration", "Employers", "Citizens", "Resources"]
     assert [r[0] for r in table[1:]] == [SAM, VK, BO, RES]
     records = json.loads(run(project_path, "matrix", "--cols", "role", "--format", "json").output)
     assert {"code": VK, "role": "Leder", "count": 3} in records
     assert {"code": VK, "role": "Sagsbehandler", "count": 0} in records
     assert len(records) == 4 * 3 and all(set(r) == {"code", "role", "count"} for r in records)
     md = run(project_path, "matrix", "--cols", "role", "--format", "md").output
-    assert md.splitlines()[0] == "| code | Leder | Sagsbehandler | Virksomhedskonsulent | Total |"
+    assert md.splitlines()[0] == "| code | label | Leder | Sagsbehandler | Virksomhedskonsulent | I alt |"
     out = tmp_path / "m.xlsx"
     run(project_path, "matrix", "--rows", "role", "--cols", "code", "--format", "xlsx", "-o", str(out))
     sheet = openpyxl.load_workbook(out).active
-    assert [c.value for c in sheet[1]] == ["role", SAM, VK, BO, RES, "Total"]
+    assert [c.value for c in sheet[1]] == ["role", SAM, VK, BO, RES, "I alt"]
     assert [c.value for c in sheet[2]] == ["Leder", 4, 3, 1, 3, 7]
     table = run(project_path, "matrix", "--cols", "role", "--count", "participants").output
-    assert table.splitlines()[0].split() == ["code", "Leder", "Sagsbehandler", "Virksomhedskonsulent", "Total"]
+    assert table.splitlines()[0].split() == ["code", "label", "Leder", "Sagsbehandler", "Virksomhedskonsulent",
+                                             "I", "alt"]
 
 
 def test_heatmap_png(project_path, tmp_path):

@@ -91,11 +91,12 @@ def test_csv_files_open_in_danish_excel(sample, tmp_path):
     data = excel.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0] == ["code", "Kildemose", "Lyngholt", "Nordby", "Åbæk", "Total"]
-    numbers = [value for row in rows[1:] for value in row[1:-1]]
+    assert rows[0] == ["code", "label", "Kildemose", "Lyngholt", "Nordby", "Åbæk", "I alt"]
+    assert rows[1][:2] == ["belief", "Tro på borgeren"]
+    numbers = [value for row in rows[1:] for value in row[2:-1]]
     assert any("," in v for v in numbers) and not any("." in v for v in numbers)
     for row in rows[1:]:
-        shares = [float(v.replace(",", ".")) for v in row[1:-1]]
+        shares = [float(v.replace(",", ".")) for v in row[2:-1]]
         assert all(0 <= v <= 100 for v in shares) and float(row[-1].replace(",", ".")) == 100
     # the terminal gets no BOM
     assert not run(sample, "matrix", "--format", "csv").output.startswith("\ufeff")
@@ -113,3 +114,42 @@ def test_a_filter_value_that_matches_nothing_is_an_error_with_the_values(sample)
     result = run(sample, "quotes", "--code", "belief", "--where", "municipality=Xyz", ok=False)
     assert result.exit_code == 1 and "Did you mean" not in result.output
     assert "Åbæk" in run(sample, "matrix", "--where", "municipality=Åbæk", "--cols", "municipality").output
+
+
+def test_matrix_as_a_case_table_in_word(sample, tmp_path):
+    import docx
+
+    from coding import Project
+
+    out = tmp_path / "cases.docx"
+    run(sample, "matrix", "--cols", "municipality", "--level", "1", "--format", "docx", "--quotes", "-o", str(out))
+    document = docx.Document(out)
+    table = document.tables[0]
+    assert [c.text for c in table.rows[0].cells] == ["Tema", "Kildemose", "Lyngholt", "Nordby", "Åbæk", "I alt"]
+    with Project.open(sample) as project:
+        frame = project.matrix("code", ["municipality"], level=1)
+        belief = project.quotes("belief", by="municipality")
+    labels = [row.cells[0].text for row in table.rows[1:]]
+    assert labels == [frame.attrs["row_labels"][code] for code in frame.index]
+    assert labels[0] == "Tro på borgeren"
+    first = table.rows[1].cells
+    assert [c.paragraphs[0].text for c in first[1:]] == [str(v) for v in frame.loc["belief"].tolist()]
+    # the best quote of the theme and municipality under its count, attributed
+    quote = first[1].paragraphs[1].text
+    assert quote.startswith("“") and quote.strip("“”") in belief[belief["group"] == "Kildemose"]["text"].tolist()
+    assert first[1].paragraphs[2].text.startswith("— ")
+    assert "I alt" in document.paragraphs[-1].text and document.paragraphs[-1].style.name == "Caption"
+    assert_proofed_in(out, "da-DK")
+    assert assert_rows_keep_together(out) == 1
+    # English labels and words when asked; anonymized cases when asked
+    english = tmp_path / "roles.docx"
+    run(sample, "matrix", "--cols", "role", "--level", "1", "--language", "en", "--format", "docx", "-o", str(english))
+    header = [c.text for c in docx.Document(english).tables[0].rows[0].cells]
+    assert header[0] == "Theme" and header[-1] == "Total" and "Leder" in header
+    assert docx.Document(english).tables[0].rows[1].cells[0].text == "Belief"
+    anonymous = tmp_path / "anon.docx"
+    run(sample, "matrix", "--cols", "municipality", "--level", "1", "--format", "docx", "--quotes", "--anonymize",
+        "-o", str(anonymous))
+    text = "\n".join(c.text for row in docx.Document(anonymous).tables[0].rows for c in row.cells)
+    assert "Case 1" in text and not any(m in text for m in ("Kildemose", "Lyngholt", "Nordby", "Åbæk"))
+    assert run(sample, "matrix", "--quotes", ok=False).exit_code == 2

@@ -487,13 +487,13 @@ def test_pipeline_on_the_sample_corpus_writes_every_file(sample_run):
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (out / "matrix_role.csv").read_bytes()[:3] == b"\xef\xbb\xbf"   # a BOM: Excel reads UTF-8
     rows = list(csv.reader((out / "matrix_role.csv").open(encoding="utf-8-sig")))
-    assert rows[0] == ["code", *roles, "Total"]
+    assert rows[0] == ["code", "label", *roles, "I alt"]
     assert {r[0] for r in rows[1:]} >= set(themes)
     assert sum(int(r[-1]) for r in rows[1:] if r[0] in themes) > 0
     rows = list(csv.reader((out / "matrix_municipality.csv").open(encoding="utf-8-sig")))
-    assert rows[0] == ["code", *municipalities, "Total"]
+    assert rows[0] == ["code", "label", *municipalities, "I alt"]
     book = openpyxl.load_workbook(out / "matrix_municipality.xlsx")
-    assert [c.value for c in book.active[1]] == ["code", *municipalities, "Total"]
+    assert [c.value for c in book.active[1]] == ["code", "label", *municipalities, "I alt"]
     graph = nx.read_graphml(out / "cooccurrence.graphml")
     assert set(graph.nodes) == set(themes)
 

@@ -220,14 +220,27 @@ def _value(v):
     return v.item() if hasattr(v, "item") else v
 
 
-def matrix_rows(frame: pd.DataFrame) -> tuple[list[dict], list[str]]:
-    """The wide table as records: first column named after the row dimension, then the columns."""
+TOTAL_WORDS = {"da": "I alt", "en": "Total"}
+
+
+def matrix_rows(frame: pd.DataFrame, *, for_people: bool = False) -> tuple[list[dict], list[str]]:
+    """The wide table as records: first column named after the row dimension, then the columns.
+
+    ``for_people`` (tables, CSV, Markdown, Excel): code rows get a ``label`` column in the table's
+    language beside their id, and the total column is named in that language ("I alt" in Danish,
+    as in the report and the Word tables)."""
     first = frame.index.name
-    columns = [first, *[str(c) for c in frame.columns]]
+    language = frame.attrs.get("language") or "en"
+    total = TOTAL_WORDS.get(language, "Total") if for_people else "Total"
+    names = {c: (total if c == "Total" else str(c)) for c in frame.columns}
+    labels = frame.attrs.get("row_labels", {}) if for_people and first == "code" else None
+    columns = [first, *(["label"] if labels is not None else []), *names.values()]
     records = []
     for row_id, values in zip(frame.index, frame.to_numpy()):
         record = {first: row_id}
-        record.update({str(c): _value(v) for c, v in zip(frame.columns, values)})
+        if labels is not None:
+            record["label"] = labels.get(row_id, row_id)
+        record.update({names[c]: _value(v) for c, v in zip(frame.columns, values)})
         records.append(record)
     return records, columns
 

@@ -60,26 +60,46 @@ def segments_command(state, code, coder, origin, source, where, include_intervie
               help="Also draw the matrix as a heatmap (.png).")
 @click.option("--empty-codes", is_flag=True,
               help="Keep codes that have no coding in the project (left out by default).")
+@click.option("--quotes", "with_quotes", is_flag=True,
+              help="With --format docx: the best quote of each theme and column in its cell.")
 @anonymize_option
 @unreviewed_option
-@format_option("table", "csv", "json", "xlsx", "md")
+@format_option("table", "csv", "json", "xlsx", "md", "docx")
 @click.pass_obj
 def matrix_command(state, rows, cols, count, level, code, coder, origin, source, where, normalize,
-                   include_interviewer, language, heatmap, empty_codes, anonymize, unreviewed, fmt, output):
+                   include_interviewer, language, heatmap, empty_codes, with_quotes, anonymize, unreviewed, fmt,
+                   output):
     """Count segments (or participants, sources, words) by code and role, municipality or any attribute.
 
+    --format docx writes the table as the reports' CASE tables: cases (or roles) across, themes
+    down, counts, "I alt"/"Total", a caption; --quotes adds the best quote per cell.
+
     Example: coding matrix --rows code --cols municipality --cols role --format csv -o matrix.csv
+    Example: coding matrix --cols municipality --level 1 --format docx --quotes -o cases.docx
     """
     from ..analysis.matrix import matrix_records, matrix_rows
     from ..analysis.plots import heatmap_png
 
     if heatmap is not None and heatmap.suffix.lower() != ".png":
         raise click.BadParameter(f"'{heatmap}' must be a .png file", param_hint="--heatmap")
+    if with_quotes and fmt != "docx":
+        raise click.UsageError("--quotes goes with --format docx")
+    if fmt == "docx":
+        if output is None:
+            raise click.UsageError("--format docx needs -o FILE.docx")
+        state.project.export_matrix_docx(output, rows, list(cols) or ["role"], quotes=with_quotes,
+                                         anonymize=anonymize, unreviewed=unreviewed, count=count, level=level,
+                                         code=code, coder=coder, origin=origin, source=source,
+                                         where=parse_where(where), normalize=normalize,
+                                         include_interviewer=include_interviewer, language=language,
+                                         empty_codes=empty_codes)
+        state.say(f"wrote {output}")
+        return
     frame = state.project.matrix(rows, list(cols) or ["role"], count=count, level=level, code=code, coder=coder,
                                  origin=origin, source=source, where=parse_where(where), normalize=normalize,
                                  include_interviewer=include_interviewer, language=language,
                                  empty_codes=empty_codes, anonymize=anonymize, unreviewed=unreviewed)
-    records, columns = matrix_rows(frame)
+    records, columns = matrix_rows(frame, for_people=True)
     emit(records, fmt, output, columns, sheet="matrix", json_data=matrix_records(frame))
     if heatmap is not None:
         heatmap_png(frame, heatmap)

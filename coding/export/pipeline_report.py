@@ -119,7 +119,7 @@ def _matrix_files(project, folder: Path, dim: str, language: str, w: dict, block
     from ..analysis.plots import heatmap_png, matrix_title
 
     frame = project.matrix("code", [dim], count="segments", language=language)
-    records, columns = matrix_rows(frame)
+    records, columns = matrix_rows(frame, for_people=True)
     stem = f"matrix_{dim}"
     write_csv(folder / f"{stem}.csv", records, columns)
     write_xlsx(records, folder / f"{stem}.xlsx", columns, sheet="matrix")
@@ -127,12 +127,13 @@ def _matrix_files(project, folder: Path, dim: str, language: str, w: dict, block
     labels = frame.attrs.get("row_labels", {})
     depth = frame.attrs.get("row_depth", {})
     rows = []
+    counted = [c for c in columns[1:] if c != "label"]
     for record in records:
         code = record[columns[0]]
         rows.append(["\u2003" * (depth.get(code, 1) - 1) + str(labels.get(code, code))]
-                    + [record[c] for c in columns[1:]])
+                    + [record[c] for c in counted])
     blocks += [Block("h2", heading), Block("note", w["matrix_note"]),
-               Block("table", columns=[w["theme"], *columns[1:]], rows=rows),
+               Block("table", columns=[w["theme"], *counted], rows=rows),
                Block("figure", w["heatmap"].format(title=matrix_title(frame)), src=f"{stem}.png")]
     files += [(f"{stem}.csv", w[f"f_{stem}"]), (f"{stem}.xlsx", w[f"f_{stem}"]), (f"{stem}.png", w["f_heatmap"])]
 
