@@ -180,7 +180,7 @@ def test_codes_nothing_reaches_are_reported_and_left_out_of_tables(tmp_path):
             .output.splitlines()[1:]]
     assert "leadership/leader_support" not in rows and "belief/success_stories" in rows
     everything = run(db, "matrix", "--cols", "municipality", "--format", "csv", "--empty-codes").output
-    assert "leadership/leader_support,0,0,0,0,0" in everything.splitlines()
+    assert "leadership/leader_support,Ledelsesopbakning og sparring,0,0,0,0,0" in everything.splitlines()
     # a coding by hand reaches the code: it is back in the tables and no longer reported
     sheet = tmp_path / "hand.csv"
     sheet.write_text("source,code,coder,turn\nnordby_leder.docx,job_goals,anna,2\n", encoding="utf-8")
