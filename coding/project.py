@@ -232,7 +232,7 @@ class Project:
                 return copy.segments(code=code, coder=coder, origin=origin, source=copy.anonymized_source(source),
                                      where=copy.anonymized_where(where), include_interviewer=include_interviewer,
                                      level=level, rollup=rollup, language=language)
-        from .analysis.segments import segments_frame
+        from .analysis.segment_list import segments_frame
         return segments_frame(self.store, code=code, coder=coder, origin=origin, source=source, where=where,
                               include_interviewer=include_interviewer, level=level, rollup=rollup,
                               language=language)
@@ -319,8 +319,9 @@ class Project:
 
     def cooccurrence_graph(self, path: str | Path | None = None, *, min_count: int = 1, **filters):
         """The co-occurrence network (networkx Graph); written as .graphml, .gexf or .png if ``path``."""
-        from .analysis.cooccurrence import graph, write_graph
-        from .analysis.plots import words
+        from .analysis.cooccurrence import graph
+        from .export.plots import write_graph
+        from .export.plots import words
         frame = self.cooccurrence(**filters)
         g = graph(frame, min_count=min_count)
         if path is not None:
@@ -391,8 +392,8 @@ class Project:
 
     def case_model(self, case_by: str, *, themes: list[str] | None = None,
                    where: dict[str, str] | None = None, language: str | None = None):
-        """Cases x themes with counts, participants, summaries and quotes (coding.export.cases)."""
-        from .export.cases import build_model
+        """Cases x themes with counts, participants, summaries and quotes (coding.analysis.cases)."""
+        from .analysis.cases import build_model
         return build_model(self, case_by, themes=themes, where=where, language=language)
 
     def export_framework(self, path: str | Path, *, case_by: str, themes: list[str] | None = None,
@@ -485,7 +486,7 @@ class Project:
     # ------------------------------------------------------------------ manual coding, agreement (issue 6)
     def import_codings(self, path: str | Path) -> dict[str, int]:
         """Add codings from a spreadsheet (.xlsx/.csv: source, code, coder, start+end or turn); all or nothing."""
-        from .manual import import_codings_sheet
+        from .importing import import_codings_sheet
 
         with self.store.transaction():
             return import_codings_sheet(self.store, path)

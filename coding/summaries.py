@@ -83,7 +83,7 @@ def import_summaries(store: Store, path: str | Path) -> dict[str, int]:
     """Read the summary cells of a framework workbook back (see coding.export.framework for the
     layout). Every problem names its sheet cell; nothing is changed unless the whole sheet is
     valid. A summary cell left empty removes that summary."""
-    from .export.framework import read_framework_xlsx
+    from .importing import read_framework_xlsx
 
     path = Path(path)
     sheet = read_framework_xlsx(path)

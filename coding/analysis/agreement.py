@@ -219,7 +219,7 @@ def agreement(store: Store, coders: Sequence[str], *, unit: str = "turn", codes:
             raise NotFound(f"coder '{coder}' has no codings in the project"
                            + (f" (coders: {', '.join(known)})" if known else ""))
     if codes:
-        from ..manual import CodeNames
+        from ..importing import CodeNames
 
         names = CodeNames(tree)
         code_ids = []

@@ -14,17 +14,14 @@ Codes are the coded codes themselves, or with ``level`` their ancestor at that d
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-from ..errors import CodingError, InputError
+from ..errors import CodingError
 from ..store import Store
 from .segments import Context, build, dense, distinct
 
 UNITS = ("turn", "segment")
-GRAPH_SUFFIXES = (".graphml", ".gexf", ".png")
 
 
 def cooccurrence(store: Store, *, unit: str = "turn", level: int | None = None, code: str | None = None,
@@ -124,21 +121,3 @@ def graph(frame: pd.DataFrame, *, min_count: int = 1):
         if row.count >= min_count:
             g.add_edge(row.code_a, row.code_b, weight=int(row.count), jaccard=float(row.jaccard))
     return g
-
-
-def write_graph(g, path: str | Path, *, title: str | None = None) -> Path:
-    """Write the network as GraphML, GEXF or PNG, chosen by the file's suffix."""
-    import networkx as nx
-
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in GRAPH_SUFFIXES:
-        raise InputError(path, f"a graph is written as {', '.join(GRAPH_SUFFIXES)}, not '{suffix or '(none)'}'")
-    if suffix == ".graphml":
-        nx.write_graphml(g, path)
-    elif suffix == ".gexf":
-        nx.write_gexf(g, path)
-    else:
-        from .plots import network_png
-        network_png(g, path, title=title)
-    return path

@@ -78,7 +78,7 @@ def matrix_command(state, rows, cols, count, level, code, coder, origin, source,
     Example: coding matrix --cols municipality --level 1 --format docx --quotes -o cases.docx
     """
     from ..analysis.matrix import matrix_records, matrix_rows
-    from ..analysis.plots import heatmap_png
+    from ..export.plots import heatmap_png
 
     if heatmap is not None and heatmap.suffix.lower() != ".png":
         raise click.BadParameter(f"'{heatmap}' must be a .png file", param_hint="--heatmap")
@@ -125,8 +125,9 @@ def cooccurrence_command(state, unit, level, code, coder, origin, source, where,
 
     Example: coding cooccurrence --unit turn --level 1 --graph themes.png
     """
-    from ..analysis.cooccurrence import graph, write_graph
-    from ..analysis.plots import words
+    from ..analysis.cooccurrence import graph
+    from ..export.plots import write_graph
+    from ..export.plots import words
 
     frame = state.project.cooccurrence(unit=unit, level=level, code=code, coder=coder, origin=origin,
                                        source=source, where=parse_where(where),

@@ -15,7 +15,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from ..errors import NotFound
-from ..manual import CodeNames, _trim
+from ..importing.manual import CodeNames, trim
 from ..records import CodeTree
 from ..store import Store
 from .docx_util import save_document
@@ -48,7 +48,7 @@ def export_docx(store: Store, source_name: str, path: str | Path, coder: str | N
     rows = sorted(store.codings(source_id=source["id"], coder=coder),
                   key=lambda r: (r["start"], r["end"], r["coder"], order.get(r["code_id"], 0)))
     for row in rows:
-        start, end = _trim(text, row["start"], row["end"])
+        start, end = trim(text, row["start"], row["end"])
         if end <= start:
             skipped += 1
             continue
@@ -62,7 +62,7 @@ def export_docx(store: Store, source_name: str, path: str | Path, coder: str | N
     for memo in store.memos(source["id"]):
         if memo["start"] is None or memo["end"] is None or (coder is not None and memo["author"] != coder):
             continue
-        start, end = _trim(text, memo["start"], memo["end"])
+        start, end = trim(text, memo["start"], memo["end"])
         if end <= start or not memo["text"].strip():
             continue
         groups[(start, end, memo["author"] or "unknown")].append(memo["text"].strip())

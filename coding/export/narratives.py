@@ -16,7 +16,7 @@ import datetime as _dt
 from pathlib import Path
 
 from . import docx_util
-from .cases import Case, CaseModel
+from ..analysis.cases import Case, CaseModel
 from .framework import Names, attribution
 from .wording import attribute_label, count_phrase, words
 

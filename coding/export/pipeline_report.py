@@ -116,7 +116,7 @@ WORDS = {
 def _matrix_files(project, folder: Path, dim: str, language: str, w: dict, blocks: list[Block],
                   files: list[tuple[str, str]], heading: str) -> None:
     from ..analysis.matrix import matrix_rows
-    from ..analysis.plots import heatmap_png, matrix_title
+    from .plots import heatmap_png, matrix_title
 
     frame = project.matrix("code", [dim], count="segments", language=language)
     records, columns = matrix_rows(frame, for_people=True)
@@ -141,7 +141,7 @@ def _matrix_files(project, folder: Path, dim: str, language: str, w: dict, block
 def write_all(project, folder: Path, *, say: Callable[[int, int, str], None], steps: int, first_step: int,
               result, input: Path, codebook: Path, manifest: Path | None, language: str | None = None) -> None:
     """Write the matrices, network, framework, appendix and report into ``folder``."""
-    from .cases import project_language
+    from ..analysis.cases import project_language
 
     store = project.store
     language = language or project_language(store)
@@ -210,8 +210,9 @@ def write_all(project, folder: Path, *, say: Callable[[int, int, str], None], st
 
     # ---------------------------------------------------------------- co-occurrence
     say(n, steps, "co-occurrence network (.graphml .png)")
-    from ..analysis.cooccurrence import graph, write_graph
-    from ..analysis.plots import words as plot_words
+    from ..analysis.cooccurrence import graph
+    from .plots import write_graph
+    from .plots import words as plot_words
 
     pairs = project.cooccurrence(unit="turn", level=1, language=language)
     network = graph(pairs)

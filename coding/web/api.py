@@ -1,5 +1,5 @@
 """The JSON API (documented in docs/api.md). Each route reads the request, calls :class:`Project`
-and answers; library errors become 4xx ``{"error": "..."}`` (see :func:`context.coding_error`)."""
+and answers; library errors become 4xx ``{"error": "..."}`` (see :func:`app.coding_error`)."""
 
 from __future__ import annotations
 

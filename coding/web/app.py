@@ -19,10 +19,18 @@ from starlette.staticfiles import StaticFiles
 
 from ..errors import CodingError
 from . import api, pages
-from .context import Workspace, coding_error
+from .context import Workspace, error_status
 from .security import Guard, is_loopback
 
 STATIC = Path(__file__).parent / "static"
+
+
+async def coding_error(request: Request, exc: Exception):
+    """A library error as ``{"error": "..."}`` with 404 (unknown thing) or 400; HTML pages show it."""
+    status = error_status(exc)
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": str(exc)}, status_code=status)
+    return pages.error_page(request, str(exc), status)
 
 
 async def http_error(request: Request, exc: HTTPException):

@@ -11,7 +11,6 @@ from typing import Any, Iterator
 from urllib.parse import quote, unquote
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 
 from ..annotate import BadRequest
 from ..errors import CodingError, NotFound
@@ -93,16 +92,6 @@ def error_status(exc: Exception) -> int:
     return 404 if isinstance(exc, NotFound) else 400
 
 
-async def coding_error(request: Request, exc: Exception):
-    """A library error as ``{"error": "..."}`` with 404 (unknown thing) or 400; HTML pages show it."""
-    status = error_status(exc)
-    if request.url.path.startswith("/api/"):
-        return JSONResponse({"error": str(exc)}, status_code=status)
-    from .pages import error_page
-
-    return error_page(request, str(exc), status)
-
-
 def int_param(request: Request, name: str, default: int | None = None) -> int | None:
     value = request.query_params.get(name)
     if value is None or value == "":
@@ -113,4 +102,4 @@ def int_param(request: Request, name: str, default: int | None = None) -> int | 
         raise BadRequest(f"'{name}' must be a whole number, not '{value}'") from None
 
 
-__all__ = ["Workspace", "workspace", "coder_of", "json_body", "coding_error", "CodingError", "int_param"]
+__all__ = ["Workspace", "workspace", "coder_of", "json_body", "CodingError", "int_param"]

@@ -1,54 +1,20 @@
-"""Bringing transcripts and manifests into a project.
-
-Import is all or nothing: the caller runs it inside one store transaction, and any
-:class:`~coding.errors.CodingError` leaves the project as it was.
-"""
+"""Importing files and folders of transcripts (and REFI-QDA projects, and Word files with comments) with
+their manifest of participants."""
 
 from __future__ import annotations
 
-import hashlib
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .errors import InputError, Refused
-from .ingest import TRANSCRIPT_EXTENSIONS, Transcript, read_transcript
-from .ingest.labels import looks_like_interviewer, role_from_label
-from .ingest.manifest import ManifestRow, read_manifest
-from .store import Store
+from ..errors import InputError
+from ..ingest import TRANSCRIPT_EXTENSIONS, read_transcript
+from ..ingest.manifest import ManifestRow, read_manifest
+from ..store import Store
+from .sources import ImportReport, store_transcript
 
-INTERVIEWER_ROLE = "Interviewer"
 IMPORTABLE = set(TRANSCRIPT_EXTENSIONS) | {".qdpx"}
 SKIPPED_IN_FOLDERS = re.compile(r"^(readme|license|changelog)(\..*)?$", re.IGNORECASE)
-
-
-@dataclass
-class ImportReport:
-    imported: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    replaced: dict[str, dict[str, int]] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    manifest_rows: int = 0
-    notes: list[str] = field(default_factory=list)  # summaries printed after the lists (REFI import)
-
-    def lines(self) -> list[str]:
-        out = [f"imported {name}" for name in self.imported]
-        out += [f"unchanged {name}: already imported, nothing to do" for name in self.unchanged]
-        for name, counts in self.replaced.items():
-            out.append(f"replaced {name}: codings kept {counts['kept']}, moved {counts['moved']}, "
-                       f"dropped {counts['dropped']}")
-        if self.manifest_rows:
-            out.append(f"manifest: {self.manifest_rows} rows applied")
-        out += self.notes
-        return out
-
-
-def sha256(data: bytes | str) -> str:
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    return hashlib.sha256(data).hexdigest()
-
 
 def collect_files(paths: Iterable[str | Path]) -> list[Path]:
     """Files named and files found in folders (recursively), in a stable order.
@@ -84,7 +50,7 @@ def import_paths(store: Store, paths: Iterable[str | Path], *, manifest: str | P
         if progress:
             progress(path.name)
         if path.suffix.lower() == ".qdpx":
-            from .refi import import_qdpx  # REFI-QDA projects bring sources, codes and codings
+            from ..refi import import_qdpx  # REFI-QDA projects bring sources, codes and codings
 
             import_qdpx(store, path, report)
             continue
@@ -95,91 +61,10 @@ def import_paths(store: Store, paths: Iterable[str | Path], *, manifest: str | P
 
             import_docx(store, path, raw, transcript, replace, report)
             continue
-        _store_transcript(store, path, raw, transcript, replace, report)
+        store_transcript(store, path, raw, transcript, replace, report)
     if manifest is not None:
         apply_manifest(store, manifest, report)
     return report
-
-
-def _store_transcript(store: Store, path: Path, raw: bytes, transcript: Transcript, replace: bool,
-                      report: ImportReport) -> int:
-    """Store a read transcript; return its source id (also when it was already there)."""
-    file_digest = sha256(raw)
-    existing = store.source_by_name(transcript.name)
-    report.warnings.extend(transcript.warnings)
-    if existing is not None and existing["file_sha256"] == file_digest:
-        report.unchanged.append(transcript.name)
-        return int(existing["id"])
-    if existing is not None and existing["text"] == transcript.text:
-        # Same text, other bytes (comments or formatting changed): keep the source, note the new file.
-        store.update_source_file(int(existing["id"]), path=str(path), file_sha256=file_digest)
-        report.notes.append(f"same text {transcript.name}: the file changed but its text did not; transcript kept")
-        return int(existing["id"])
-    if existing is not None and not replace:
-        raise Refused(f"{path}: a different file named {transcript.name} is already in the project; "
-                      "use --replace to replace it (codings are kept where their text is found)")
-    fields = dict(path=str(path), format=transcript.format, language=transcript.language,
-                  file_sha256=file_digest, text_sha256=sha256(transcript.text), text=transcript.text)
-    if existing is None:
-        source_id = store.insert_source(name=transcript.name, **fields)
-        report.imported.append(transcript.name)
-    else:
-        source_id = int(existing["id"])
-        report.replaced[transcript.name] = remap_codings(store, source_id, existing["text"], transcript.text)
-        store.update_source_content(source_id, **fields)
-    store.replace_turns(source_id, [t.as_dict() for t in transcript.turns])
-    for name, value in transcript.attributes.items():
-        store.set_source_attribute(source_id, name, value)
-    labels = {t.speaker for t in transcript.turns}
-    store.delete_speakers_not_in(source_id, labels)
-    mapped = {row["label"] for row in store.speakers(source_id)}
-    stem = Path(transcript.name).stem
-    for label in sorted(labels - mapped):
-        participant_id = store.ensure_participant(f"{stem}:{label}", auto=True)
-        role = INTERVIEWER_ROLE if looks_like_interviewer(label) else role_from_label(label)
-        if role:
-            store.set_participant_attribute(participant_id, "role", role)
-        store.map_speaker(source_id, label, participant_id)
-    store.delete_orphan_participants()
-    return source_id
-
-
-def remap_codings(store: Store, source_id: int, old: str, new: str) -> dict[str, int]:
-    """Keep codings whose text stands at the same place, move those whose text is found
-    elsewhere (the nearest occurrence), drop the rest."""
-    counts = {"kept": 0, "moved": 0, "dropped": 0}
-    for coding in store.source_codings(source_id):
-        start, end = coding["start"], coding["end"]
-        piece = old[start:end]
-        if piece and new[start:end] == piece:
-            counts["kept"] += 1
-            continue
-        best = _nearest(new, piece, start) if piece.strip() else None
-        if best is None:
-            store.delete_coding(coding["id"])
-            counts["dropped"] += 1
-        else:
-            store.move_coding(coding["id"], best, best + len(piece))
-            counts["moved"] += 1
-    return counts
-
-
-def _nearest(text: str, piece: str, around: int) -> int | None:
-    best = None
-    position = text.find(piece)
-    while position >= 0:
-        if best is None or abs(position - around) < abs(best - around):
-            best = position
-        position = text.find(piece, position + 1)
-    return best
-
-
-# --------------------------------------------------------------------------- manifest
-
-
-def _norm(label: str) -> str:
-    return " ".join(label.split()).casefold()
-
 
 def apply_manifest(store: Store, path: str | Path, report: ImportReport) -> None:
     """Map speakers to participants and set attributes; every problem names its row.
@@ -264,3 +149,7 @@ def _check_consistent(file: str, known: dict[str, tuple[str, int]], attributes: 
             raise InputError(file, f"{what} has {attr} '{known[attr][0]}' in row {known[attr][1]} "
                                    f"but '{value}' here", f"row {row}")
         known.setdefault(attr, (value, row))
+
+
+def _norm(label: str) -> str:
+    return " ".join(label.split()).casefold()

@@ -12,7 +12,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..export.wording import attribute_label
+from ..errors import InputError
+from .wording import attribute_label
+
+GRAPH_SUFFIXES = (".graphml", ".gexf", ".png")   # how write_graph writes a network, by file suffix
 
 WORDS = {
     "da": {"segments": "segmenter", "participants": "deltagere", "sources": "kilder", "words": "ord",
@@ -130,4 +133,21 @@ def network_png(g, path: str | Path, *, title: str | None = None) -> Path:
         ax.set_title(title, fontsize=11, loc="left")
     fig.tight_layout()
     fig.savefig(path, format="png")
+    return path
+
+
+def write_graph(g, path: str | Path, *, title: str | None = None) -> Path:
+    """Write the network as GraphML, GEXF or PNG, chosen by the file's suffix."""
+    import networkx as nx
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in GRAPH_SUFFIXES:
+        raise InputError(path, f"a graph is written as {', '.join(GRAPH_SUFFIXES)}, not '{suffix or '(none)'}'")
+    if suffix == ".graphml":
+        nx.write_graphml(g, path)
+    elif suffix == ".gexf":
+        nx.write_gexf(g, path)
+    else:
+        network_png(g, path, title=title)
     return path

@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
-from .importing import ImportReport, _store_transcript, sha256
-from .ingest.model import Transcript
-from .ingest.word_comments import WordComment, read_word_comments
-from .records import CodeTree
-from .store import Store
+from ..errors import InputError
+from ..ingest.model import Transcript
+from ..ingest.word_comments import WordComment, read_word_comments
+from ..records import CodeTree
+from ..store import Store
+from .sources import ImportReport, sha256, store_transcript
 
 ORIGIN_WORD = "word-comment"
 ORIGIN_SPREADSHEET = "spreadsheet"
@@ -87,7 +87,8 @@ class CodeNames:
         return node["code"]
 
 
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+def trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """``[start, end)`` without the white space at either end."""
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
@@ -119,7 +120,7 @@ def import_docx(store: Store, path: Path, raw: bytes, transcript: Transcript, re
                                 f"read onto {twin['name']} (no new source)")
             apply_word_comments(store, int(twin["id"]), comments, path, report)
             return
-    source_id = _store_transcript(store, path, raw, transcript, replace, report)
+    source_id = store_transcript(store, path, raw, transcript, replace, report)
     if comments:
         apply_word_comments(store, source_id, comments, path, report)
 
@@ -138,7 +139,7 @@ def apply_word_comments(store: Store, source_id: int, comments: list[WordComment
         if not comment.text.strip():
             report.warnings.append(f"{where}: empty comment by {coder} ignored")
             continue
-        start, end = (_trim(text, comment.start, comment.end) if comment.start is not None
+        start, end = (trim(text, comment.start, comment.end) if comment.start is not None
                       and comment.end is not None else (None, None))
         if start is None or end is None or end <= start:
             report.warnings.append(f"{where}: comment by {coder} marks no text; kept as a memo on the "
