@@ -14,7 +14,7 @@ from typing import Callable, Iterable, Iterator
 
 from . import importing
 from .errors import NotFound
-from .records import INTERVIEWER_ROLE, CodeTree, coding_records
+from .records import participant_records, source_records, source_view, INTERVIEWER_ROLE, CodeTree, coding_records
 from .store import Store
 
 
@@ -83,44 +83,14 @@ class Project:
         return row
 
     def sources(self) -> list[dict]:
-        attrs = self.store.all_source_attributes()
-        out = []
-        for row in self.store.sources():
-            record = {"name": row["name"], "format": row["format"], "language": row["language"],
-                      "turns": row["turns"], "speakers": row["speakers"], "codings": row["codings"],
-                      "characters": row["characters"]}
-            record.update(attrs.get(row["id"], {}))
-            out.append(record)
-        return out
+        return source_records(self.store)
 
     def participants(self) -> list[dict]:
-        attrs = self.store.all_participant_attributes()
-        out = []
-        for row in self.store.participants():
-            record = {"participant": row["pid"], "turns": row["turns"], "appears_in": row["appears_in"] or "",
-                      "from_manifest": not row["auto"]}
-            record.update(attrs.get(row["id"], {}))
-            record.setdefault("role", "")
-            out.append(record)
-        return out
+        return participant_records(self.store)
 
     def show(self, name: str) -> dict:
         """A source as turns with speaker, participant, role, timestamps, text and codes."""
-        source = self.source(name)
-        text = source["text"]
-        codings = self.store.source_codings(source["id"])
-        memo_ids = {cid: [m["id"] for m in rows] for cid, rows in self.store.coding_memos(source["id"]).items()}
-        turns = []
-        for t in self.store.turns(source["id"]):
-            inside = [c for c in codings if c["start"] < t["end"] and c["end"] > t["start"]]
-            codes = sorted({c["code"] for c in inside})
-            with_memo = [{"coding": c["id"], "code": c["code"], "memos": memo_ids[c["id"]]}
-                         for c in inside if c["id"] in memo_ids]
-            turns.append({"index": t["idx"], "speaker": t["speaker"], "participant": t["participant"],
-                          "role": t["role"], "start": t["start"], "end": t["end"], "timestamp": t["timestamp"],
-                          "text": text[t["start"]:t["end"]], "codes": codes, "codings_with_memos": with_memo})
-        return {"source": source["name"], "format": source["format"], "language": source["language"],
-                "attributes": self.store.source_attributes(source["id"]), "turns": turns}
+        return source_view(self.store, self.source(name))
 
     def codes(self) -> CodeTree:
         return CodeTree.load(self.store)
@@ -189,22 +159,9 @@ class Project:
         or below it, and no rule of it or below it that would fire in the project's respondent
         text (a dry run with ``force``). Empty when the project has no sources. Tables leave these
         codes out unless asked for (``matrix(empty_codes=True)``)."""
-        from .codebook import Codebook, load_codebook
+        from .autocode import unreached_codes
 
-        if not self.store.sources():
-            return []
-        book = codebook if isinstance(codebook, Codebook) else (
-            Codebook.from_dict(codebook) if isinstance(codebook, dict) else load_codebook(codebook))
-        fired = {p["code"] for p in self.autocode(book, dry_run=True, force=True, collect=True).planned}
-        by_id = {row["id"]: row["code"] for row in self.store.codes()}
-        fired |= {by_id[i] for i in self.store.coded_code_ids() if i in by_id}
-        parent = {c.id: c.parent for c in book.codes}
-        reached: set[str] = set()
-        for code in fired:
-            while code is not None and code not in reached:
-                reached.add(code)
-                code = parent.get(code)
-        return [book.path(c.id) for c in book.codes if c.id not in reached]
+        return unreached_codes(self.store, codebook)
 
     # ------------------------------------------------------------------ analysis (issue 4)
     def segments(self, *, code: str | None = None, coder: str | None = None, origin: str | None = None,

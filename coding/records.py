@@ -182,3 +182,47 @@ def coding_records(store: Store, *, code: str | None = None, coder: str | None =
             record.setdefault(k, v)
         records.append(record)
     return records
+
+
+def source_records(store: Store) -> list[dict]:
+    """One record per source: name, format, language, counts, and its attributes."""
+    attrs = store.all_source_attributes()
+    out = []
+    for row in store.sources():
+        record = {"name": row["name"], "format": row["format"], "language": row["language"],
+                  "turns": row["turns"], "speakers": row["speakers"], "codings": row["codings"],
+                  "characters": row["characters"]}
+        record.update(attrs.get(row["id"], {}))
+        out.append(record)
+    return out
+
+
+def participant_records(store: Store) -> list[dict]:
+    """One record per participant: id, turns, where they appear, whether the manifest named them, attributes."""
+    attrs = store.all_participant_attributes()
+    out = []
+    for row in store.participants():
+        record = {"participant": row["pid"], "turns": row["turns"], "appears_in": row["appears_in"] or "",
+                  "from_manifest": not row["auto"]}
+        record.update(attrs.get(row["id"], {}))
+        record.setdefault("role", "")
+        out.append(record)
+    return out
+
+
+def source_view(store: Store, source) -> dict:
+    """A source (its stored row) as turns with speaker, participant, role, timestamps, text and codes."""
+    text = source["text"]
+    codings = store.source_codings(source["id"])
+    memo_ids = {cid: [m["id"] for m in rows] for cid, rows in store.coding_memos(source["id"]).items()}
+    turns = []
+    for t in store.turns(source["id"]):
+        inside = [c for c in codings if c["start"] < t["end"] and c["end"] > t["start"]]
+        codes = sorted({c["code"] for c in inside})
+        with_memo = [{"coding": c["id"], "code": c["code"], "memos": memo_ids[c["id"]]}
+                     for c in inside if c["id"] in memo_ids]
+        turns.append({"index": t["idx"], "speaker": t["speaker"], "participant": t["participant"],
+                      "role": t["role"], "start": t["start"], "end": t["end"], "timestamp": t["timestamp"],
+                      "text": text[t["start"]:t["end"]], "codes": codes, "codings_with_memos": with_memo})
+    return {"source": source["name"], "format": source["format"], "language": source["language"],
+            "attributes": store.source_attributes(source["id"]), "turns": turns}

@@ -46,7 +46,7 @@ The package, stage by stage:
 
 from .engine import CHUNK_CHARS, CODER, ENGINE_VERSION, ORIGIN, PIPE_BATCH, UNITS, Chunk, Engine, Found, Part, Task, \
     build_chunks, engine_spec
-from .job import autocode_dry_run, autocode_project
+from .job import autocode_dry_run, autocode_project, unreached_codes
 from .lexicon import Lexicon
 from .plan import TASK_CHARS, TASK_CHARS_MAX, TASKS_PER_WORKER, task_chars
 from .report import AutocodeReport
@@ -57,4 +57,4 @@ from .span_tokens import SpanTokens
 __all__ = ["AutocodeReport", "autocode_project", "autocode_dry_run", "run_autocode", "early_workers", "Workers",
            "paused_gc", "Engine", "LanguageRules", "engine_spec", "build_chunks", "Chunk", "Part", "Task", "Found",
            "task_chars", "TASK_CHARS", "TASK_CHARS_MAX", "TASKS_PER_WORKER", "CHUNK_CHARS", "PIPE_BATCH", "CODER",
-           "ORIGIN", "UNITS", "ENGINE_VERSION", "Lexicon", "SpanTokens"]
+           "ORIGIN", "UNITS", "ENGINE_VERSION", "Lexicon", "SpanTokens", "unreached_codes"]

@@ -62,3 +62,25 @@ def autocode_project(store: Store, codebook: Any = None, *, prune: bool = False,
             totals[top] = totals.get(top, 0) + n
     report.totals_by_top_level = totals
     return report
+
+
+def unreached_codes(store: Store, codebook: Any) -> list[str]:
+    """The codebook's codes (paths) that nothing reaches in this project: no coding of the code
+    or below it, and no rule of it or below it that would fire in the project's respondent
+    text (a dry run with ``force``). Empty when the project has no sources."""
+    if not store.sources():
+        return []
+    book = codebook if isinstance(codebook, Codebook) else (
+        Codebook.from_dict(codebook) if isinstance(codebook, dict) else load_codebook(codebook))
+    planned = autocode_dry_run(store, book, unit="sentence", include_interviewer=False, jobs=1, force=True,
+                               collect=True, progress=None).planned
+    fired = {p["code"] for p in planned}
+    by_id = {row["id"]: row["code"] for row in store.codes()}
+    fired |= {by_id[i] for i in store.coded_code_ids() if i in by_id}
+    parent = {c.id: c.parent for c in book.codes}
+    reached: set[str] = set()
+    for code in fired:
+        while code is not None and code not in reached:
+            reached.add(code)
+            code = parent.get(code)
+    return [book.path(c.id) for c in book.codes if c.id not in reached]
