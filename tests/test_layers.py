@@ -23,7 +23,7 @@ LAYERS = [
     ("facade", {"project", "__init__"}),
     ("writers", {"export"}),
     ("domain", {"importing", "codebook", "autocode", "analysis", "refi", "search", "anonymize", "summaries",
-                "memos", "annotate", "reading"}),
+                "memos", "annotate", "reading", "codes", "survey"}),
     ("readers", {"ingest"}),
     ("records", {"records"}),
     ("store", {"store"}),

@@ -1,0 +1,125 @@
+"""Reports: summaries and case statuses, the framework matrix and case histories, anonymized copies.
+
+Mixed into :class:`coding.Project`; each method a few lines that call the domain packages and own
+the transaction."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..store import Store
+
+
+class ReportMethods:
+    store: Store
+
+    # ------------------------------------------------------------------ summaries, case status, reports (issue 5)
+    def set_summary(self, case: str, theme: str, text: str, *, case_by: str = "municipality") -> dict:
+        """Write the analyst's summary of one case and theme (empty text removes it)."""
+        from .. import summaries
+        with self.store.transaction():
+            return summaries.set_summary(self.store, case_by, case, theme, text)
+
+    def summaries(self, case_by: str | None = None) -> list[dict]:
+        from .. import summaries
+        return summaries.list_summaries(self.store, case_by)
+
+    def import_summaries(self, path: str | Path) -> dict:
+        """Read the summary cells of a framework workbook back, all or nothing."""
+        from .. import summaries
+        with self.store.transaction():
+            return summaries.import_summaries(self.store, path)
+
+    def set_case_status(self, case: str, status: str, *, date: str | None = None,
+                        case_by: str = "municipality") -> dict:
+        """Record where a case history stands with its informants: draft, sent or approved."""
+        from .. import summaries
+        with self.store.transaction():
+            return summaries.set_case_status(self.store, case_by, case, status, date)
+
+    def case_statuses(self, case_by: str = "municipality") -> list[dict]:
+        from .. import summaries
+        return summaries.case_statuses(self.store, case_by)
+
+    def case_model(self, case_by: str, *, themes: list[str] | None = None,
+                   where: dict[str, str] | None = None, language: str | None = None):
+        """Cases x themes with counts, participants, summaries and quotes (coding.analysis.cases)."""
+        from ..analysis.cases import build_model
+        return build_model(self, case_by, themes=themes, where=where, language=language)
+
+    def export_framework(self, path: str | Path, *, case_by: str, themes: list[str] | None = None,
+                         where: dict[str, str] | None = None, language: str | None = None,
+                         anonymize: bool = False, template: str | Path | None = None,
+                         unreviewed: str = "replace"):
+        """The framework matrix as .docx (landscape table) or .xlsx (with summary cells to fill in)."""
+        from ..errors import InputError
+        suffix = Path(path).suffix.lower()
+        if suffix not in (".docx", ".xlsx"):
+            raise InputError(path, f"the framework matrix is written as .docx or .xlsx, not '{suffix or '(none)'}'")
+        if anonymize:
+            from ..anonymize import AlreadyAnonymized
+            with self.anonymized(case_by=case_by, unreviewed=unreviewed) as copy:
+                return copy._export_framework(path, case_by, themes, copy.anonymized_where(where), language,
+                                              template, AlreadyAnonymized())
+        return self._export_framework(path, case_by, themes, where, language, template, None)
+
+    def _export_framework(self, path, case_by, themes, where, language, template, names):
+        from ..export import framework
+        model = self.case_model(case_by, themes=themes, where=where, language=language)
+        if Path(path).suffix.lower() == ".docx":
+            framework.write_docx(model, path, template=template, anonymizer=names)
+        else:
+            framework.write_xlsx(model, path, anonymizer=names)
+        return model
+
+    def export_narratives(self, path: str | Path, *, case_by: str, themes: list[str] | None = None,
+                          where: dict[str, str] | None = None, language: str | None = None,
+                          anonymize: bool = False, template: str | Path | None = None,
+                          quotes_per_theme: int | None = 5, title: str | None = None,
+                          unreviewed: str = "replace"):
+        """The case-history appendix (.docx): a chapter per case with status, interviews and quotes."""
+        from ..errors import InputError
+        if Path(path).suffix.lower() != ".docx":
+            raise InputError(path, "the case-history appendix is written as .docx")
+        if anonymize:
+            from ..anonymize import AlreadyAnonymized
+            with self.anonymized(case_by=case_by, unreviewed=unreviewed) as copy:
+                return copy._export_narratives(path, case_by, themes, copy.anonymized_where(where), language,
+                                               template, quotes_per_theme, title, AlreadyAnonymized())
+        return self._export_narratives(path, case_by, themes, where, language, template, quotes_per_theme,
+                                       title, None)
+
+    def _export_narratives(self, path, case_by, themes, where, language, template, quotes_per_theme, title, names):
+        from ..export import narratives
+        model = self.case_model(case_by, themes=themes, where=where, language=language)
+        narratives.write_docx(model, path, template=template, anonymizer=names,
+                              quotes_per_theme=quotes_per_theme, title=title)
+        return model
+
+    # ------------------------------------------------------------------ anonymization (issue 23)
+    def anonymize_scan(self, *, only_new: bool = False) -> list:
+        """Find personal data in the sources and store the findings; returns one review row per
+        distinct finding (kind, text, count, sources, context, proposed replacement, decision)."""
+        from ..anonymize.key import scan
+        with self.store.transaction():
+            return scan(self.store, only_new=only_new)
+
+    def write_anonymization_review(self, rows: list, path: str | Path) -> Path:
+        """The review workbook (.xlsx) of :meth:`anonymize_scan`'s rows."""
+        from ..anonymize.key import project_language
+        from ..anonymize.sheet import write_review
+        return write_review(rows, path, project_language(self.store))
+
+    def anonymize_apply(self, path: str | Path) -> dict:
+        """Store the decisions of a filled-in review workbook as the project's anonymization key;
+        a bad row refuses the whole sheet (every bad row named with its row number)."""
+        from ..anonymize.key import apply_decisions
+        from ..anonymize.sheet import read_review
+        rows = read_review(path)
+        with self.store.transaction():
+            return apply_decisions(self.store, rows)
+
+    def anonymize_status(self) -> dict:
+        """What is not reviewed: sources not scanned since they changed, findings without a decision."""
+        from ..anonymize.key import status
+        return status(self.store)
