@@ -226,3 +226,23 @@ def source_view(store: Store, source) -> dict:
                       "text": text[t["start"]:t["end"]], "codes": codes, "codings_with_memos": with_memo})
     return {"source": source["name"], "format": source["format"], "language": source["language"],
             "attributes": store.source_attributes(source["id"]), "turns": turns}
+
+
+def case_values(store: Store, case_by: str) -> list[str]:
+    """Every case of a case attribute, sorted; raises NotFound for an attribute nobody has."""
+    if case_by == "participant":
+        values = []
+        attrs = store.all_participant_attributes()
+        for row in store.participants():
+            if attrs.get(row["id"], {}).get("role") == INTERVIEWER_ROLE:
+                continue
+            values.append(row["pid"])
+        return sorted(values)
+    if case_by == "source":
+        return [row["name"] for row in store.sources()]
+    values = store.attribute_values(case_by)
+    if not values:
+        names = ", ".join(n for n in store.attribute_names() if n != "role") or "(none)"
+        raise NotFound(f"no participant or source has the attribute '{case_by}' "
+                       f"(attributes in the project: {names}, or use participant or source)")
+    return values

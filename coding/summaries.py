@@ -14,32 +14,12 @@ import re
 from pathlib import Path
 
 from .errors import InputError, NotFound
-from .records import INTERVIEWER_ROLE, CodeTree
+from .records import CodeTree, case_values  # noqa: F401  (case_values: imported from here too)
 from .store import Store
 
 DEFAULT_CASE_BY = "municipality"
 STATUSES = ("draft", "sent", "approved")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def case_values(store: Store, case_by: str) -> list[str]:
-    """Every case of a case attribute, sorted; raises NotFound for an attribute nobody has."""
-    if case_by == "participant":
-        values = []
-        attrs = store.all_participant_attributes()
-        for row in store.participants():
-            if attrs.get(row["id"], {}).get("role") == INTERVIEWER_ROLE:
-                continue
-            values.append(row["pid"])
-        return sorted(values)
-    if case_by == "source":
-        return [row["name"] for row in store.sources()]
-    values = store.attribute_values(case_by)
-    if not values:
-        names = ", ".join(n for n in store.attribute_names() if n != "role") or "(none)"
-        raise NotFound(f"no participant or source has the attribute '{case_by}' "
-                       f"(attributes in the project: {names}, or use participant or source)")
-    return values
 
 
 def resolve_case(store: Store, case_by: str, case: str) -> str:

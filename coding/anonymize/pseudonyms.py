@@ -18,7 +18,7 @@ import re
 
 from ..errors import NotFound
 from ..ingest.labels import INTERVIEWER_LABELS, ROLE_ABBREVIATIONS
-from ..summaries import case_values
+from ..records import case_values
 from .detect import Context, key_of
 from .names import TITLE_WORDS
 from .words import stems

@@ -314,7 +314,7 @@ def import_codings_sheet(store: Store, path: str | Path) -> dict[str, int]:
             if source_name not in sources:
                 sources[source_name] = store.source_by_name(source_name) or store.source_by_name(Path(source_name).name)
                 if sources[source_name] is None:
-                    from .anonymize.copy import AnonymizedSheet
+                    from ..anonymize.copy import AnonymizedSheet
                     anonymized = anonymized or AnonymizedSheet(store)
                     sources[source_name] = anonymized.source(source_name)
                     if sources[source_name] is not None:
