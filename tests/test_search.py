@@ -318,3 +318,15 @@ def test_benchmark_script_runs_at_a_tiny_size(tmp_path):
     assert result["tokens"] > 3000 and result["forms"] > 100
     assert result["commands"]["search borger"]["rows"] == result["commands"]["first search borger (index built)"]["rows"]
     assert {"import_s", "first_search_s", "sources_s", "slowest_search_or_words_s"} <= set(result)
+
+
+def test_the_index_version_reads_the_module_that_holds_the_lemma_fixes():
+    """The index is made again when the lemma fixes change: its version hashes their module's file,
+    found by name without importing spaCy; a move of that module must move the name too."""
+    import importlib.util
+
+    from coding.search.index import LEXICON_MODULE
+
+    spec = importlib.util.find_spec(LEXICON_MODULE)
+    assert spec is not None and spec.origin
+    assert "LEMMA_FIXES" in Path(spec.origin).read_text(encoding="utf-8")

@@ -65,17 +65,10 @@ class Corpus:
     turns: dict[str, np.ndarray]
     participant_attrs: dict[int, dict[str, str]]
     source_attrs: dict[int, dict[str, str]]
-    _turn_of: np.ndarray | None = None
     _texts: dict[int, str] = field(default_factory=dict)
 
-    @property
-    def turn_of(self) -> np.ndarray:
-        """Per token: the index of its turn in ``turns`` or -1 (outside every turn)."""
-        if self._turn_of is None:
-            self._turn_of = self.turn_at(np.arange(len(self.sid)))
-        return self._turn_of
-
     def turn_at(self, tokens: np.ndarray) -> np.ndarray:
+        """Per token: the index of its turn in ``turns``, or -1 (outside every turn)."""
         turns = self.turns
         if not len(turns["start"]) or not len(tokens):
             return np.full(len(tokens), -1, dtype=np.int64)
@@ -415,11 +408,8 @@ def _turn_info(corpus: Corpus, turns: np.ndarray, sids: np.ndarray) -> dict[int,
     for t in wanted:
         by_source.setdefault(int(corpus.turns["source_id"][t]), {})[int(corpus.turns["idx"][t])] = t
     for sid, index in by_source.items():
-        for row in corpus.store.turns(sid):
-            t = index.get(row["idx"])
-            if t is not None:
-                out[t] = TurnInfo(row["idx"], row["start"], row["end"], row["speaker"], row["timestamp"],
-                                  row["participant"], row["role"])
+        for idx, start, end, speaker, timestamp, participant, role in corpus.store.turns_numbered(sid, list(index)):
+            out[index[idx]] = TurnInfo(idx, start, end, speaker, timestamp, participant, role)
     return out
 
 

@@ -101,3 +101,17 @@ class SearchQueries:
                 ask("SELECT id FROM search_forms WHERE language = ? AND lemma GLOB ?", [language, glob])
         return found
 
+
+    def turns_numbered(self, source_id: int, numbers: list[int]) -> list[tuple]:
+        """Turns of a source by number as (idx, start, end, speaker, timestamp, participant, role)."""
+        out: list[tuple] = []
+        for i in range(0, len(numbers), 500):
+            part = numbers[i:i + 500]
+            out += self.tuples(
+                f"""SELECT t.idx, t.start, t."end", t.speaker, t.timestamp, p.pid, pa.value
+                    FROM turns t
+                    LEFT JOIN speakers sp ON sp.source_id = t.source_id AND sp.label = t.speaker
+                    LEFT JOIN participants p ON p.id = sp.participant_id
+                    LEFT JOIN participant_attributes pa ON pa.participant_id = p.id AND pa.name = 'role'
+                    WHERE t.source_id = ? AND t.idx IN ({','.join('?' * len(part))})""", [source_id, *part])
+        return out
