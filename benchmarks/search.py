@@ -15,7 +15,8 @@ process, output to a pipe, interpreter start included:
 * ``words``: ``coding words --top 30`` and ``coding words --by role --top 20``.
 
 Every command after the first search runs ``--repeat`` times; the table shows the fastest and the
-median, and how many hits the search printed. The last line printed is one JSON object with the
+median wall-clock time, the least CPU time (user + system of the process: on a shared machine the
+wall clock also counts the time other programs held the cores), and how many rows were printed. The last line printed is one JSON object with the
 figures (see docs/benchmarks.md).
 """
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -52,15 +54,18 @@ COMMANDS = [
 ]
 
 
-def coding(db: Path, args: list[str]) -> tuple[float, str]:
-    """Run ``coding --project DB ARGS`` in a new process; (seconds, stdout)."""
+def coding(db: Path, args: list[str]) -> tuple[float, float, str]:
+    """Run ``coding --project DB ARGS`` in a new process; (wall seconds, CPU seconds, stdout)."""
     command = [sys.executable, "-m", "coding", "--quiet", "--project", str(db), *args]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if done.returncode != 0:
         raise SystemExit(f"coding {' '.join(args)} failed: {done.stderr.strip()[-500:]}")
-    return seconds, done.stdout
+    return seconds, cpu, done.stdout
 
 
 def prepare(words: int, seed: int, folder: Path, novel_words: float) -> dict:
@@ -103,9 +108,9 @@ def main(argv: list[str] | None = None) -> int:
         Path(str(db) + suffix).unlink(missing_ok=True)
 
     rows: list[dict] = []
-    seconds, _ = coding(db, ["import", str(corpus), "--manifest", str(corpus / "participants.csv")])
+    seconds, cpu, _ = coding(db, ["import", str(corpus), "--manifest", str(corpus / "participants.csv")])
     rows.append({"command": "import (with the search index)", "runs": 1, "fastest_s": seconds,
-                 "median_s": seconds, "rows": None})
+                 "median_s": seconds, "cpu_s": cpu, "rows": None})
     with sqlite3.connect(db) as con:
         tokens = con.execute("SELECT sum(tokens), count(*) FROM search_tokens").fetchone()
         forms = con.execute("SELECT count(*) FROM search_forms").fetchone()[0]
@@ -114,24 +119,25 @@ def main(argv: list[str] | None = None) -> int:
     with sqlite3.connect(db) as con:
         con.execute("DELETE FROM search_tokens")
         con.execute("DELETE FROM meta WHERE key = 'search_index'")
-    seconds, output = coding(db, ["search", "borger", "--format", "csv"])
+    seconds, cpu, output = coding(db, ["search", "borger", "--format", "csv"])
     rows.append({"command": "first search borger (index built)", "runs": 1, "fastest_s": seconds,
-                 "median_s": seconds, "rows": hits_of("search", output)})
+                 "median_s": seconds, "cpu_s": cpu, "rows": hits_of("search", output)})
     for name, command in COMMANDS:
-        times, output = [], ""
+        times, cpus, output = [], [], ""
         extra = ["--format", "csv"]
         for _ in range(args.repeat):
-            seconds, output = coding(db, command + extra)
+            seconds, cpu, output = coding(db, command + extra)
             times.append(seconds)
+            cpus.append(cpu)
         rows.append({"command": name, "runs": len(times), "fastest_s": min(times),
-                     "median_s": statistics.median(times), "rows": hits_of(name, output)})
+                     "median_s": statistics.median(times), "cpu_s": min(cpus), "rows": hits_of(name, output)})
 
     width = max(len(r["command"]) for r in rows)
     print(f"{summary['words']:,} words, {sources} sources, {tokens[0]:,} tokens indexed, {forms:,} distinct forms")
-    print(f"{'command (coding ..., new process)'.ljust(width)}  fastest s  median s   rows")
+    print(f"{'command (coding ..., new process)'.ljust(width)}  fastest s  median s  CPU s    rows")
     for r in rows:
         shown = "" if r["rows"] is None else f"{r['rows']:,}"
-        print(f"{r['command'].ljust(width)}  {r['fastest_s']:9.2f}  {r['median_s']:8.2f}  {shown:>6}")
+        print(f"{r['command'].ljust(width)}  {r['fastest_s']:9.2f}  {r['median_s']:8.2f}  {r['cpu_s']:5.2f}  {shown:>6}")
     baseline = next(r for r in rows if r["command"] == "sources")["fastest_s"]
     searches = [r for r in rows if r["command"].startswith(("search", "words"))]
     result = {
@@ -141,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         "sources_s": round(baseline, 3),
         "slowest_search_or_words_s": round(max(r["fastest_s"] for r in searches), 3),
         "commands": {r["command"]: {"fastest_s": round(r["fastest_s"], 3), "median_s": round(r["median_s"], 3),
-                                    "rows": r["rows"]} for r in rows},
+                                    "cpu_s": round(r["cpu_s"], 3), "rows": r["rows"]} for r in rows},
     }
     print(json.dumps(result, ensure_ascii=False))
     return 0

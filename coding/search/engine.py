@@ -52,32 +52,84 @@ class Hit:
 
 @dataclass
 class Corpus:
-    """The project's indexed tokens (of the sources asked for) as flat columns, with the turns."""
+    """The project's indexed tokens (of the sources asked for), with the turns. Tokens are numbered
+    across the sources in source id order; ``form`` holds every token's form id, and the starts
+    and ends are put together only when asked for (a search needs them at its hits)."""
 
     store: Store
     source_ids: list[int]
     names: dict[int, str]
     languages: dict[int, str]
-    sid: np.ndarray
-    start: np.ndarray
-    end: np.ndarray
+    tables: list[tuple]             # per indexed source: its uint32 columns start, end, form
+    sids: np.ndarray                # the source id of each table
+    offsets: np.ndarray             # where each table's tokens start in the numbering (and the total)
     form: np.ndarray
     turns: dict[str, np.ndarray]
     participant_attrs: dict[int, dict[str, str]]
     source_attrs: dict[int, dict[str, str]]
+    _columns: dict[int, np.ndarray] = field(default_factory=dict)
     _texts: dict[int, str] = field(default_factory=dict)
+
+    def _column(self, k: int) -> np.ndarray:
+        if k not in self._columns:
+            self._columns[k] = np.concatenate([t[k] for t in self.tables]) if self.tables \
+                else np.zeros(0, dtype=np.uint32)
+        return self._columns[k]
+
+    @property
+    def start(self) -> np.ndarray:
+        return self._column(0)
+
+    @property
+    def end(self) -> np.ndarray:
+        return self._column(1)
+
+    def table_at(self, tokens: np.ndarray) -> np.ndarray:
+        """The index in ``tables`` (and ``sids``) of each of these tokens."""
+        return np.searchsorted(self.offsets, tokens, "right") - 1
+
+    def sid_at(self, tokens: np.ndarray) -> np.ndarray:
+        """The source id of each of these tokens."""
+        if not len(tokens):
+            return np.zeros(0, dtype=np.int64)
+        return self.sids[self.table_at(tokens)]
 
     def turn_at(self, tokens: np.ndarray) -> np.ndarray:
         """Per token: the index of its turn in ``turns``, or -1 (outside every turn)."""
         turns = self.turns
         if not len(turns["start"]) or not len(tokens):
             return np.full(len(tokens), -1, dtype=np.int64)
-        sid, start = self.sid[tokens], self.start[tokens].astype(np.int64)
+        sid, start = self.sid_at(tokens), self.start[tokens].astype(np.int64)
         key = sid * _SHIFT + start
         at = np.searchsorted(turns["key"], key, "right") - 1
         safe = np.maximum(at, 0)
         inside = (at >= 0) & (turns["source_id"][safe] == sid) & (turns["end"][safe] > start)
         return np.where(inside, at, -1)
+
+    def said(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """What was said as token ranges ``[first, stop)``: one per turn (``turn``: its index in
+        ``turns``), or a whole source that has no turns (``turn`` -1); with each range's source
+        id. Found by a search per turn within its source's tokens, not per token."""
+        turns = self.turns
+        lows = np.searchsorted(turns["source_id"], self.sids, "left")
+        highs = np.searchsorted(turns["source_id"], self.sids, "right")
+        firsts, stops, turn_ids, sids = [], [], [], []
+        for k, (sid, lo, hi) in enumerate(zip(self.sids.tolist(), lows.tolist(), highs.tolist())):
+            base = int(self.offsets[k])
+            if hi > lo:
+                starts = self.tables[k][0]
+                firsts.append(base + np.searchsorted(starts, turns["start"][lo:hi], "left"))
+                stops.append(base + np.searchsorted(starts, turns["end"][lo:hi], "left"))
+                turn_ids.append(np.arange(lo, hi, dtype=np.int64))
+            else:
+                firsts.append(np.array([base], dtype=np.int64))
+                stops.append(np.array([int(self.offsets[k + 1])], dtype=np.int64))
+                turn_ids.append(np.array([-1], dtype=np.int64))
+            sids.append(np.full(len(turn_ids[-1]), sid, dtype=np.int64))
+        if not firsts:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty, empty
+        return tuple(np.concatenate(x).astype(np.int64) for x in (firsts, stops, turn_ids, sids))
 
     def texts(self, source_ids: Iterable[int]) -> dict[int, str]:
         missing = [s for s in set(int(s) for s in source_ids) if s not in self._texts]
@@ -115,18 +167,15 @@ def load_corpus(store: Store, sources: Iterable[str] | None = None) -> Corpus:
     names = {r["id"]: r["name"] for r in rows}
     languages = {r["id"]: r["language"] for r in rows}
     data = store.search_token_data(None if not sources else ids)
-    parts = [search_index.unpack(blob) for _, blob in data]
-    counts = [len(p[0]) for p in parts]
-    sid = np.repeat(np.array([s for s, _ in data], dtype=np.int64), counts)
-
-    def joined(k: int) -> np.ndarray:
-        return np.concatenate([p[k] for p in parts]) if parts else np.zeros(0, dtype=np.uint32)
-
+    tables = [search_index.unpack(blob) for _, blob in data]
+    counts = np.array([len(t[2]) for t in tables], dtype=np.int64)
+    form = np.concatenate([t[2] for t in tables]) if tables else np.zeros(0, dtype=np.uint32)
     table = store.turn_columns()
     turns = {name: np.asarray(values, dtype=np.int64) for name, values in table.items()}
     turns["key"] = turns["source_id"] * _SHIFT + turns["start"]
-    return Corpus(store=store, source_ids=ids, names=names, languages=languages, sid=sid, start=joined(0),
-                  end=joined(1), form=joined(2), turns=turns,
+    return Corpus(store=store, source_ids=ids, names=names, languages=languages, tables=tables,
+                  sids=np.array([s for s, _ in data], dtype=np.int64),
+                  offsets=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), form=form, turns=turns,
                   participant_attrs=store.all_participant_attributes(),
                   source_attrs=store.all_source_attributes())
 
@@ -196,8 +245,9 @@ def coded_mask(corpus: Corpus, code: str, first: np.ndarray, last: np.ndarray) -
     position, reach = position[order], np.maximum.accumulate(reach[order]) if len(reach) else reach
     if not len(position):
         return np.zeros(len(first), dtype=bool)
-    begin = corpus.sid[first] * _SHIFT + corpus.start[first]
-    finish = corpus.sid[last] * _SHIFT + corpus.end[last]
+    sid = corpus.sid_at(first)
+    begin = sid * _SHIFT + corpus.start[first]
+    finish = sid * _SHIFT + corpus.end[last]
     at = np.searchsorted(position, begin, "right") - 1
     return (at >= 0) & (reach[np.maximum(at, 0)] >= finish)
 
@@ -211,14 +261,26 @@ class Filters:
     def mask(self, corpus: Corpus, first: np.ndarray, last: np.ndarray, turn: np.ndarray) -> np.ndarray:
         # speaker labels, titles and headings lie outside the turns of a source that has turns
         with_turns = np.unique(corpus.turns["source_id"])
-        keep = (turn >= 0) | ~np.isin(corpus.sid[first], with_turns)
+        sid = corpus.sid_at(first)
+        keep = (turn >= 0) | ~np.isin(sid, with_turns)
         if not self.include_interviewer and len(corpus.turns["start"]):
             keep &= ~((turn >= 0) & interviewer_turns(corpus)[np.maximum(turn, 0)])
         for name, wanted in self.where.items():
-            value, labels = attribute_values(corpus, name, turn, corpus.sid[first])
+            value, labels = attribute_values(corpus, name, turn, sid)
             keep &= value == (labels.index(wanted) if wanted in labels else -1)
         if self.code is not None:
             keep &= coded_mask(corpus, self.code, first, last)
+        return keep
+
+    def range_mask(self, corpus: Corpus, turn: np.ndarray, sid: np.ndarray) -> np.ndarray:
+        """Which ranges of :meth:`Corpus.said` (turns, or sources without turns) the speaker filters
+        keep (interviewer, ``where``; not ``code``, which goes by position)."""
+        keep = np.ones(len(turn), dtype=bool)
+        if not self.include_interviewer and len(corpus.turns["start"]):
+            keep &= ~((turn >= 0) & interviewer_turns(corpus)[np.maximum(turn, 0)])
+        for name, wanted in self.where.items():
+            value, labels = attribute_values(corpus, name, turn, sid)
+            keep &= value == (labels.index(wanted) if wanted in labels else -1)
         return keep
 
     def check(self, corpus: Corpus) -> None:
@@ -299,17 +361,17 @@ def term_hits(corpus: Corpus, matcher: WordMatcher, term) -> tuple[np.ndarray, n
     hit = masks[0][:n - k + 1].copy()
     for offset in range(1, k):
         hit &= masks[offset][offset:n - k + 1 + offset]
-        # neighbours: the same source, nothing but white space between them
-        hit &= corpus.sid[offset:n - k + 1 + offset] == corpus.sid[:n - k + 1]
-        hit &= corpus.start[offset:n - k + 1 + offset] > corpus.end[offset - 1:n - k + offset]
     first = np.flatnonzero(hit)
     if k > 1 and len(first):
-        texts = corpus.texts(np.unique(corpus.sid[first]).tolist())
+        # neighbours: in the same source, with nothing but white space between them
+        first = first[corpus.sid_at(first) == corpus.sid_at(first + (k - 1))]
+        sids = corpus.sid_at(first)
+        texts = corpus.texts(np.unique(sids).tolist())
+        starts, ends = corpus.start, corpus.end
         gap_ok = np.ones(len(first), dtype=bool)
-        for j, i in enumerate(first.tolist()):
-            text = texts[int(corpus.sid[i])]
-            gap_ok[j] = all(not text[int(corpus.end[i + o - 1]):int(corpus.start[i + o])].strip()
-                            for o in range(1, k))
+        for j, (i, sid) in enumerate(zip(first.tolist(), sids.tolist())):
+            text = texts[sid]
+            gap_ok[j] = all(not text[int(ends[i + o - 1]):int(starts[i + o])].strip() for o in range(1, k))
         first = first[gap_ok]
     return first, first + (k - 1)
 
@@ -328,7 +390,7 @@ class Found:
 
 def _scope(corpus: Corpus, first: np.ndarray, turn: np.ndarray) -> np.ndarray:
     """A turn's index, or for text outside every turn -(source id + 1)."""
-    return np.where(turn >= 0, turn, -(corpus.sid[first] + 1))
+    return np.where(turn >= 0, turn, -(corpus.sid_at(first) + 1))
 
 
 def evaluate(tree, found: dict) -> Found:
@@ -380,11 +442,23 @@ def find(corpus: Corpus, query: str, *, exact: bool, filters: Filters) -> tuple[
 _SPACES = re.compile(r"\s+")
 
 
-def _context_words(text: str, n: int, before: bool) -> str:
+def _context_words(text: str, lo: int, hi: int, at: int, n: int, before: bool) -> str:
+    """The ``n`` words of ``text[lo:hi]`` before (or after) position ``at``, joined by single spaces."""
     if n <= 0:
         return ""
-    words = text.split()
-    return " ".join(words[-n:] if before else words[:n])
+    reach = n * 10 + 20
+    while True:
+        if before:
+            begin = max(lo, at - reach)
+            words = text[begin:at].split()
+            done = begin == lo
+        else:
+            finish = min(hi, at + reach)
+            words = text[at:finish].split()
+            done = finish == hi
+        if done or len(words) > n:
+            return " ".join(words[-n:] if before else words[:n])
+        reach *= 4
 
 
 @dataclass
@@ -398,36 +472,30 @@ class TurnInfo:
     role: str | None
 
 
-def _turn_info(corpus: Corpus, turns: np.ndarray, sids: np.ndarray) -> dict[int, TurnInfo]:
+def _turn_info(corpus: Corpus, turns: np.ndarray) -> dict[int, TurnInfo]:
     """Speaker, participant, role and timestamp of the turns these hits are in."""
-    out: dict[int, TurnInfo] = {}
-    wanted = sorted(set(int(t) for t in turns.tolist() if t >= 0))
-    if not wanted:
-        return out
-    by_source: dict[int, dict[int, int]] = {}
-    for t in wanted:
-        by_source.setdefault(int(corpus.turns["source_id"][t]), {})[int(corpus.turns["idx"][t])] = t
-    for sid, index in by_source.items():
-        for idx, start, end, speaker, timestamp, participant, role in corpus.store.turns_numbered(sid, list(index)):
-            out[index[idx]] = TurnInfo(idx, start, end, speaker, timestamp, participant, role)
-    return out
+    wanted = np.unique(turns[turns >= 0])
+    columns = corpus.turns
+    index = {(sid, idx): t for t, sid, idx in zip(wanted.tolist(), columns["source_id"][wanted].tolist(),
+                                                  columns["idx"][wanted].tolist())}
+    return {index[(sid, idx)]: TurnInfo(idx, start, end, speaker, timestamp, participant, role)
+            for sid, idx, start, end, speaker, timestamp, participant, role in corpus.store.turns_numbered(list(index))}
 
 
 def hit_records(corpus: Corpus, first: np.ndarray, last: np.ndarray, turn: np.ndarray, context: int) -> list[dict]:
     """One record per hit: source, turn, speaker, participant, role, timestamp, start, end,
     before, match, after; by source name, then position."""
-    sids = corpus.sid[first]
+    sids = corpus.sid_at(first)
     texts = corpus.texts(np.unique(sids).tolist())
-    info = _turn_info(corpus, turn, sids)
+    info = _turn_info(corpus, turn)
+    starts, ends = corpus.start[first].tolist(), corpus.end[last].tolist()
     records = []
-    reach = max(context, 0) * 40 + 40
-    for i, j, t, sid in zip(first.tolist(), last.tolist(), turn.tolist(), sids.tolist()):
+    for start, end, t, sid in zip(starts, ends, turn.tolist(), sids.tolist()):
         text = texts[sid]
-        start, end = int(corpus.start[i]), int(corpus.end[j])
         ti = info.get(t)
         lo, hi = (ti.start, ti.end) if ti is not None else (0, len(text))
-        before = _context_words(text[max(lo, start - reach):start], context, True)
-        after = _context_words(text[end:min(hi, end + reach)], context, False)
+        before = _context_words(text, lo, hi, start, context, True)
+        after = _context_words(text, lo, hi, end, context, False)
         records.append({
             "source": corpus.names[sid], "turn": ti.idx if ti else None, "speaker": ti.speaker if ti else None,
             "participant": ti.participant if ti else None, "role": ti.role if ti else None,
@@ -484,9 +552,9 @@ def code_hits(store: Store, query: str, *, code: str, coder: str, unit: str = "s
     corpus = load_corpus(store, _names(source))
     filters = Filters(dict(where or {}), within, include_interviewer)
     first, last, turn = find(corpus, query, exact=exact, filters=filters)
-    sids = corpus.sid[first]
+    sids = corpus.sid_at(first)
     texts = corpus.texts(np.unique(sids).tolist())
-    info = _turn_info(corpus, turn, sids)
+    info = _turn_info(corpus, turn)
     units: dict[tuple[int, int, int], str] = {}
     for i, j, t, sid in zip(first.tolist(), last.tolist(), turn.tolist(), sids.tolist()):
         text = texts[sid]
@@ -563,15 +631,41 @@ def words(store: Store, *, where: dict[str, str] | None = None, by: str | None =
             lemma_names.append(lemma)
         lemma_of[form_id] = number
         form_text[form_id] = form
-    tokens = np.flatnonzero(counted[corpus.form]) if len(corpus.form) else np.zeros(0, dtype=np.int64)
-    turn = corpus.turn_at(tokens)
-    keep = filters.mask(corpus, tokens, tokens, turn)
-    tokens, turn = tokens[keep], turn[keep]
+    # the ranges of tokens the filters keep (turn by turn), marked by +1 at a range's first token
+    # and -1 at its stop; with ``by`` the same with the value's number, so a running sum gives it
+    first, stop, turn, range_sid = corpus.said()
+    keep = Filters(filters.where, None, filters.include_interviewer).range_mask(corpus, turn, range_sid)
+    keep &= stop > first
+    first, stop, turn, range_sid = first[keep], stop[keep], turn[keep], range_sid[keep]
+    n = len(corpus.form)
+    overlapping = bool(len(first) > 1 and np.any(first[1:] < stop[:-1]))
+    edges = np.zeros(n + 1, dtype=np.int32)
+
+    def mark(values) -> None:
+        if overlapping:         # (np.add.at adds at a repeated index as often as it is there)
+            np.add.at(edges, first, values)
+            np.add.at(edges, stop, -values)
+        else:                   # firsts all differ, and so do stops
+            edges[first] += values
+            edges[stop] -= values
+    mark(1)
+    inside = np.cumsum(edges, dtype=np.int32)[:n] > 0
+    tokens = np.flatnonzero(counted[corpus.form] & inside) if n else np.zeros(0, dtype=np.int64)
+    if code is not None:
+        tokens = tokens[coded_mask(corpus, code, tokens, tokens)]
     lemma = lemma_of[corpus.form[tokens]]
+    if by is not None:
+        range_value, labels = attribute_values(corpus, by, turn, range_sid)
+        if overlapping:     # turns that overlap each other: the value of each token's own turn
+            token_turn = corpus.turn_at(tokens)
+            value, labels = attribute_values(corpus, by, token_turn, corpus.sid_at(tokens))
+        else:
+            edges[:] = 0
+            mark((range_value + 1).astype(np.int32))
+            value = np.cumsum(edges, dtype=np.int32)[tokens] - 1
     n_lemmas = max(len(lemma_names), 1)
     total_counts = np.bincount(lemma, minlength=n_lemmas)
     if by is not None:
-        value, labels = attribute_values(corpus, by, turn, corpus.sid[tokens])
         group_counts = np.bincount(value * n_lemmas + lemma, minlength=len(labels) * n_lemmas).reshape(len(labels), n_lemmas)
         present = [g for g in range(len(labels)) if group_counts[g].sum()]
         order = sorted(present, key=lambda g: (g == 0, labels[g]))     # (none) last
@@ -592,14 +686,17 @@ def words(store: Store, *, where: dict[str, str] | None = None, by: str | None =
     chosen_set = np.zeros(n_lemmas, dtype=bool)
     chosen_set[chosen] = True
     picked = chosen_set[lemma]
-    sources = {}
+    sources: dict[int, int] = {}
     form_counts: dict[int, dict[int, int]] = {}
     if picked.any():
-        pairs = np.unique(np.stack([lemma[picked], corpus.sid[tokens[picked]]]), axis=1)
-        sources = dict(zip(*np.unique(pairs[0], return_counts=True)))
-        f_ids, f_counts = np.unique(corpus.form[tokens[picked]], return_counts=True)
-        for f, c in zip(f_ids.tolist(), f_counts.tolist()):
-            form_counts.setdefault(int(lemma_of[f]), {})[f] = c
+        rank = np.full(n_lemmas, -1, dtype=np.int64)
+        rank[chosen] = np.arange(len(chosen))
+        seen = np.zeros((len(chosen), len(corpus.sids)), dtype=bool)
+        seen[rank[lemma[picked]], corpus.table_at(tokens[picked])] = True
+        sources = dict(zip(chosen, seen.sum(axis=1).tolist()))
+        per_form = np.bincount(corpus.form[tokens[picked]], minlength=size)
+        for f in np.flatnonzero(per_form).tolist():
+            form_counts.setdefault(int(lemma_of[f]), {})[f] = int(per_form[f])
     records = []
     for x in chosen:
         ranked_forms = sorted(form_counts.get(x, {}).items(), key=lambda fc: (-fc[1], form_text[fc[0]]))

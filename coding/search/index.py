@@ -40,22 +40,23 @@ def compound_settings() -> tuple[dict[str, bool], int]:
 def index_version() -> str:
     """Changes when anything the stored analysis depends on may have changed: the layout, the
     compound settings, the module that holds the lemma tables and their fixes, and the installed
-    spaCy and spacy-lookups-data. Worked out without importing spaCy (a search does not need it)."""
+    spaCy and spacy-lookups-data (their ``about.py``). Worked out from files, without importing
+    spaCy (a search does not need it) or reading package metadata (slow)."""
     import importlib.util
-    from importlib import metadata
+    import os
 
-    versions = []
-    for package in ("spacy", "spacy-lookups-data"):
-        try:
-            versions.append(metadata.version(package))
-        except metadata.PackageNotFoundError:
-            versions.append("")
     digest = hashlib.blake2b(digest_size=8)
-    digest.update(json.dumps([INDEX_FORMAT, compound_settings(), versions], sort_keys=True).encode())
-    spec = importlib.util.find_spec(LEXICON_MODULE)
-    if spec is not None and spec.origin:
-        with open(spec.origin, "rb") as module:
-            digest.update(module.read())
+    digest.update(json.dumps([INDEX_FORMAT, compound_settings()], sort_keys=True).encode())
+    for module, file in ((LEXICON_MODULE, None), ("spacy", "about.py"), ("spacy_lookups_data", "about.py")):
+        spec = importlib.util.find_spec(module)
+        path = spec.origin if spec is not None and spec.origin else None
+        if path and file:
+            path = os.path.join(os.path.dirname(path), file)
+        try:
+            with open(path or "", "rb") as handle:
+                digest.update(handle.read())
+        except OSError:
+            digest.update(b"-")
     return f"{INDEX_FORMAT}-{digest.hexdigest()}"
 
 

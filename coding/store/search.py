@@ -102,16 +102,18 @@ class SearchQueries:
         return found
 
 
-    def turns_numbered(self, source_id: int, numbers: list[int]) -> list[tuple]:
-        """Turns of a source by number as (idx, start, end, speaker, timestamp, participant, role)."""
+    def turns_numbered(self, pairs: list[tuple[int, int]]) -> list[tuple]:
+        """Turns by (source id, number) as (source id, idx, start, end, speaker, timestamp,
+        participant, role), in no order."""
         out: list[tuple] = []
-        for i in range(0, len(numbers), 500):
-            part = numbers[i:i + 500]
+        for i in range(0, len(pairs), 10_000):
+            part = pairs[i:i + 10_000]
             out += self.tuples(
-                f"""SELECT t.idx, t.start, t."end", t.speaker, t.timestamp, p.pid, pa.value
+                f"""SELECT t.source_id, t.idx, t.start, t."end", t.speaker, t.timestamp, p.pid, pa.value
                     FROM turns t
                     LEFT JOIN speakers sp ON sp.source_id = t.source_id AND sp.label = t.speaker
                     LEFT JOIN participants p ON p.id = sp.participant_id
                     LEFT JOIN participant_attributes pa ON pa.participant_id = p.id AND pa.name = 'role'
-                    WHERE t.source_id = ? AND t.idx IN ({','.join('?' * len(part))})""", [source_id, *part])
+                    WHERE (t.source_id, t.idx) IN (VALUES {','.join(['(?, ?)'] * len(part))})""",
+                [x for pair in part for x in pair])
         return out
