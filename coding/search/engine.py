@@ -476,16 +476,21 @@ def _turn_info(corpus: Corpus, turns: np.ndarray) -> dict[int, TurnInfo]:
     """Speaker, participant, role and timestamp of the turns these hits are in."""
     wanted = np.unique(turns[turns >= 0])
     columns = corpus.turns
-    index = {(sid, idx): t for t, sid, idx in zip(wanted.tolist(), columns["source_id"][wanted].tolist(),
-                                                  columns["idx"][wanted].tolist())}
-    return {index[(sid, idx)]: TurnInfo(idx, start, end, speaker, timestamp, participant, role)
-            for sid, idx, start, end, speaker, timestamp, participant, role in corpus.store.turns_numbered(list(index))}
+    index = {(s, i): t for t, s, i in zip(wanted.tolist(), columns["source_id"][wanted].tolist(),
+                                          columns["idx"][wanted].tolist())}
+    return {index[(s, i)]: TurnInfo(i, start, end, speaker, timestamp, participant, role)
+            for s, i, start, end, speaker, timestamp, participant, role in corpus.store.turns_numbered(list(index))}
 
 
 def hit_records(corpus: Corpus, first: np.ndarray, last: np.ndarray, turn: np.ndarray, context: int) -> list[dict]:
     """One record per hit: source, turn, speaker, participant, role, timestamp, start, end,
     before, match, after; by source name, then position."""
     sids = corpus.sid_at(first)
+    by_name = sorted(corpus.names, key=corpus.names.get)
+    rank = np.zeros(max(by_name, default=0) + 1, dtype=np.int64)
+    rank[by_name] = np.arange(len(by_name))
+    order = np.lexsort((corpus.end[last], corpus.start[first], rank[sids]))
+    first, last, turn, sids = first[order], last[order], turn[order], sids[order]
     texts = corpus.texts(np.unique(sids).tolist())
     info = _turn_info(corpus, turn)
     starts, ends = corpus.start[first].tolist(), corpus.end[last].tolist()
@@ -502,7 +507,6 @@ def hit_records(corpus: Corpus, first: np.ndarray, last: np.ndarray, turn: np.nd
             "timestamp": ti.timestamp if ti else None, "start": start, "end": end,
             "before": before, "match": _SPACES.sub(" ", text[start:end]), "after": after,
         })
-    records.sort(key=lambda r: (r["source"], r["start"], r["end"]))
     return records
 
 

@@ -117,3 +117,4 @@ class SearchQueries:
                     WHERE (t.source_id, t.idx) IN (VALUES {','.join(['(?, ?)'] * len(part))})""",
                 [x for pair in part for x in pair])
         return out
+
