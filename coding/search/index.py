@@ -1,10 +1,12 @@
 """The search index kept in the project: each source's tokens, and every distinct word form once.
 
-A source's text is tokenised by the auto-coder's tokenizer (spaCy's blank pipeline for its
-language, through :class:`coding.span_tokens.SpanTokens`); white space is left out, words and
+What was said in a source (its turns, overlapping ones merged; the whole text when it has none)
+is tokenised as the auto-coder tokenises it: joined into chunks (``autocode.build_chunks``) and cut
+by spaCy's blank pipeline for the source's language through :class:`coding.span_tokens.SpanTokens`.
+Speaker labels and headings outside the turns are not indexed. White space is left out; words and
 punctuation are kept in order, so that a phrase is a run of neighbouring tokens. Each token is
 stored as its start, end and form id (three uint32 columns in one blob per source, tagged with the
-text digest it was made from). Each distinct lower-case form of a language is analysed once by
+text digest it was made from: a source's turns change only with its text). Each distinct lower-case form of a language is analysed once by
 the auto-coder's :class:`coding.autocode.Lexicon`: its lemma, whether it is a word (has a
 letter or digit) and a stop word (spaCy's ``STOP_WORDS`` of the language, by form or lemma), and,
 in languages whose words compound (Danish), the heads and modifiers the auto-coder finds in it.
@@ -86,6 +88,14 @@ class FormAnalyser:
         self.lexicon = Lexicon(language, bool(compounds.get(language)), min_part)
         self.stop_words = {w.lower() for w in getattr(self.nlp.Defaults, "stop_words", set())}
         self.ids = store.search_form_ids(language)
+        # the forms known so far by spaCy's hash of their text (the LOWER column of a token):
+        # sorted hashes and their form ids (0: white space), so a text's known forms are found by
+        # one search and only new forms cost Python work
+        from spacy.strings import hash_string
+
+        known = sorted((hash_string(form), form_id) for form, form_id in self.ids.items())
+        self.known_hashes = np.array([h for h, _ in known], dtype=np.uint64)
+        self.known_ids = np.array([i for _, i in known], dtype=np.int64)
 
     def analyse(self, form: str) -> tuple[tuple[str, str, bool, bool], list[tuple[str, int]]]:
         """((form, lemma, word, stop), compound parts) of a lower-case form."""
@@ -102,32 +112,79 @@ class FormAnalyser:
             parts.extend((modifier, MODIFIER) for modifier in modifiers)
         return (form, lemma, word, stop), sorted(set(parts))
 
-    def tokenise(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Starts, ends and form ids of the text's tokens (white space left out); new forms are
-        analysed and stored."""
-        columns = self.tokens(text)
-        hashes = columns[:, 0]
-        starts = columns[:, 1].astype(np.int64)
-        ends = starts + columns[:, 2].astype(np.int64)
-        distinct, inverse = np.unique(hashes, return_inverse=True)
-        strings = self.nlp.vocab.strings
-        first = np.zeros(len(distinct), dtype=np.int64)
-        first[inverse[::-1]] = np.arange(len(hashes))[::-1]     # where each form first occurs
-        forms = []
-        for h, at in zip(distinct.tolist(), first.tolist()):
-            try:
-                forms.append(strings[h])
-            except KeyError:            # (a lower form spaCy did not keep: read it from the text)
-                forms.append(text[starts[at]:ends[at]].lower())
-        blank = np.array([not f.strip() for f in forms], dtype=bool)
-        new = [f for f, b in zip(forms, blank) if not b and f not in self.ids]
-        if new:
-            analysed = [self.analyse(f) for f in new]
-            ids = self.store.add_search_forms(self.language, [a[0] for a in analysed], [a[1] for a in analysed])
-            self.ids.update(zip(new, ids))
-        form_ids = np.array([0 if b else self.ids[f] for f, b in zip(forms, blank)], dtype=np.int64)
-        keep = ~blank[inverse]
-        return starts[keep], ends[keep], form_ids[inverse][keep]
+    def tokenise(self, text: str, spans: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Starts, ends and form ids of the tokens of ``text[start:end]`` for each of ``spans``
+        (sorted, not overlapping), white space left out; new forms are analysed and stored. The
+        spans are joined into chunks and tokenised as the auto-coder does (``build_chunks``)."""
+        from ..autocode import build_chunks
+
+        units = np.column_stack([np.arange(len(spans)), spans]) if len(spans) else np.zeros((0, 3), dtype=np.int64)
+        hashes, starts, ends = [], [], []
+        for chunk in build_chunks(text, units):
+            columns = self.tokens(chunk.text)
+            at = columns[:, 1].astype(np.int64)
+            piece = np.searchsorted(chunk.piece_starts, at, "right") - 1      # the piece each token is in
+            shift = chunk.pieces[:, 3] - chunk.pieces[:, 4]                    # chunk position -> source position
+            hashes.append(columns[:, 0])
+            starts.append(at + shift[piece])
+            ends.append(at + columns[:, 2].astype(np.int64) + shift[piece])
+        if not hashes:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty
+        hashes_all, starts_all, ends_all = np.concatenate(hashes), np.concatenate(starts), np.concatenate(ends)
+        form_ids = self._form_ids(hashes_all, text, starts_all, ends_all)
+        keep = form_ids > 0
+        return starts_all[keep], ends_all[keep], form_ids[keep]
+
+    def _form_ids(self, hashes: np.ndarray, text: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+        """The form id of each token (0: white space); forms not seen before are analysed and stored."""
+        at = np.minimum(np.searchsorted(self.known_hashes, hashes), max(len(self.known_hashes) - 1, 0))
+        found = (self.known_hashes[at] == hashes) if len(self.known_hashes) else np.zeros(len(hashes), dtype=bool)
+        if not found.all():
+            missing = np.flatnonzero(~found)
+            distinct, first = np.unique(hashes[missing], return_index=True)
+            strings = self.nlp.vocab.strings
+            new_hashes, new_ids, new_forms = [], [], []
+            for h, i in zip(distinct.tolist(), missing[first].tolist()):
+                try:
+                    form = strings[h]
+                except KeyError:        # (a lower form spaCy did not keep: read it from the text)
+                    form = text[int(starts[i]):int(ends[i])].lower()
+                new_hashes.append(h)
+                if not form.strip():
+                    new_ids.append(0)
+                elif form in self.ids:
+                    new_ids.append(self.ids[form])
+                else:
+                    new_ids.append(-1)
+                    new_forms.append((len(new_ids) - 1, form))
+            if new_forms:
+                analysed = [self.analyse(form) for _, form in new_forms]
+                ids = self.store.add_search_forms(self.language, [a[0] for a in analysed], [a[1] for a in analysed])
+                for (k, form), form_id in zip(new_forms, ids):
+                    new_ids[k] = form_id
+                    self.ids[form] = form_id
+            merged_hashes = np.concatenate([self.known_hashes, np.array(new_hashes, dtype=np.uint64)])
+            merged_ids = np.concatenate([self.known_ids, np.array(new_ids, dtype=np.int64)])
+            order = np.argsort(merged_hashes, kind="stable")
+            self.known_hashes, self.known_ids = merged_hashes[order], merged_ids[order]
+            at = np.searchsorted(self.known_hashes, hashes)
+        return self.known_ids[at]
+
+
+def said_spans(turns: dict[str, np.ndarray], source_id: int, length: int) -> np.ndarray:
+    """What was said in a source as sorted (start, end) spans: its turns, overlapping ones merged;
+    the whole text when it has no turns."""
+    lo, hi = np.searchsorted(turns["source_id"], [source_id, source_id + 1])
+    if hi == lo:
+        return np.array([[0, length]], dtype=np.int64)
+    spans: list[list[int]] = []
+    for start, end in zip(turns["start"][lo:hi].tolist(), turns["end"][lo:hi].tolist()):
+        if spans and start <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], end)
+        else:
+            spans.append([start, end])
+    return np.array(spans, dtype=np.int64)
 
 
 def update_index(store: Store, progress: Callable[[str], None] | None = None) -> int:
@@ -144,12 +201,14 @@ def update_index(store: Store, progress: Callable[[str], None] | None = None) ->
         return 0
     analysers: dict[str, FormAnalyser] = {}
     texts = store.texts_of(stale)
+    turns = {k: np.asarray(v, dtype=np.int64) for k, v in store.turn_columns().items()}
     for n, sid in enumerate(sorted(stale), start=1):
         language, digest, _ = state[sid]
         analyser = analysers.get(language)
         if analyser is None:
             analyser = analysers[language] = FormAnalyser(store, language)
-        starts, ends, forms = analyser.tokenise(texts[sid])
+        text = texts[sid]
+        starts, ends, forms = analyser.tokenise(text, said_spans(turns, sid, len(text)))
         store.put_search_tokens(sid, digest, len(starts), pack(starts, ends, forms))
         if progress is not None and n % 50 == 0:
             progress(f"search index: {n}/{len(stale)} sources")
