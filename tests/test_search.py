@@ -330,3 +330,28 @@ def test_the_index_version_reads_the_module_that_holds_the_lemma_fixes():
     spec = importlib.util.find_spec(LEXICON_MODULE)
     assert spec is not None and spec.origin
     assert "LEMMA_FIXES" in Path(spec.origin).read_text(encoding="utf-8")
+
+
+def test_overlapping_turns_count_each_word_once(tmp_path):
+    """Turns that overlap (as a REFI file can bring) still give each word to one turn and value."""
+    folder = tmp_path / "t"
+    folder.mkdir()
+    (folder / "moe_fokus.txt").write_text(
+        "Interviewer: Hvad laver I?\n\nAnna (S): Jeg ringer til borgerne hver dag.\n\n"
+        "Bo (VK): Jeg ringer til virksomhederne og borgerne.\n", encoding="utf-8")
+    (tmp_path / "m.csv").write_text(
+        "source,speaker,participant,role\nmoe_fokus.txt,Interviewer,I1,Interviewer\n"
+        "moe_fokus.txt,Anna (S),A1,Sagsbehandler\nmoe_fokus.txt,Bo (VK),B1,Virksomhedskonsulent\n", encoding="utf-8")
+    path = tmp_path / "p.db"
+    run(path, "import", str(folder), "--manifest", str(tmp_path / "m.csv"))
+    before = json.loads(run(path, "words", "--by", "role", "--format", "json").stdout)
+    with Project.open(path) as project, project.transaction():
+        sid = project.source("moe_fokus.txt")["id"]
+        turns = [dict(t) for t in project.store.turns(sid)]
+        turns[1]["end"] = turns[2]["start"] + 9          # Anna's turn reaches into Bo's
+        project.store.replace_turns(sid, turns)
+    after = json.loads(run(path, "words", "--by", "role", "--format", "json").stdout)
+    assert after["total_words"] == before["total_words"]
+    borger = next(w for w in after["words"] if w["word"] == "borger")
+    assert borger["count"] == 2 and borger["Sagsbehandler"] + borger["Virksomhedskonsulent"] == 2
+    assert len(hits(path, "borger")) == 2
