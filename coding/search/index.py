@@ -29,7 +29,7 @@ from ..store import Store
 
 INDEX_FORMAT = 1            # the layout of the token blobs and form rows
 HEAD_LEMMA, HEAD_FORM, MODIFIER = 1, 2, 3   # kinds of search_parts rows
-LEXICON_MODULE = "coding.lemmas"          # the lemma tables and LEMMA_FIXES
+LEXICON_MODULE = "coding.autocode.lemmas"  # the lemma tables and LEMMA_FIXES
 
 
 def compound_settings() -> tuple[dict[str, bool], int]:
@@ -116,7 +116,7 @@ class FormAnalyser:
         """Starts, ends and form ids of the tokens of ``text[start:end]`` for each of ``spans``
         (sorted, not overlapping), white space left out; new forms are analysed and stored. The
         spans are joined into chunks and tokenised as the auto-coder does (``build_chunks``)."""
-        from ..autocode import build_chunks
+        from ..autocode.engine import build_chunks
 
         units = np.column_stack([np.arange(len(spans)), spans]) if len(spans) else np.zeros((0, 3), dtype=np.int64)
         hashes, starts, ends = [], [], []
