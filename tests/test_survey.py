@@ -160,3 +160,41 @@ def test_bad_survey_rows_are_all_listed_and_nothing_is_imported(tmp_path):
     assert json.loads(run(db, "sources", "--format", "json").output) == []
     mixed = run(db, "import", str(tmp_path / "bad.xlsx"), "--text-columns", "Q1", ok=False)
     assert mixed.exit_code == 2 and "go with --survey" in mixed.output
+
+
+def test_long_category_names_stay_attributes_and_a_changed_survey_needs_replace(tmp_path):
+    rnd = random.Random(5)
+    educations = ("Kort videregående uddannelse (KVU)", "Mellemlang videregående uddannelse (MVU)",
+                  "Lang videregående uddannelse (LVU)", "Ingen uddannelse efter grundskolen")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Respondent ID", "uddannelse", "Svar"])
+    for i in range(1, 81):
+        sheet.append([f"S{i}", rnd.choice(educations), f"Svar nummer {i}: " + rnd.choice(GOOD + BETTER)])
+    book.save(tmp_path / "v1.xlsx")
+    db = tmp_path / "p.db"
+    out = run(db, "import", str(tmp_path / "v1.xlsx"), "--survey").output
+    assert "respondent id from column 'Respondent ID'" in out and "1 questions, 80 answers" in out
+    people = json.loads(run(db, "participants", "--format", "json").output)
+    assert all(p["uddannelse"] in educations for p in people)
+    run(db, "codebook", "import", str(ROOT / "codebooks" / "stv.yaml"))
+    run(db, "codings", "import", str(write_rows(tmp_path / "c.csv", [("v1.xlsx#Svar", "capacity", "anna", "1"),
+                                                                      ("v1.xlsx#Svar", "capacity", "anna", "2")])))
+    # the same file name with one answer changed: refused without --replace; replaced, the codings
+    # whose text is still there stay
+    book = openpyxl.load_workbook(tmp_path / "v1.xlsx")
+    book.active["C3"] = "Et helt nyt svar på spørgsmålet, skrevet om."
+    book.save(tmp_path / "v1.xlsx")
+    refused = run(db, "import", str(tmp_path / "v1.xlsx"), "--survey", ok=False)
+    assert refused.exit_code == 1 and "already has a different v1.xlsx#Svar; use --replace" in refused.output
+    replaced = run(db, "import", str(tmp_path / "v1.xlsx"), "--survey", "--replace").output
+    assert "replaced v1.xlsx#Svar" in replaced
+    shown = json.loads(run(db, "show", "v1.xlsx#Svar", "--format", "json").output)
+    assert shown["turns"][1]["text"] == "Et helt nyt svar på spørgsmålet, skrevet om." and len(shown["turns"]) == 80
+    kept = json.loads(run(db, "codings", "--coder", "anna", "--format", "json").output)
+    assert [c["text"] for c in kept] == [shown["turns"][0]["text"]]
+
+
+def write_rows(path: Path, rows: list[tuple]) -> Path:
+    path.write_text("source,code,coder,turn\n" + "".join(",".join(r) + "\n" for r in rows), encoding="utf-8")
+    return path

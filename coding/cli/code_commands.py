@@ -17,6 +17,14 @@ def code_group():
     """
 
 
+def _codebook_hint(state) -> None:
+    """After a change: the codebook file the project came from no longer says what the project holds."""
+    file = state.project.codebook_file()
+    if file:
+        state.say(f"note: {file} no longer matches the project's codes; to bring it in step: "
+                  f"coding codebook export --format yaml -o {file}")
+
+
 @code_group.command("rename")
 @click.argument("old")
 @click.argument("new")
@@ -34,6 +42,7 @@ def code_rename_command(state, old, new, labels):
     result = state.project.rename_code(old, new, labels=parse_labels(labels, project_language(state.project.store)))
     shown = ", ".join(f"{k}: {v}" for k, v in result["labels"].items())
     click.echo(f"code {result['old']} -> {result['new']} ({shown})")
+    _codebook_hint(state)
 
 
 @code_group.command("merge")
@@ -56,6 +65,7 @@ def code_merge_command(state, source_code, target_code):
         extra.append("its auto-coding rules")
     if extra:
         click.echo(f"also moved to {r['into']}: {', '.join(extra)}")
+    _codebook_hint(state)
 
 
 @code_group.command("move")
@@ -72,6 +82,7 @@ def code_move_command(state, code, parent, top):
         raise click.UsageError("give --parent CODE or --top")
     r = state.project.move_code(code, None if top else parent)
     click.echo(f"code {r['code']} is now {r['path']}")
+    _codebook_hint(state)
 
 
 @code_group.command("delete")
@@ -97,6 +108,7 @@ def code_delete_command(state, code, with_codings, yes):
         parts.append(f"{r['summaries']} summaries")
     moved = f"; child codes moved up: {', '.join(r['children'])}" if r["children"] else ""
     click.echo(f"deleted code {r['code']} with {', '.join(parts)}{moved}")
+    _codebook_hint(state)
 
 
 def _confirm_and_remove(state, yes: bool, **filters) -> None:

@@ -35,6 +35,14 @@ def kept(store: Store) -> dict | None:
     return json.loads(raw) if raw else None
 
 
+def source_file(store: Store) -> str | None:
+    """The YAML file the project's codebook was imported from, when its text is kept."""
+    if not kept(store):
+        return None
+    raw = store.get_meta("codebook")
+    return (json.loads(raw).get("file") if raw else None) or None
+
+
 def _yaml():
     from ruamel.yaml import YAML
 

@@ -2,7 +2,8 @@
 respondent's id, background attributes and free-text answers. Pure: a file in, a table out.
 
 Which column is which: ``id_column`` (default: a column named id, respondent, respondent_id ...,
-else the first), ``text_columns`` (default: every other column whose answers run to several words),
+else the first), ``text_columns`` (default: every other column whose answers run to several words and are mostly
+different ones),
 ``attribute_columns`` (default: the remaining columns). Names are matched ignoring case and spacing.
 """
 
@@ -19,7 +20,8 @@ from ..errors import InputError
 
 ID_NAMES = ("id", "respondent", "respondent_id", "respondentid", "resp_id", "respondent id", "svarperson",
             "respondent nr", "respondentnr", "nr")
-TEXT_MIN_WORDS = 4   # a column is free text when some answer has this many words
+TEXT_MIN_WORDS = 4      # a column is free text when some answer has this many words ...
+TEXT_MIN_DISTINCT = 20  # ... and its answers are this many different ones (or half of them differ)
 
 
 @dataclass
@@ -77,6 +79,15 @@ def read_rows(path: Path) -> list[tuple[int, list[str]]]:
     raise InputError(path, f"a survey is read from .xlsx or .csv, not '{suffix or '(none)'}'")
 
 
+def _free_text(values: list[str]) -> bool:
+    """Answers in words, not categories: some answer has several words, and the answers are many
+    different ones (an education column of long category names repeats a handful of values)."""
+    if not values or max(len(v.split()) for v in values) < TEXT_MIN_WORDS:
+        return False
+    distinct = len(set(values))
+    return distinct >= TEXT_MIN_DISTINCT or distinct >= len(values) / 2
+
+
 def _norm(name: str) -> str:
     return " ".join(str(name).split()).casefold()
 
@@ -115,8 +126,8 @@ def read_survey(path: str | Path, *, id_column: str | None = None, text_columns:
         texts = [column(c, "--text-columns") for c in text_columns]
     else:
         taken = {id_index, *(chosen_attributes or [])}
-        texts = [i for i, h in enumerate(header) if h and i not in taken and any(
-            len(cells[i].split()) >= TEXT_MIN_WORDS for _, cells in body if i < len(cells))]
+        texts = [i for i, h in enumerate(header) if h and i not in taken and _free_text(
+            [cells[i] for _, cells in body if i < len(cells) and cells[i].strip()])]
         if not texts:
             raise InputError(path, "no column has answers of several words; name the question columns with "
                                    "--text-columns Q1,Q2", f"row {header_number}")

@@ -204,6 +204,11 @@ class CodingMethods:
         with self.store.transaction():
             return codes.move_code(self.store, code, parent)
 
+    def codebook_file(self) -> str | None:
+        """The YAML file the codebook came from (its text is kept to write changes back into), or None."""
+        from ..codebook.roundtrip import source_file
+        return source_file(self.store)
+
     def code_delete_plan(self, code: str) -> dict:
         from .. import codes
         return codes.code_delete_plan(self.store, code)
