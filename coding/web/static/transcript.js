@@ -30,13 +30,12 @@
                                                      : Number(first.dataset.start);
     let end = last.contains(range.endContainer) ? offsetIn(last, range.endContainer, range.endOffset)
                                                 : Number(last.dataset.end);
-    let shown = range.toString();
-    if (first === last) {  // leave out spaces and line breaks at either end
-      const lead = shown.length - shown.trimStart().length, trail = shown.length - shown.trimEnd().length;
-      start += codePoints(shown.slice(0, lead));
-      end -= codePoints(shown.slice(shown.length - trail));
-      shown = shown.trim();
-    }
+    // leave out spaces and line breaks at either end (counted in the blocks' own text)
+    const head = Array.from(first.textContent), headBase = Number(first.dataset.start);
+    while (start < end && start - headBase < head.length && /\s/.test(head[start - headBase])) start++;
+    const tail = Array.from(last.textContent), tailBase = Number(last.dataset.start);
+    while (end > start && end - tailBase > 0 && /\s/.test(tail[end - tailBase - 1])) end--;
+    const shown = first === last ? head.slice(start - headBase, end - headBase).join("") : range.toString().trim();
     if (end <= start) return null;
     return {start, end, text: shown};
   }
