@@ -35,6 +35,8 @@ def find_source(store: Store, name: str):
 
 def find_code(store: Store, code: Any) -> dict:
     """A code by slug, path or label (any language), or by its numeric id."""
+    if not isinstance(code, (str, int)) or isinstance(code, bool):
+        raise BadRequest("'code' must be a code id, path or label")
     tree = CodeTree.load(store)
     if isinstance(code, int) and not isinstance(code, bool):
         node = tree.by_id.get(code)
@@ -44,6 +46,16 @@ def find_code(store: Store, code: Any) -> dict:
     if not isinstance(code, str) or not code.strip():
         raise BadRequest("'code' must be a code id, path or label")
     return tree.get(code.strip())
+
+
+def find_code_id(store: Store, code: Any) -> int:
+    """The stored id of a code given as in :func:`find_code`; a slug is looked up directly (the
+    common case, and one query instead of loading the codebook)."""
+    if isinstance(code, str):
+        row = store.code_by_code(code.strip())
+        if row is not None:
+            return int(row["id"])
+    return int(find_code(store, code)["id"])
 
 
 def check_coder(coder: Any) -> str:
@@ -79,11 +91,15 @@ def coding_record(store: Store, coding_id: int) -> dict:
 def add_coding(store: Store, source: str, start: Any, end: Any, code: Any, coder: Any,
                memo: str | None = None) -> dict:
     """Code characters [start, end) of a source with a code (slug, path, label or id) as ``coder``."""
-    row = find_source(store, source)
-    node = find_code(store, code)
+    if not isinstance(source, str):
+        raise BadRequest("'source' must be a source's name")
+    source_id = store.source_id_named(source)
+    if source_id is None:
+        raise NotFound(f"no source named '{source}' in the project")
+    code_id = find_code_id(store, code)
     coder = check_coder(coder)
-    start, end = check_span(store.source_length(row["id"]), start, end, source)
-    coding_id = store.insert_coding(source_id=row["id"], start=start, end=end, code_id=node["id"], coder=coder,
+    start, end = check_span(store.source_length(source_id), start, end, source)
+    coding_id = store.insert_coding(source_id=source_id, start=start, end=end, code_id=code_id, coder=coder,
                                     origin=MANUAL)
     if memo is not None and not isinstance(memo, str):
         raise BadRequest("'memo' must be text")
@@ -108,7 +124,9 @@ def proposals(store: Store, *, code: str | None = None, source: str | None = Non
     """The auto-coder's codings waiting for review (for a code and its sub-codes, or a source),
     each with its text, rule and matched words; ``total`` counts all that wait."""
     code_ids = CodeTree.load(store).descendants(find_code(store, code)["id"]) if code else None
-    source_id = find_source(store, source)["id"] if source else None
+    source_id = store.source_id_named(source) if source else None
+    if source and source_id is None:
+        raise NotFound(f"no source named '{source}' in the project")
     rows = store.proposals(code_ids=code_ids, source_id=source_id, limit=max(1, min(int(limit), 500)),
                            after=int(after))
     out = []

@@ -267,6 +267,17 @@ def test_segments_of_a_cell(client, project):
     assert rows and set(rows[0]) >= {"source", "start", "end", "text", "coder"}
 
 
+def test_segments_of_every_matrix_cell_are_what_it_counts(client):
+    data = client.get("/api/matrix?rows=code&cols=municipality").json()
+    for name, values in zip(data["index"], data["values"]):
+        code = name.split("/")[-1]
+        for column, value in zip(data["columns"], values):
+            if column == "Total" or not value:
+                continue
+            rows = client.get(f"/api/segments?code={code}&rollup=1&where.municipality={column}").json()
+            assert len(rows) == value, (name, column)
+
+
 def test_agreement_of_two_coders(client):
     made = client.post("/api/reviews", json={"coding": client.get("/api/proposals?limit=1").json()["proposals"][0]["id"],
                                              "decision": "accept", "coder": "anna"})

@@ -25,6 +25,11 @@ class ReviewQueries:
             (source_id, start, end, code_id, coder, origin, rule, matched, new_guid(), now()))
         return int(cur.lastrowid)
 
+    def source_id_named(self, name: str) -> int | None:
+        """A source's id by name, without reading its text."""
+        row = self.db.execute("SELECT id FROM sources WHERE name = ?", (name,)).fetchone()
+        return None if row is None else int(row[0])
+
     def coding_with_source(self, coding_id: int) -> sqlite3.Row | None:
         """One coding with its source name and code slug."""
         return self.db.execute(
@@ -39,12 +44,11 @@ class ReviewQueries:
                                (start + 1, max(0, end - start), source_id)).fetchone()[0]
 
     def turns_between(self, source_id: int, first: int, last: int) -> list[sqlite3.Row]:
-        """Turns ``first``..``last`` (numbers, inclusive) of one source with participant, role and text."""
+        """Turns ``first``..``last`` (numbers, inclusive) of one source with participant and role."""
         return self.db.execute(
             """SELECT t.idx, t.start, t."end", t.speaker, t.timestamp, t.end_timestamp,
-                      p.pid AS participant, pa.value AS role,
-                      substr(s.text, t.start + 1, t."end" - t.start) AS text
-               FROM turns t JOIN sources s ON s.id = t.source_id
+                      p.pid AS participant, pa.value AS role
+               FROM turns t
                LEFT JOIN speakers sp ON sp.source_id = t.source_id AND sp.label = t.speaker
                LEFT JOIN participants p ON p.id = sp.participant_id
                LEFT JOIN participant_attributes pa ON pa.participant_id = p.id AND pa.name = 'role'

@@ -119,8 +119,16 @@ def matrix(request: Request):
 def segments(request: Request):
     q = request.query_params
     where = {k[6:]: v for k, v in q.items() if k.startswith("where.")}
-    frame = workspace(request).project().segments(code=q.get("code") or None, where=where or None,
-                                                  **where_of(q, "coder", "origin", "source"))
+    project = workspace(request).project()
+    code = q.get("code") or None
+    if code and q.get("rollup") in ("1", "true"):
+        # as the matrix counts: the code's whole subtree merged, listed under the code
+        node = project.codes().get(code)
+        frame = project.segments(code=code, where=where or None, level=node["depth"], rollup=True,
+                                 **where_of(q, "coder", "origin", "source"))
+        frame = frame[frame["code"] == node["code"]]
+    else:
+        frame = project.segments(code=code, where=where or None, **where_of(q, "coder", "origin", "source"))
     keep = ["source", "code", "coder", "start", "end", "turn", "speaker", "text"]
     return JSONResponse(frame_records(frame[[c for c in keep if c in frame.columns]]))
 

@@ -8,7 +8,7 @@
   table.addEventListener("click", async (event) => {
     const cell = event.target.closest(".cell");
     if (!cell) return;
-    const params = new URLSearchParams({code: cell.dataset.code});
+    const params = new URLSearchParams({code: cell.dataset.code, rollup: "1"});
     if (!cell.dataset.total) params.set("where." + table.dataset.col, cell.dataset.value);
     const rows = await api("GET", "/api/segments?" + params.toString());
     out.textContent = "";
