@@ -7,8 +7,8 @@
 * :func:`update_index`: the index kept in the project (:mod:`coding.search.index`).
 """
 
-from .engine import (DEFAULT_CONTEXT, HIT_COLUMNS, ORIGIN, UNITS, WordFrequency, code_hits, ensure_index, search,
-                     words, words_chart)
+from .engine import DEFAULT_CONTEXT, HIT_COLUMNS, ORIGIN, UNITS, code_hits, ensure_index, search
+from .frequency import WordFrequency, words, words_chart
 from .index import update_index
 from .query import QueryError, parse
 
