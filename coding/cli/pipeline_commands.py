@@ -48,3 +48,31 @@ def pipeline_command(state, input, codebook, out, manifest, language, force, ano
     click.echo(f"{counts.get('sources', 0)} sources, {counts.get('codings', 0)} codings; "
                f"{len(result.files)} files in {out} ({result.seconds:.1f} s)")
     click.echo(f"open {out / 'report.html'}")
+
+
+@cli.command("report")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="The folder for the report files (default: the project file's folder).")
+@click.option("--language", type=click.Choice(["da", "en"]),
+              help="Language of labels and headings (default: the sources' language).")
+@click.option("--anonymize", is_flag=True, help="Every document anonymized (the project keeps the original text).")
+@unreviewed_option
+@click.pass_obj
+def report_command(state, out, language, anonymize, unreviewed):
+    """Rebuild the report and its documents from the project as it is now.
+
+    Writes what the pipeline writes (matrices, network, framework, appendix, report.html/.md),
+    with the analyst's summaries, case statuses and codings by hand as they are in the project,
+    which is not changed. Use it after editing summaries or codings instead of running the
+    pipeline again.
+
+    Example: coding --project reports/sample/coding.db report --out reports/sample
+    """
+    def step(n: int, total: int, message: str) -> None:
+        state.say(f"[{n}/{total}] {message}")
+
+    result = state.project.report(out, language=language, anonymize=anonymize, unreviewed=unreviewed, step=step)
+    counts = result.counts
+    click.echo(f"{counts.get('sources', 0)} sources, {counts.get('codings', 0)} codings; "
+               f"{len(result.files)} files in {result.out} ({result.seconds:.1f} s)")
+    click.echo(f"open {result.out / 'report.html'}")

@@ -138,6 +138,12 @@ def _matrix_files(project, folder: Path, dim: str, language: str, w: dict, block
     files += [(f"{stem}.csv", w[f"f_{stem}"]), (f"{stem}.xlsx", w[f"f_{stem}"]), (f"{stem}.png", w["f_heatmap"])]
 
 
+def decimal(value: float, language: str, places: int = 2) -> str:
+    """A number as the report's language writes it: "0,17" in Danish, "0.17" in English."""
+    text = f"{value:.{places}f}"
+    return text.replace(".", ",") if language == "da" else text
+
+
 def write_all(project, folder: Path, *, say: Callable[[int, int, str], None], steps: int, first_step: int,
               result, input: Path, codebook: Path, manifest: Path | None, language: str | None = None) -> None:
     """Write the matrices, network, framework, appendix and report into ``folder``."""
@@ -221,7 +227,7 @@ def write_all(project, folder: Path, *, say: Callable[[int, int, str], None], st
     blocks += [Block("h2", w["cooccurrence"]), Block("note", w["cooccurrence_note"]),
                Block("figure", w["network"], src="cooccurrence.png"),
                Block("table", columns=[w["pair_a"], w["pair_b"], w["count"], w["jaccard"]],
-                     rows=[[r.label_a, r.label_b, int(r.count), round(float(r.jaccard), 2)]
+                     rows=[[r.label_a, r.label_b, int(r.count), decimal(float(r.jaccard), language)]
                            for r in pairs.head(12).itertuples(index=False)])]
     files += [("cooccurrence.graphml", w["f_graph"]), ("cooccurrence.png", w["f_network"])]
     n += 1

@@ -41,6 +41,18 @@ class ReportMethods:
         from .. import summaries
         return summaries.case_statuses(self.store, case_by)
 
+    def report(self, out: str | Path | None = None, *, language: str | None = None, anonymize: bool = False,
+               unreviewed: str = "replace", step=None):
+        """Rebuild the report files (matrices, network, framework, appendix, report.html/.md) from
+        the project as it is, into ``out`` (default: the project file's folder); the project itself,
+        with its summaries, case statuses and codings by people, is read and never changed.
+        Returns the pipeline's result (files, counts)."""
+        from ..pipeline import rebuild_report
+
+        folder = Path(out) if out is not None else Path(self.path).resolve().parent
+        return rebuild_report(self, folder, language=language, anonymize=anonymize, unreviewed=unreviewed,
+                              step=step)
+
     def case_model(self, case_by: str, *, themes: list[str] | None = None,
                    where: dict[str, str] | None = None, language: str | None = None):
         """Cases x themes with counts, participants, summaries and quotes (coding.analysis.cases)."""
