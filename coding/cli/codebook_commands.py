@@ -89,6 +89,9 @@ def show_command(state, fmt, language):
         return
     if fmt == "table":
         click.echo(render_table(rows, ["label", "code", "codings", "auto", "rules"], width=70))
+        state.say("codings: the code's own codings, every coder and origin (auto: the auto-coder's), sub-codes "
+                  "not included; 'coding matrix' counts segments (overlapping codings of one coder merged, a "
+                  "theme with its sub-codes) in respondents' turns")
         return
     emit(rows, fmt, None, ["path", "label", *[k for k in rows[0] if k.startswith("label_")], "definition",
                            "include", "exclude", "examples", "color", "rules", "codings", "auto", "guid"])
