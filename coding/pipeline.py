@@ -34,15 +34,14 @@ from pathlib import Path
 from typing import Callable
 
 from .errors import InputError, Refused
+from .export.pipeline_report import REPORT_FILES
 from .store import Store
 
 CREATED_BY = "coding pipeline"
 PARTIAL = ".pipeline-partial"
 CASE_ATTRIBUTE = "municipality"
 STEPS = 7
-OUTPUT_NAMES = ("matrix_role.csv", "matrix_role.xlsx", "matrix_role.png", "matrix_municipality.csv",
-                "matrix_municipality.xlsx", "matrix_municipality.png", "cooccurrence.graphml", "cooccurrence.png",
-                "framework.docx", "framework.xlsx", "appendix.docx", "report.html", "report.md")
+OUTPUT_NAMES = REPORT_FILES    # the files a run writes
 
 
 @dataclass
@@ -162,54 +161,6 @@ def run_pipeline(input: str | Path, *, codebook: str | Path, out: str | Path, ma
                 stale.unlink()
         os.replace(partial / "coding.db", out / "coding.db")
         result.files.append(out / "coding.db")
-    finally:
-        if partial.exists():
-            shutil.rmtree(partial, ignore_errors=True)
-    result.seconds = time.perf_counter() - started
-    return result
-
-
-def rebuild_report(project, out: str | Path, *, language: str | None = None, anonymize: bool = False,
-                   unreviewed: str = "replace", step: Callable[[int, int, str], None] | None = None
-                   ) -> PipelineResult:
-    """Write the report files (the pipeline's, without ``coding.db``) into ``out`` from the project
-    as it is now: its codings of every origin, the analyst's summaries and the case statuses are
-    read, nothing in the project is changed. Built in ``out/.report-partial`` and moved into place at
-    the end, so a failure leaves an earlier report as it was."""
-    from .export.pipeline_report import write_all
-
-    started = time.perf_counter()
-    out = Path(out)
-    result = PipelineResult(out)
-    say = step or (lambda n, total, message: None)
-    meta_input = project.store.get_meta("pipeline_input")
-    meta_codebook = project.store.get_meta("pipeline_codebook")
-    input = Path(meta_input or project.path)
-    codebook = Path(meta_codebook or "the project's codebook")
-    out.mkdir(parents=True, exist_ok=True)
-    partial = out / ".report-partial"
-    if partial.exists():
-        shutil.rmtree(partial)
-    partial.mkdir()
-    try:
-        result.counts["sources"] = len(project.sources())
-        result.counts["codings"] = len(project.codings())
-        if anonymize:
-            with project.anonymized(unreviewed=unreviewed) as copy:
-                scrub = copy.scrubber.scrub
-                write_all(copy, partial, say=say, steps=STEPS - 2, first_step=1, result=result,
-                          input=Path(scrub(str(input))), codebook=Path(scrub(str(codebook))), manifest=None,
-                          language=language)
-        else:
-            write_all(project, partial, say=say, steps=STEPS - 2, first_step=1, result=result, input=input,
-                      codebook=codebook, manifest=None, language=language)
-        for path in sorted(partial.iterdir()):
-            os.replace(path, out / path.name)
-            result.files.append(out / path.name)
-        produced = {p.name for p in result.files}
-        for name in OUTPUT_NAMES:
-            if name not in produced and (out / name).exists():
-                (out / name).unlink()
     finally:
         if partial.exists():
             shutil.rmtree(partial, ignore_errors=True)

@@ -8,6 +8,10 @@ as the commands would (``coding matrix ...``, ``coding export framework ...``).
 from __future__ import annotations
 
 import datetime as _dt
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -272,3 +276,66 @@ def write_all(project, folder: Path, *, say: Callable[[int, int, str], None], st
               ("coding.db", w["f_db"].format(db=result.out / "coding.db"))]
     blocks += [Block("h2", w["files"]), Block("files", items=files)]
     write_report(folder, title, blocks, lang=language)
+
+
+# --------------------------------------------------------------------------- rebuilding from a project
+
+REPORT_FILES = ("matrix_role.csv", "matrix_role.xlsx", "matrix_role.png", "matrix_municipality.csv",
+                "matrix_municipality.xlsx", "matrix_municipality.png", "cooccurrence.graphml", "cooccurrence.png",
+                "framework.docx", "framework.xlsx", "appendix.docx", "report.html", "report.md")
+REPORT_STEPS = 5        # write_all's steps: matrices, network, framework, appendix, report
+
+
+@dataclass
+class ReportResult:
+    out: Path
+    files: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def rebuild_report(project, out: str | Path, *, language: str | None = None, anonymize: bool = False,
+                   unreviewed: str = "replace", step: Callable[[int, int, str], None] | None = None
+                   ) -> "ReportResult":
+    """Write the report files (the pipeline's, without ``coding.db``) into ``out`` from the project
+    as it is now: its codings of every origin, the analyst's summaries and the case statuses are
+    read, nothing in the project is changed. Built in ``out/.report-partial`` and moved into place at
+    the end, so a failure leaves an earlier report as it was."""
+    started = time.perf_counter()
+    out = Path(out)
+    result = ReportResult(out)
+    say = step or (lambda n, total, message: None)
+    meta_input = project.store.get_meta("pipeline_input")
+    meta_codebook = project.store.get_meta("pipeline_codebook")
+    input = Path(meta_input or project.path)
+    codebook = Path(meta_codebook or "the project's codebook")
+    out.mkdir(parents=True, exist_ok=True)
+    partial = out / ".report-partial"
+    if partial.exists():
+        shutil.rmtree(partial)
+    partial.mkdir()
+    try:
+        result.counts["sources"] = len(project.sources())
+        result.counts["codings"] = len(project.codings())
+        if anonymize:
+            with project.anonymized(unreviewed=unreviewed) as copy:
+                scrub = copy.scrubber.scrub
+                write_all(copy, partial, say=say, steps=REPORT_STEPS, first_step=1, result=result,
+                          input=Path(scrub(str(input))), codebook=Path(scrub(str(codebook))), manifest=None,
+                          language=language)
+        else:
+            write_all(project, partial, say=say, steps=REPORT_STEPS, first_step=1, result=result, input=input,
+                      codebook=codebook, manifest=None, language=language)
+        for path in sorted(partial.iterdir()):
+            os.replace(path, out / path.name)
+            result.files.append(out / path.name)
+        produced = {p.name for p in result.files}
+        for name in REPORT_FILES:
+            if name not in produced and (out / name).exists():
+                (out / name).unlink()
+    finally:
+        if partial.exists():
+            shutil.rmtree(partial, ignore_errors=True)
+    result.seconds = time.perf_counter() - started
+    return result

@@ -47,7 +47,7 @@ class ReportMethods:
         the project as it is, into ``out`` (default: the project file's folder); the project itself,
         with its summaries, case statuses and codings by people, is read and never changed.
         Returns the pipeline's result (files, counts)."""
-        from ..pipeline import rebuild_report
+        from ..export.pipeline_report import rebuild_report
 
         folder = Path(out) if out is not None else Path(self.path).resolve().parent
         return rebuild_report(self, folder, language=language, anonymize=anonymize, unreviewed=unreviewed,
