@@ -204,155 +204,20 @@ def run_autocode(store: Store, codebook: Codebook, *, unit: str = "sentence", dr
         jobs = min(os.cpu_count() or 1, 8) if characters >= AUTO_JOBS_MIN_CHARS else 1
     jobs = max(1, jobs) if work else 1
     report.jobs = jobs
-    ids = code_ids or {}
-    task_size = task_chars(characters, jobs)
 
     languages = {lang for code in spec["codes"] for lang, rules in code["rules"].items() if rules}
-
-    def parts_of(plan: SourcePlan) -> list[Part]:
-        if plan.language not in languages or plan.units is None or not len(plan.units):
-            return []       # no rules for this language, or nothing to code: nothing to tokenise
-        report.characters += int((plan.units[:, 2] - plan.units[:, 1]).sum())
-        return source_parts(plan.source_id, plan.language, store.source_text(plan.source_id), plan.units,
-                            plan.wanted, task_size)
-
-    def tasks() -> Iterator[tuple[Task | None, list[tuple[SourcePlan, bool, bool]]]]:
-        """Tasks of about ``task_size`` characters in source order, each with (plan, first part of
-        the plan?, last part?) per part; a plan with nothing to code comes with no task."""
-        parts: list[Part] = []
-        marks: list[tuple[SourcePlan, bool, bool]] = []
-        task_characters = 0
-        for plan in work:
-            plan_parts = parts_of(plan)
-            if not plan_parts:
-                if parts:
-                    yield Task(unit, parts), marks
-                    parts, marks, task_characters = [], [], 0
-                yield None, [(plan, True, True)]
-                continue
-            for i, part in enumerate(plan_parts):
-                parts.append(part)
-                marks.append((plan, i == 0, i == len(plan_parts) - 1))
-                task_characters += len(part.text)
-                if task_characters >= task_size:
-                    yield Task(unit, parts), marks
-                    parts, marks, task_characters = [], [], 0
-        if parts:
-            yield Task(unit, parts), marks
-
-    def begin(plan: SourcePlan) -> None:
-        if plan.mode == "full":
-            report.coded.append(plan.name)
-        else:
-            report.partial.append(plan.name)
-        if dry_run or not plan.existing:        # nothing to replace: no query
-            return
-        if plan.mode == "full":
-            deleted = store.delete_auto_codings(plan.source_id, CODER)
-        else:
-            deleted = store.delete_auto_codings(plan.source_id, CODER, [ids[s] for s in plan.replace_codes if s in ids])
-        plan.existing -= deleted
-        plan.deleted = deleted
-        report.replaced += deleted
-
-    slugs = [code["slug"] for code in spec["codes"]]
-    stored_id = np.array([ids.get(slug, -1) for slug in slugs] or [-1], dtype=np.int64)  # spec code -> codes.id
-
-    # spans a coder has reviewed (accepted or rejected) are not proposed again (issue 26)
-    reviewed = store.reviewed_spans()
-    review_id = np.array([{row["code"]: row["id"] for row in store.codes()}.get(slug, -1) for slug in slugs] or [-1],
-                         dtype=np.int64) if reviewed else None
-
-    def store_result(plan: SourcePlan, found: Found) -> None:
-        if review_id is not None and plan.source_id in reviewed and len(found.code):
-            found = without_reviewed(found, reviewed[plan.source_id], review_id)
-        report.tokens += found.tokens
-        report.codings += len(found.code)
-        if not len(found.code):
-            return
-        counts = np.bincount(found.code, minlength=len(slugs))
-        present = np.flatnonzero(counts)
-        report.by_code.update({slugs[k]: n for k, n in zip(present.tolist(), counts[present].tolist())})
-        if collect and report.planned is not None:
-            report.planned.extend({"source": plan.name, "start": s, "end": e, "code": slug, "rule": r,
-                                   "matched": m} for s, e, slug, r, m in found.rows(slugs))
-        if not dry_run:
-            code_ids = stored_id[found.code]
-            if (code_ids < 0).any():
-                missing = sorted({slugs[k] for k in found.code[code_ids < 0].tolist()})
-                raise CodingError(f"codes {', '.join(missing)} are not in the project's codebook")
-            plan.existing += store.insert_auto_codings(plan.source_id, found.start, found.end, code_ids,
-                                                       found.rule, found.matched, CODER, ORIGIN)
-            plan.stored.append((found.start, found.end, code_ids))
-
-    def finish(plan: SourcePlan) -> None:
-        if progress:
-            progress(f"autocode {plan.name}")
-        if not dry_run:
-            # the count a re-run checks: what the source had, less what was deleted, plus what was stored
-            states.append((plan.source_id, plan.fingerprint, plan.code_hashes_json, plan.existing))
-            keep_row(plan)
-
-    states: list[tuple] = []  # written at the end (the run is one transaction: all or nothing)
-    kept_rows: list[tuple] = []
-    codings_before: dict[int, int] = {}
-
-    def keep_row(plan: SourcePlan) -> None:
-        """The source's kept coding row (written at the end of the run), made from what was stored
-        when that is all the source has now: everything it had before was deleted. Cheaper than
-        the first analysis reading the codings back."""
-        stored, plan.stored = plan.stored, []
-        if codings_before.get(plan.source_id, 0) != plan.deleted:
-            return
-        start, end, code_ids = ([np.concatenate(column) for column in zip(*stored)] if stored
-                                else [np.zeros(0, dtype=np.int64)] * 3)
-        row = coding_table.source_row(plan.source_id, start, end, code_ids, CODER, ORIGIN)
-        if row is not None:
-            kept_rows.append(row)
-
-    def deliver(marks, results) -> None:
-        for k, (plan, first, last) in enumerate(marks):
-            if first:
-                begin(plan)
-            if results is not None:
-                store_result(plan, results[k])
-            if last:
-                finish(plan)
-
+    results = RunResults(store, report, spec, code_ids or {}, dry_run=dry_run, collect=collect, progress=progress)
     if not dry_run and work:
-        codings_before.update(store.coding_counts_by_source())
-        store.forget_coding_rows([p.source_id for p in work])  # at once, not one source at a time
+        results.prepare(work)
+    tasks = cut_into_tasks(store, work, report, unit=unit, languages=languages, task_size=task_chars(characters, jobs))
     if jobs == 1:
         engine = _engine_for(spec)
-        for task, marks in tasks():
-            deliver(marks, engine.run(task) if task is not None else None)
+        for task, marks in tasks:
+            results.deliver(marks, engine.run(task) if task is not None else None)
             gc.collect(1)  # the collector is paused (run_autocode): the task's cycles, if any
     else:
-        # Workers started here get the rules and lemma tables built in this process, once (forked
-        # workers inherit them; a spawned worker builds its own). Results are taken in order, up
-        # to 8 tasks per worker ahead, so that the workers rarely wait while this process stores.
-        key, packed = spec_key(spec), pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL)
-        with contextlib.ExitStack() as stack:
-            if workers is not None:
-                pool = workers.pool
-            else:
-                wanted_languages = sorted({p.language for p in work} & languages)
-                _prepare_engine(spec, wanted_languages)
-                pool = stack.enter_context(_fork_pool(jobs, _init_worker, (spec, wanted_languages)))
-            pending: collections.deque = collections.deque()
-            window = jobs * 8
-            for task, marks in tasks():
-                pending.append((None if task is None else pool.apply_async(_run_task, (key, packed, task)), marks))
-                while len(pending) > window:
-                    handle, done = pending.popleft()
-                    deliver(done, None if handle is None else handle.get())
-            while pending:
-                handle, done = pending.popleft()
-                deliver(done, None if handle is None else handle.get())
-    if states:
-        store.set_autocode_states(states)
-    if kept_rows:
-        store.keep_coding_rows(kept_rows)
+        _run_in_workers(tasks, results, spec, jobs, workers, sorted({p.language for p in work} & languages))
+    results.write()
     if not totals_need_count and report.replaced == planning.auto_codings_before:
         report.auto_after = report.by_code
     tops = {c.id: codebook.top_level(c.id) for c in codebook.codes}
@@ -363,3 +228,160 @@ def run_autocode(store: Store, codebook: Codebook, *, unit: str = "sentence", dr
     report.by_top_level = {code: by_top.get(code, 0) for code in order}
     report.seconds = time.perf_counter() - started
     return report
+
+
+def cut_into_tasks(store: Store, work: list[SourcePlan], report: AutocodeReport, *, unit: str, languages: set[str],
+                   task_size: int) -> Iterator[tuple[Task | None, list[tuple[SourcePlan, bool, bool]]]]:
+    """The sources to code as tasks of about ``task_size`` characters, in source order, each with
+    (plan, first part of the plan?, last part?) per part; a plan with nothing to code (no rules for
+    its language, no units) comes with no task. Counts the characters coded into ``report``."""
+    parts: list[Part] = []
+    marks: list[tuple[SourcePlan, bool, bool]] = []
+    task_characters = 0
+    for plan in work:
+        plan_parts: list[Part] = []
+        if plan.language in languages and plan.units is not None and len(plan.units):
+            report.characters += int((plan.units[:, 2] - plan.units[:, 1]).sum())
+            plan_parts = source_parts(plan.source_id, plan.language, store.source_text(plan.source_id), plan.units,
+                                      plan.wanted, task_size)
+        if not plan_parts:
+            if parts:
+                yield Task(unit, parts), marks
+                parts, marks, task_characters = [], [], 0
+            yield None, [(plan, True, True)]
+            continue
+        for i, part in enumerate(plan_parts):
+            parts.append(part)
+            marks.append((plan, i == 0, i == len(plan_parts) - 1))
+            task_characters += len(part.text)
+            if task_characters >= task_size:
+                yield Task(unit, parts), marks
+                parts, marks, task_characters = [], [], 0
+    if parts:
+        yield Task(unit, parts), marks
+
+
+class RunResults:
+    """What the engine found, stored source by source in the caller's transaction: a source's earlier
+    automatic codings deleted when its first part comes back, its new codings inserted part by part,
+    and when its last part is in, its state (fingerprint, rule hashes, count) and its kept coding row
+    noted, to be written at the end of the run (:meth:`write`)."""
+
+    def __init__(self, store: Store, report: AutocodeReport, spec: dict, code_ids: dict[str, int], *,
+                 dry_run: bool, collect: bool, progress: Callable[[str], None] | None):
+        self.store, self.report, self.ids = store, report, code_ids
+        self.dry_run, self.collect, self.progress = dry_run, collect, progress
+        self.slugs = [code["slug"] for code in spec["codes"]]
+        # spec code -> codes.id
+        self.stored_id = np.array([code_ids.get(slug, -1) for slug in self.slugs] or [-1], dtype=np.int64)
+        # spans a coder has reviewed (accepted or rejected) are not proposed again (issue 26)
+        self.reviewed = store.reviewed_spans()
+        self.review_id = np.array([{row["code"]: row["id"] for row in store.codes()}.get(slug, -1)
+                                   for slug in self.slugs] or [-1], dtype=np.int64) if self.reviewed else None
+        self.states: list[tuple] = []     # written at the end (the run is one transaction: all or nothing)
+        self.kept_rows: list[tuple] = []
+        self.codings_before: dict[int, int] = {}
+
+    def prepare(self, work: list[SourcePlan]) -> None:
+        """Before any source is stored: every source's codings now, and their kept rows dropped at once."""
+        self.codings_before.update(self.store.coding_counts_by_source())
+        self.store.forget_coding_rows([p.source_id for p in work])
+
+    def deliver(self, marks: list[tuple[SourcePlan, bool, bool]], results: list[Found] | None) -> None:
+        """A task's results (None for a plan without a task), one per (plan, first?, last?) mark."""
+        for k, (plan, first, last) in enumerate(marks):
+            if first:
+                self.begin(plan)
+            if results is not None:
+                self.store_found(plan, results[k])
+            if last:
+                self.finish(plan)
+
+    def begin(self, plan: SourcePlan) -> None:
+        (self.report.coded if plan.mode == "full" else self.report.partial).append(plan.name)
+        if self.dry_run or not plan.existing:        # nothing to replace: no query
+            return
+        if plan.mode == "full":
+            deleted = self.store.delete_auto_codings(plan.source_id, CODER)
+        else:
+            deleted = self.store.delete_auto_codings(plan.source_id, CODER,
+                                                     [self.ids[s] for s in plan.replace_codes if s in self.ids])
+        plan.existing -= deleted
+        plan.deleted = deleted
+        self.report.replaced += deleted
+
+    def store_found(self, plan: SourcePlan, found: Found) -> None:
+        report, slugs = self.report, self.slugs
+        if self.review_id is not None and plan.source_id in self.reviewed and len(found.code):
+            found = without_reviewed(found, self.reviewed[plan.source_id], self.review_id)
+        report.tokens += found.tokens
+        report.codings += len(found.code)
+        if not len(found.code):
+            return
+        counts = np.bincount(found.code, minlength=len(slugs))
+        present = np.flatnonzero(counts)
+        report.by_code.update({slugs[k]: n for k, n in zip(present.tolist(), counts[present].tolist())})
+        if self.collect and report.planned is not None:
+            report.planned.extend({"source": plan.name, "start": s, "end": e, "code": slug, "rule": r,
+                                   "matched": m} for s, e, slug, r, m in found.rows(slugs))
+        if not self.dry_run:
+            code_ids = self.stored_id[found.code]
+            if (code_ids < 0).any():
+                missing = sorted({slugs[k] for k in found.code[code_ids < 0].tolist()})
+                raise CodingError(f"codes {', '.join(missing)} are not in the project's codebook")
+            plan.existing += self.store.insert_auto_codings(plan.source_id, found.start, found.end, code_ids,
+                                                            found.rule, found.matched, CODER, ORIGIN)
+            plan.stored.append((found.start, found.end, code_ids))
+
+    def finish(self, plan: SourcePlan) -> None:
+        if self.progress:
+            self.progress(f"autocode {plan.name}")
+        if not self.dry_run:
+            # the count a re-run checks: what the source had, less what was deleted, plus what was stored
+            self.states.append((plan.source_id, plan.fingerprint, plan.code_hashes_json, plan.existing))
+            self.keep_row(plan)
+
+    def keep_row(self, plan: SourcePlan) -> None:
+        """The source's kept coding row, made from what was stored when that is all the source has
+        now (everything it had before was deleted): cheaper than the first analysis reading the
+        codings back."""
+        stored, plan.stored = plan.stored, []
+        if self.codings_before.get(plan.source_id, 0) != plan.deleted:
+            return
+        start, end, code_ids = ([np.concatenate(column) for column in zip(*stored)] if stored
+                                else [np.zeros(0, dtype=np.int64)] * 3)
+        row = coding_table.source_row(plan.source_id, start, end, code_ids, CODER, ORIGIN)
+        if row is not None:
+            self.kept_rows.append(row)
+
+    def write(self) -> None:
+        """The states and kept rows noted during the run."""
+        if self.states:
+            self.store.set_autocode_states(self.states)
+        if self.kept_rows:
+            self.store.keep_coding_rows(self.kept_rows)
+
+
+def _run_in_workers(tasks: Iterator, results: RunResults, spec: dict, jobs: int, workers: Workers | None,
+                    languages: list[str]) -> None:
+    """The tasks on ``jobs`` worker processes (``workers``, or a pool started here whose workers get
+    the rules and lemma tables built in this process, once: forked workers inherit them; a spawned
+    worker builds its own). Results are taken in order, up to 8 tasks per worker ahead, so that the
+    workers rarely wait while this process stores."""
+    key, packed = spec_key(spec), pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL)
+    with contextlib.ExitStack() as stack:
+        if workers is not None:
+            pool = workers.pool
+        else:
+            _prepare_engine(spec, languages)
+            pool = stack.enter_context(_fork_pool(jobs, _init_worker, (spec, languages)))
+        pending: collections.deque = collections.deque()
+        window = jobs * 8
+        for task, marks in tasks:
+            pending.append((None if task is None else pool.apply_async(_run_task, (key, packed, task)), marks))
+            while len(pending) > window:
+                handle, done = pending.popleft()
+                results.deliver(done, None if handle is None else handle.get())
+        while pending:
+            handle, done = pending.popleft()
+            results.deliver(done, None if handle is None else handle.get())
