@@ -264,3 +264,34 @@ def test_a_hostile_transcript_stays_inert(page, served, tmp_path):
     page.goto(server.base + "/codebook")
     assert page.locator("img").count() == 0 and page.evaluate("window.__pwned === undefined")
     assert page.errors == []
+
+
+def test_memos_on_a_coding_a_source_and_a_code(page, served, tmp_path):
+    server, project = served
+    name_myself(page, server.base, "Hanne")
+    page.goto(server.base + f"/sources/{SOURCE}")
+    select_text(page, "Jeg fik angst.")
+    with page.expect_navigation():
+        page.click(".code-btn[data-code='belief']")
+    chip = page.locator("#text .chip", has_text="Hanne")
+    chip.locator(".memo-btn").click()
+    chip.locator(".memo-form textarea").fill("Angst nævnt første gang <b>her</b>")
+    with page.expect_navigation():
+        chip.locator(".memo-form button").click()
+    assert "Angst nævnt første gang <b>her</b>" in page.locator("#text .chip", has_text="Hanne").inner_text()
+    page.fill("#source-memo textarea", "Læs turen om lageret igen.")
+    with page.expect_navigation():
+        page.click("#source-memo button")
+    assert "Læs turen om lageret igen." in page.inner_text("#source-memos")
+    page.goto(server.base + "/codebook")
+    form = page.locator("form.code-memo[data-code='caseload']")
+    form.locator("input").fill("Skift af sagsbehandler hører her.")
+    with page.expect_navigation():
+        form.locator("button").click()
+    memos = json.loads(cli(project, "memo", "list", "--format", "json").stdout)
+    on = {(m["on"], m["author"], m["text"]) for m in memos}
+    assert ("coding", "Hanne", "Angst nævnt første gang <b>her</b>") in on
+    assert ("source", "Hanne", "Læs turen om lageret igen.") in on
+    assert ("code", "Hanne", "Skift af sagsbehandler hører her.") in on
+    assert page.locator("b", has_text="her").count() == 0
+    assert page.errors == []

@@ -116,14 +116,14 @@ class CodingMethods:
         :class:`coding.errors.NotFound`) and nothing is written."""
         from .. import annotate
 
-        with self.store.transaction():
+        with self.store.transaction(keep_copies=False):
             return annotate.add_coding(self.store, source, start, end, code, coder, memo)
 
     def delete_coding(self, coding_id: int) -> dict:
         """Remove one coding by id; returns what it was."""
         from .. import annotate
 
-        with self.store.transaction():
+        with self.store.transaction(keep_copies=False):
             return annotate.delete_coding(self.store, coding_id)
 
     def coding(self, coding_id: int) -> dict:
@@ -144,7 +144,7 @@ class CodingMethods:
         either way, and a later auto-coding run does not propose that span and code again."""
         from .. import annotate
 
-        with self.store.transaction():
+        with self.store.transaction(keep_copies=False):
             return annotate.review(self.store, coding_id, decision, reviewer)
 
     def reviews(self) -> list[dict]:

@@ -97,8 +97,13 @@ class Store(SourceQueries, ParticipantQueries, CodeQueries, CodingQueries, AutoC
         self.db.close()
 
     @contextlib.contextmanager
-    def transaction(self, *, journals_in_memory: bool = False) -> Iterator["Store"]:
+    def transaction(self, *, journals_in_memory: bool = False, keep_copies: bool = True) -> Iterator["Store"]:
         """All or nothing; nested uses join the outermost transaction.
+
+        ``keep_copies=False`` (the workspace's one-coding changes): the kept copies a change drops
+        are not made again right after it, but by the next analysis that reads them (or the next
+        change that keeps them): a coder adding codings one after another would otherwise pay for
+        the source's packed coding rows after every one of them.
 
         ``journals_in_memory`` (for an outermost transaction that stores many rows per statement,
         as auto-coding does, :func:`auto_insert_sql`): such a statement keeps a statement journal
@@ -129,7 +134,7 @@ class Store(SourceQueries, ParticipantQueries, CodeQueries, CodingQueries, AutoC
             self._depth -= 1
             if self._depth == 0:
                 self.db.execute("COMMIT")
-                if self._migrated:
+                if self._migrated and keep_copies:
                     with contextlib.suppress(sqlite3.OperationalError):  # busy or read-only: next time
                         self.make_missing_copies()
 

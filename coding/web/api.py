@@ -144,8 +144,6 @@ async def add_memo(request: Request):
     body = await json_body(request)
     author = coder_of(request, body.get("author") or body.get("coder"))
 
-    if not hasattr(workspace(request).project(), "add_memo"):
-        return JSONResponse({"error": "memos are not in this version of the toolkit"}, status_code=501)
     for key in ("source", "code"):
         if body.get(key) is not None and not isinstance(body[key], str):
             raise BadRequest(f"'{key}' must be a name")
@@ -165,8 +163,6 @@ async def add_memo(request: Request):
 def memos(request: Request):
     q = request.query_params
     project = workspace(request).project()
-    if not hasattr(project, "memos"):
-        return JSONResponse({"error": "memos are not in this version of the toolkit"}, status_code=501)
     return JSONResponse(project.memos(source=q.get("source") or None, code=q.get("code") or None))
 
 

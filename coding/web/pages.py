@@ -62,6 +62,7 @@ def transcript(request: Request):
                            or (c["start"] < block["start"] and block is view["blocks"][0])]
     return page(request, "transcript.html", view=view, codes=codes, colours=colours, labels=labels,
                 coders=project.coders(), coder_filter=coder or "", origin_filter=origin or "",
+                source_memos=project.memos(source=view["source"], on="source"),
                 mark=int_param(request, "at"), mark_end=int_param(request, "end"))
 
 
@@ -118,7 +119,7 @@ def agreement(request: Request):
 
 def codebook(request: Request):
     project = workspace(request).project()
-    memos = project.memos(on="code") if hasattr(project, "memos") else None
+    memos = project.memos(on="code")
     return page(request, "codebook.html", memos=memos, acceptance={r["code"]: r for r in project.acceptance()})
 
 

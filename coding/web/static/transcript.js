@@ -161,8 +161,8 @@
       form.addEventListener("submit", async (e) => {
         e.preventDefault();
         await api("POST", "/api/memos", {coding: Number(memo.dataset.id), text: area.value});
-        toast("Memo saved");
-        form.remove();
+        sessionStorage.setItem("coding.scroll", String(window.scrollY));
+        location.reload();
       });
     }
   });
@@ -171,8 +171,7 @@
   sourceMemo.addEventListener("submit", async (event) => {
     event.preventDefault();
     await api("POST", "/api/memos", {source, text: sourceMemo.elements.text.value});
-    sourceMemo.reset();
-    toast("Memo saved");
+    location.reload();
   });
 
   // a place to show (search hit, disagreement, proposal): highlighted and scrolled to
