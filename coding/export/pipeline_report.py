@@ -50,8 +50,9 @@ WORDS = {
         "pair_a": "Tema", "pair_b": "Tema", "count": "Ture med begge", "jaccard": "Jaccard",
         "network": "Netværk af temaer, der optræder i samme tur",
         "quotes": "Citater pr. tema",
-        "quotes_note": "Det bedst egnede citat fra hver kommune (hele sætninger af læsbar længde), "
-                       "automatisk udvalgt; tjek dem mod interviewet før brug.",
+        "quotes_note": "Fra hver kommune det citat, som temaets egne regler (eller en kodning i hånden) "
+                       "holder stærkest, i hele sætninger; en sætning står kun under ét tema. Automatisk "
+                       "udvalgt (se hvorfor med coding quotes --explain); tjek dem mod interviewet før brug.",
         "documents": "Rammematrix og casehistorier",
         "documents_text": "framework.docx og framework.xlsx viser kommunerne ned ad siden og temaerne hen ad, "
                           "med antal, deltagere og op til tre citater i hver celle. Skriv analytikerens "
@@ -96,8 +97,10 @@ WORDS = {
         "pair_a": "Theme", "pair_b": "Theme", "count": "Turns with both", "jaccard": "Jaccard",
         "network": "Network of themes that occur in the same turn",
         "quotes": "Quotes per theme",
-        "quotes_note": "The best-suited quote from each municipality (whole sentences of readable length), "
-                       "picked automatically; check them against the interview before use.",
+        "quotes_note": "From each municipality the quote that the theme's own rules (or a coding by hand) "
+                       "hold most strongly, in whole sentences; a sentence stands under one theme only. Picked "
+                       "automatically (see why with coding quotes --explain); check them against the interview "
+                       "before use.",
         "documents": "Framework matrix and case histories",
         "documents_text": "framework.docx and framework.xlsx show municipalities down and themes across, with "
                           "counts, participants and up to three quotes per cell. Write the analyst's summaries in "
