@@ -322,14 +322,20 @@ def test_benchmark_script_runs_at_a_tiny_size(tmp_path):
 
 def test_the_index_version_reads_the_module_that_holds_the_lemma_fixes():
     """The index is made again when the lemma fixes change: its version hashes their module's file,
-    found by name without importing spaCy; a move of that module must move the name too."""
-    import importlib.util
+    found by name without importing it (nor spaCy); a move of that module must move the name too."""
+    import subprocess
+    import sys
 
-    from coding.search.index import LEXICON_MODULE
+    from coding.search.index import LEXICON_MODULE, module_file
 
-    spec = importlib.util.find_spec(LEXICON_MODULE)
-    assert spec is not None and spec.origin
-    assert "LEMMA_FIXES" in Path(spec.origin).read_text(encoding="utf-8")
+    path = module_file(LEXICON_MODULE)
+    assert path and "LEMMA_FIXES" in Path(path).read_text(encoding="utf-8")
+    assert Path(module_file("spacy.about")).name == "about.py"
+    # a search does not load spaCy: checking the index version imports neither it nor the auto-coder
+    probe = ("import sys; from coding.search.index import index_version; index_version(); "
+             "print('spacy' in sys.modules, 'coding.autocode' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)
+    assert done.stdout.split() == ["False", "False"], done.stderr
 
 
 def test_overlapping_turns_count_each_word_once(tmp_path):

@@ -39,23 +39,33 @@ def compound_settings() -> tuple[dict[str, bool], int]:
     return dict(DEFAULT_SETTINGS["compounds"]), int(DEFAULT_SETTINGS["min_part_length"])
 
 
+def module_file(dotted: str) -> str | None:
+    """The source file of a module, found without importing it or its packages (``find_spec`` of
+    ``coding.autocode.lemmas`` would import ``coding.autocode``, and spaCy with it)."""
+    import importlib.util
+    import os
+
+    top, *rest = dotted.split(".")
+    spec = importlib.util.find_spec(top)        # a top-level name: nothing is imported
+    if spec is None or not spec.origin:
+        return None
+    if not rest:
+        return spec.origin
+    base = list(spec.submodule_search_locations or [os.path.dirname(spec.origin)])[0]
+    path = os.path.join(base, *rest)
+    return path + ".py" if os.path.isfile(path + ".py") else os.path.join(path, "__init__.py")
+
+
 def index_version() -> str:
     """Changes when anything the stored analysis depends on may have changed: the layout, the
     compound settings, the module that holds the lemma tables and their fixes, and the installed
     spaCy and spacy-lookups-data (their ``about.py``). Worked out from files, without importing
     spaCy (a search does not need it) or reading package metadata (slow)."""
-    import importlib.util
-    import os
-
     digest = hashlib.blake2b(digest_size=8)
     digest.update(json.dumps([INDEX_FORMAT, compound_settings()], sort_keys=True).encode())
-    for module, file in ((LEXICON_MODULE, None), ("spacy", "about.py"), ("spacy_lookups_data", "about.py")):
-        spec = importlib.util.find_spec(module)
-        path = spec.origin if spec is not None and spec.origin else None
-        if path and file:
-            path = os.path.join(os.path.dirname(path), file)
+    for module in (LEXICON_MODULE, "spacy.about", "spacy_lookups_data.about"):
         try:
-            with open(path or "", "rb") as handle:
+            with open(module_file(module) or "", "rb") as handle:
                 digest.update(handle.read())
         except OSError:
             digest.update(b"-")
