@@ -90,6 +90,12 @@ def test_a_survey_of_500_becomes_participants_and_answer_turns(survey_project):
     answered = [r for r in facts["rows"] if r[4] and r[4].strip()]
     assert [t["participant"] for t in shown["turns"]] == [r[0] for r in answered]
     assert [t["text"] for t in shown["turns"]] == [r[4] for r in answered]
+    # search finds the answers, with compounds, as it finds interview turns
+    hits = json.loads(run(db, "search", "konsulent", "--format", "json").stdout)
+    expected = sum(1 for r in facts["rows"] for a in r[4:] if a and "onsulent" in a)
+    assert len({(h["source"], h["turn"]) for h in hits}) == expected
+    assert {h["match"].lower() for h in hits} >= {"konsulenten", "virksomhedskonsulenten"}
+    assert all(h["participant"] == h["speaker"] and h["speaker"].startswith("R") for h in hits)
     # importing the same file again changes nothing
     again = run(db, "import", str(folder / "borgersurvey.xlsx"), "--survey").output
     assert again.count("unchanged borgersurvey.xlsx#") == 3
