@@ -290,12 +290,16 @@ def test_every_output_with_anonymize_has_no_identifier_left(project, tmp_path):
                 "-o", str(out / f"matrix_{rows}_{cols}.{fmt}"))
     run(project, "segments", "--anonymize", "--format", "csv", "-o", str(out / "segments.csv"))
     run(project, "export", "sheet", "--anonymize", "--unit", "sentence", "--coder", "ann", "-o", str(out / "sheet.xlsx"))
+    run(project, "codings", "--anonymize", "--format", "csv", "-o", str(out / "codings.csv"))
+    run(project, "search", "borger OR citizen*", "--anonymize", "--format", "csv", "-o", str(out / "search.csv"))
+    run(project, "words", "--anonymize", "--format", "xlsx", "-o", str(out / "words.xlsx"))
+    run(project, "export", "docx", "moelleby_borger.txt", "--anonymize", "-o", str(out / "transcript.docx"))
     pipeline = tmp_path / "pipeline"
     run(None, "pipeline", str(CORPUS), "--manifest", str(CORPUS / "participants.csv"), "--codebook",
         str(CORPUS / "themes.yaml"), "--out", str(pipeline), "--anonymize", "--language", "da")
     files = [p for p in [*out.iterdir(), *pipeline.iterdir()] if p.suffix in
              (".docx", ".xlsx", ".csv", ".md", ".html", ".qdpx", ".txt", ".graphml")]
-    assert len(files) >= 25
+    assert len(files) >= 29
     everything = ""
     for path in files:
         text = texts_of(path)

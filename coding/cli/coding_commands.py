@@ -7,6 +7,7 @@ from __future__ import annotations
 import click
 
 from . import cli
+from .anonymize_commands import anonymize_option, unreviewed_option
 from .output import emit, format_option
 
 INTERNAL_FIELDS = ("source_id", "code_id", "participant_ids")
@@ -52,9 +53,11 @@ def coding_columns(records: list[dict]) -> list[str]:
 @filter_options
 @click.option("--include-interviewer/--no-interviewer", default=True, show_default=True,
               help="List codings that fall only in interviewer turns.")
+@anonymize_option
+@unreviewed_option
 @format_option("table", "csv", "json", "xlsx", "md")
 @click.pass_context
-def codings_group(ctx, code, coder, origin, source, where, include_interviewer, fmt, output):
+def codings_group(ctx, code, coder, origin, source, where, include_interviewer, anonymize, unreviewed, fmt, output):
     """List codings with their text, code path, coder, origin, speaker, role and attributes.
 
     Example: coding codings --code leadership --where role=Leder --format csv
@@ -63,7 +66,8 @@ def codings_group(ctx, code, coder, origin, source, where, include_interviewer, 
         return
     state = ctx.obj
     records = state.project.codings(code=code, coder=coder, origin=origin, source=source,
-                                    where=parse_where(where), include_interviewer=include_interviewer)
+                                    where=parse_where(where), include_interviewer=include_interviewer,
+                                    anonymize=anonymize, unreviewed=unreviewed)
     columns = coding_columns(records)
     emit(records, fmt, output, columns, sheet="codings",
          json_data=[{c: r.get(c) for c in columns} for r in records])

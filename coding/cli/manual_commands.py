@@ -37,13 +37,15 @@ def codings_import_command(state, file):
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The .docx file to write.")
 @click.option("--coder", help="Only this coder's codings and memos (default: every coder's).")
+@anonymize_option
+@unreviewed_option
 @pass_state
-def export_docx_command(state, source, output, coder):
+def export_docx_command(state, source, output, coder, anonymize, unreviewed):
     """Write a transcript with its codings as Word comments (author = coder), to review and import back.
 
     Example: coding export docx nordby_leder.docx -o nordby_review.docx --coder anna
     """
-    counts = state.project.export_docx(source, output, coder=coder)
+    counts = state.project.export_docx(source, output, coder=coder, anonymize=anonymize, unreviewed=unreviewed)
     click.echo(f"wrote {output}: {counts['comments']} comments ({counts['codings']} codings, "
                f"{counts['memos']} memos)", err=True)
     if counts["skipped"]:

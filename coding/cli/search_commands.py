@@ -8,6 +8,7 @@ import click
 
 from . import cli
 from .coding_commands import parse_where
+from .anonymize_commands import anonymize_option, unreviewed_option
 from .output import emit, format_option
 
 KWIC_SIDE = 45      # characters of context shown each side in the terminal table
@@ -54,10 +55,12 @@ def _kwic_table(records: list[dict]) -> str:
 @click.option("--coder", metavar="NAME", help="Whose codings --code-as makes.")
 @click.option("--unit", type=click.Choice(["sentence", "turn"]), default="sentence", show_default=True,
               help="What --code-as codes around each hit.")
+@anonymize_option
+@unreviewed_option
 @format_option("table", "csv", "json", "xlsx", "md")
 @click.pass_obj
 def search_command(state, query, where, code, source, context, exact, include_interviewer, code_as, coder, unit,
-                   fmt, output):
+                   anonymize, unreviewed, fmt, output):
     """Find words, phrases and wildcards in what was said, shown in context (keyword in context).
 
     Lemma-aware in Danish and English: "borger" finds borgeren, borgerne, borgernes, and Danish
@@ -71,6 +74,8 @@ def search_command(state, query, where, code, source, context, exact, include_in
     """
     if (code_as is None) != (coder is None):
         raise click.UsageError("--code-as and --coder go together: --code-as CODE --coder NAME")
+    if code_as is not None and anonymize:
+        raise click.UsageError("--code-as codes the project's own text; it does not go with --anonymize")
     if code_as is not None:
         report = state.project.code_search_hits(query, code_as=code_as, coder=coder, unit=unit,
                                                 where=parse_where(where), code=code, source=list(source),
@@ -79,7 +84,8 @@ def search_command(state, query, where, code, source, context, exact, include_in
                    f"'{report['code']}' by {report['coder']}, {report['already']} already coded")
         return
     records = state.project.search(query, where=parse_where(where), code=code, source=list(source),
-                                   context=context, exact=exact, include_interviewer=include_interviewer)
+                                   context=context, exact=exact, include_interviewer=include_interviewer,
+                                   anonymize=anonymize, unreviewed=unreviewed)
     sources = len({r["source"] for r in records})
     state.say(f"{len(records)} hits in {sources} source{'s' if sources != 1 else ''}")
     from ..search import HIT_COLUMNS
@@ -106,9 +112,12 @@ def search_command(state, query, where, code, source, context, exact, include_in
 @click.option("--include-interviewer", is_flag=True, help="Count interviewer turns too (left out by default).")
 @click.option("--chart", type=click.Path(dir_okay=False, path_type=Path),
               help="Also draw the words as a bar chart (.png; with --by one panel per value).")
+@anonymize_option
+@unreviewed_option
 @format_option("table", "csv", "json", "xlsx", "md")
 @click.pass_obj
-def words_command(state, where, by, top, code, source, include_interviewer, chart, fmt, output):
+def words_command(state, where, by, top, code, source, include_interviewer, chart, anonymize, unreviewed, fmt,
+                  output):
     """Word frequency by lemma in what was said, stop words left out, optionally per attribute value.
 
     Words are counted by lemma (borger, borgeren and borgerne are one word); spaCy's stop words of
@@ -120,7 +129,8 @@ def words_command(state, where, by, top, code, source, include_interviewer, char
     if chart is not None and chart.suffix.lower() != ".png":
         raise click.BadParameter(f"'{chart}' must be a .png file", param_hint="--chart")
     frequency = state.project.words(where=parse_where(where), by=by, top=top, code=code, source=list(source),
-                                    include_interviewer=include_interviewer)
+                                    include_interviewer=include_interviewer, anonymize=anonymize,
+                                    unreviewed=unreviewed)
     state.say(f"{frequency.total} words counted" + (
         "; per value: " + ", ".join(f"{k} {v}" for k, v in frequency.groups.items()) if by else ""))
     emit(frequency.records, fmt, output, frequency.columns, sheet="words", json_data=frequency.as_json())

@@ -103,9 +103,12 @@ class AnonymizedProject(Project):
             out[name] = value
         return out
 
-    def anonymized_source(self, name: str | None) -> str | None:
+    def anonymized_source(self, name):
+        """A source name (or a list of them) as the copy calls it."""
         if name is None or self.scrubber is None:
             return name
+        if not isinstance(name, str):
+            return [self.scrubber.pseudonyms.sources.get(n, n) for n in name]
         return self.scrubber.pseudonyms.sources.get(name, name)
 
 

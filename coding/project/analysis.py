@@ -173,7 +173,7 @@ class AnalysisMethods:
     # ------------------------------------------------------------------ text search, word frequency (issue 25)
     def search(self, query: str, *, where: dict[str, str] | None = None, code: str | None = None,
                source: str | Iterable[str] | None = None, context: int = 8, exact: bool = False,
-               include_interviewer: bool = False) -> list[dict]:
+               include_interviewer: bool = False, anonymize: bool = False, unreviewed: str = "replace") -> list[dict]:
         """Keyword in context: every hit of ``query`` in what was said, by source and position.
 
         ``search(query, where=None, code=None, source=None, context=8, exact=False,
@@ -190,6 +190,12 @@ class AnalysisMethods:
         """
         from ..search import search
 
+        if anonymize:   # the hits of the anonymized text, in the anonymized copy's own index
+            with self.anonymized(unreviewed=unreviewed) as copy:
+                copy.update_search_index()
+                return copy.search(query, where=copy.anonymized_where(where), code=code,
+                                   source=copy.anonymized_source(source), context=context, exact=exact,
+                                   include_interviewer=include_interviewer)
         return search(self.store, query, where=where, code=code, source=source, context=context, exact=exact,
                       include_interviewer=include_interviewer)
 
@@ -208,7 +214,7 @@ class AnalysisMethods:
 
     def words(self, *, where: dict[str, str] | None = None, by: str | None = None, top: int = 50,
               code: str | None = None, source: str | Iterable[str] | None = None,
-              include_interviewer: bool = False):
+              include_interviewer: bool = False, anonymize: bool = False, unreviewed: str = "replace"):
         """Word frequency by lemma in what was said, stop words of the language left out.
 
         ``words(where=None, by=None, top=50, code=None, source=None, include_interviewer=False)``
@@ -218,6 +224,11 @@ class AnalysisMethods:
         """
         from ..search import words
 
+        if anonymize:
+            with self.anonymized(unreviewed=unreviewed) as copy:
+                copy.update_search_index()
+                return copy.words(where=copy.anonymized_where(where), by=by, top=top, code=code,
+                                  source=copy.anonymized_source(source), include_interviewer=include_interviewer)
         return words(self.store, where=where, by=by, top=top, code=code, source=source,
                      include_interviewer=include_interviewer)
 

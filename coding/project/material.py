@@ -62,8 +62,12 @@ class MaterialMethods:
 
     def codings(self, *, code: str | None = None, coder: str | None = None, origin: str | None = None,
                 source: str | None = None, where: dict[str, str] | None = None,
-                include_interviewer: bool = True) -> list[dict]:
+                include_interviewer: bool = True, anonymize: bool = False, unreviewed: str = "replace") -> list[dict]:
         """Codings with their text, code path, coder, origin and who spoke (see coding.records)."""
+        if anonymize:
+            with self.anonymized(unreviewed=unreviewed) as copy:
+                return copy.codings(code=code, coder=coder, origin=origin, source=copy.anonymized_source(source),
+                                    where=copy.anonymized_where(where), include_interviewer=include_interviewer)
         return coding_records(self.store, code=code, coder=coder, origin=origin, source=source,
                               where=where, include_interviewer=include_interviewer)
 
@@ -75,11 +79,15 @@ class MaterialMethods:
         with self.store.transaction():
             return import_codings_sheet(self.store, path)
 
-    def export_docx(self, source: str, path: str | Path, *, coder: str | None = None) -> dict[str, int]:
+    def export_docx(self, source: str, path: str | Path, *, coder: str | None = None, anonymize: bool = False,
+                    unreviewed: str = "replace") -> dict[str, int]:
         """Write a source as .docx with its codings (of one coder, or all) as Word comments."""
         from ..export.docx_comments import export_docx
 
         self.source(source)
+        if anonymize:
+            with self.anonymized(unreviewed=unreviewed) as copy:
+                return copy.export_docx(copy.anonymized_source(source), path, coder=coder)
         return export_docx(self.store, source, path, coder=coder)
 
     def agreement(self, coders: list[str], *, unit: str = "turn", codes: list[str] | None = None,
