@@ -131,6 +131,9 @@ def test_names_titles_and_words_that_look_like_names():
     assert ("name", "Bente Hansen") in found
     assert ("name", "Bentes") in found
     assert all(text not in ("birk", "mosen", "holm") for _kind, text in found)
+    assert ("name", "Lise-Lotte") in finds("Lise-Lotte ringede i går.")
+    assert ("name", "Madsen") in finds("Madsen ringede i går.")       # a surname that is no word
+    assert finds("Virksomhedsservice ringede, og vi talte med Virksomhedsservice.") == []   # a compound
 
 
 def test_english_names_words_and_never_touched():
@@ -366,3 +369,32 @@ def test_anonymized_coding_sheet_imports_back_at_the_original_text(project, tmp_
     book.save(sheet)
     result = run(project, "codings", "import", str(sheet), ok=False)
     assert result.exit_code == 1 and "is not what Interview 2 has at" in result.output
+
+
+def test_stored_findings_give_the_same_output_as_a_fresh_detection(project, tmp_path):
+    run(project, "anonymize", "scan")
+    reused = tmp_path / "reused.qdpx"
+    run(project, "export", "qdpx", "--anonymize", "-o", str(reused))
+    with sqlite3.connect(project) as db:   # forget which detector the scan had: everything detected anew
+        db.execute("DELETE FROM meta WHERE key = 'anonymization_context'")
+    fresh = tmp_path / "fresh.qdpx"
+    run(project, "export", "qdpx", "--anonymize", "-o", str(fresh))
+
+    def sources(path):
+        with zipfile.ZipFile(path) as z:
+            return sorted(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".txt"))
+    assert sources(reused) == sources(fresh) and "[cpr-nr.]" in "".join(sources(fresh))
+
+
+def test_a_new_interview_list_makes_every_source_unscanned(project, tmp_path):
+    run(project, "anonymize", "scan")
+    assert "0 not scanned" in run(project, "anonymize", "status").output
+    manifest = tmp_path / "participants.csv"
+    manifest.write_text((CORPUS / "participants.csv").read_text(encoding="utf-8").replace("Karen Vestergaard",
+                        "Karen Birgitte Vestergaard"), encoding="utf-8")
+    with Project.open(project) as p:
+        p.apply_manifest(manifest)
+    result = run(project, "anonymize", "status")
+    assert "2 not scanned" in result.output and "run 'coding anonymize scan'" in result.output
+    run(project, "anonymize", "scan", "--new")
+    assert "0 not scanned" in run(project, "anonymize", "status").output

@@ -8,6 +8,8 @@ and names and places in the spoken text.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -15,6 +17,9 @@ from .names import name_spans, places
 from .patterns import pattern_spans
 
 _GENITIVE = r"(?:s|'s|’s|'|’)?"
+# changes whenever the detector would find other things in the same text: stored findings of an
+# older version are not reused (see Detector.fingerprint)
+DETECTOR_VERSION = "1"
 # when two findings overlap, the longer wins; at equal length the earlier kind in this list
 PRIORITY = ("person", "case", "cpr", "email", "url", "bank", "case_number", "birthdate", "phone",
             "address", "postcode", "municipality", "place", "name", "name_candidate", "manual")
@@ -94,8 +99,19 @@ class Detector:
         return resolve(candidates)
 
     def person_name(self, key: str) -> str | None:
-        """The known name a person finding's key stands for (the manifest's spelling)."""
-        return self._person_keys.get(key)
+        """The known name a person finding's key stands for (the manifest's spelling); for a name
+        that runs on from a known one ("mette lund"), the longest known name it begins with."""
+        if key in self._person_keys:
+            return self._person_keys[key]
+        for known in sorted(self._person_keys, key=len, reverse=True):
+            if key.startswith(known + " "):
+                return self._person_keys[known]
+        return None
+
+    def fingerprint(self) -> str:
+        """What the findings depend on besides the text: the detector's version and what it knows."""
+        data = [DETECTOR_VERSION, sorted(self.context.persons), sorted(self.context.cases), sorted(self.context.never)]
+        return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 def resolve(candidates: list[Finding]) -> list[Finding]:

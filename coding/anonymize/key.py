@@ -60,14 +60,30 @@ class Row:
     first: tuple = ()
 
 
-def _detect_all(store, detector: Detector, source_ids=None) -> dict[int, tuple[str, str, list[Finding]]]:
-    """source id -> (name, text digest, findings)."""
+CONTEXT_META = "anonymization_context"
+
+
+def _detect_all(store, detector: Detector, source_ids=None, reuse: bool = False) -> dict[int, tuple[str, str, list[Finding]]]:
+    """source id -> (name, text digest, findings). With ``reuse`` the findings a scan stored are taken
+    for every source whose text and detector are the ones that scan had; the others are scanned."""
+    stored: dict[int, list[Finding]] = {}
+    if reuse and store.get_meta(CONTEXT_META) == detector.fingerprint():
+        scanned = store.anonymization_scans()
+        current = {r["id"] for r in store.sources() if scanned.get(r["id"]) == r["text_sha256"]}
+        for f in store.anonymization_findings():
+            if f["source_id"] in current:
+                stored.setdefault(f["source_id"], []).append(Finding(f["start"], f["end"], f["kind"], f["text"], f["key"]))
+        for source_id in current:
+            stored.setdefault(source_id, [])
     out = {}
     for row in store.sources():
         if source_ids is not None and row["id"] not in source_ids:
             continue
-        text = store.source_text(row["id"])
-        out[row["id"]] = (row["name"], row["text_sha256"], detector.find(text, row["language"]))
+        if row["id"] in stored:
+            findings = stored[row["id"]]
+        else:
+            findings = detector.find(store.source_text(row["id"]), row["language"])
+        out[row["id"]] = (row["name"], row["text_sha256"], findings)
     return out
 
 
@@ -152,13 +168,16 @@ def scan(store, *, only_new: bool = False, case_by: str | None = None) -> list[R
     pseudonyms = Pseudonyms(store, case_by or default_case_by(store), language)
     detector = Detector(pseudonyms.context())
     ids = None
-    if only_new:
+    if only_new and store.get_meta(CONTEXT_META) == detector.fingerprint():
+        # only what changed; a new interview list or codebook (other known names, other words
+        # never touched) scans everything again
         scanned = store.anonymization_scans()
         ids = {r["id"] for r in store.sources() if scanned.get(r["id"]) != r["text_sha256"]}
     found = _detect_all(store, detector, ids)
     for source_id, (_name, digest, findings) in found.items():
         store.replace_anonymization_findings(source_id, digest, [(f.start, f.end, f.kind, f.text, f.key)
                                                                  for f in findings])
+    store.set_meta(CONTEXT_META, detector.fingerprint())
     return review_rows(store, pseudonyms, detector)
 
 
@@ -169,6 +188,15 @@ def review_rows(store, pseudonyms: Pseudonyms, detector: Detector) -> list[Row]:
         entry = found.setdefault(f["source_id"], (f["source"], "", []))
         entry[2].append(Finding(f["start"], f["end"], f["kind"], f["text"], f["key"]))
     return _rows(store, pseudonyms, detector, found, pseudonyms.language)
+
+
+def key_context_changed(store) -> bool:
+    """Whether the interview list, the codebook or the detector changed since the last scan."""
+    if store.get_meta(CONTEXT_META) is None:
+        return bool(store.anonymization_scans())
+    language = project_language(store)
+    detector = Detector(Pseudonyms(store, default_case_by(store), language).context())
+    return store.get_meta(CONTEXT_META) != detector.fingerprint()
 
 
 def status(store) -> dict:
@@ -187,6 +215,8 @@ def status(store) -> dict:
             entry["count"] += 1
             if f["source"] not in entry["sources"]:
                 entry["sources"].append(f["source"])
+    if key_context_changed(store):
+        not_scanned = [r["name"] for r in sources]
     return {"sources": len(sources), "not_scanned": not_scanned, "findings": findings,
             "distinct": len({f["key"] for f in store.anonymization_findings()}), "decisions": len(key),
             "unreviewed": [{"kind": v["kind"], "text": v["text"], "count": v["count"],
@@ -235,7 +265,7 @@ class Scrubber:
         self.detector = Detector(self.pseudonyms.context())
         self.unreviewed = unreviewed
         self.offsets: dict[int, OffsetMap] = {}   # filled by the anonymized copy, per source
-        self.found = _detect_all(store, self.detector)
+        self.found = _detect_all(store, self.detector, reuse=True)
         rows = _rows(store, self.pseudonyms, self.detector, self.found, self.language)
         self.table: dict[str, str | None] = {}
         self.kinds: dict[str, str] = {}

@@ -189,6 +189,10 @@ def name_spans(text: str, language: str, never: frozenset[str] | set[str]) -> li
             i = last + 1
             continue
         base = _base(word, given)
+        if base not in given and "-" in word and all(capitalised(p) for p in word.split("-")) and any(
+                p in given for p in word.split("-")):
+            base = word   # "Lise-Lotte", "Anne-Sofie": a double name with a given name in it
+            given = given | {word}
         following = tokens[i + 1][2] if i + 1 < len(tokens) and adjacent(i, i + 1) else ""
         next_is_name = (capitalised(following) and not blocked_word(following) and following not in place_list)
         kind = None
