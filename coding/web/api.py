@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from ..annotate import BadRequest
 from .context import CODER_COOKIE, coder_cookie, coder_of, int_param, json_body, workspace
-from .render import code_list, frame_records, where_of  # noqa: F401
+from .render import code_list, frame_records, where_of
 
 
 def sources(request: Request):

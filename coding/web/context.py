@@ -13,7 +13,7 @@ from urllib.parse import quote, unquote
 from starlette.requests import Request
 
 from ..annotate import BadRequest
-from ..errors import CodingError, NotFound
+from ..errors import NotFound
 from ..project import Project
 
 CODER_COOKIE = "coding_coder"
@@ -102,4 +102,4 @@ def int_param(request: Request, name: str, default: int | None = None) -> int | 
         raise BadRequest(f"'{name}' must be a whole number, not '{value}'") from None
 
 
-__all__ = ["Workspace", "workspace", "coder_of", "json_body", "CodingError", "int_param"]
+__all__ = ["Workspace", "workspace", "coder_of", "json_body", "int_param", "error_status"]

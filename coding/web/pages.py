@@ -7,13 +7,13 @@ from pathlib import Path
 
 import jinja2
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse
+from starlette.responses import RedirectResponse
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from ..annotate import BadRequest
 from .context import coder_of, int_param, workspace
-from .render import code_list, frame_records, mark_style, pieces
+from .render import code_list, mark_style, pieces
 
 TEMPLATES = Jinja2Templates(env=jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True,
@@ -138,4 +138,4 @@ routes = [
     Route("/codebook", codebook),
 ]
 
-__all__ = ["routes", "error_page", "HTMLResponse"]
+__all__ = ["routes", "error_page"]
