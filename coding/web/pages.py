@@ -98,7 +98,8 @@ def tables(request: Request):
                         | {k for r in project.sources() for k in r} - {"name", "format", "language", "turns",
                                                                           "speakers", "codings", "characters"})
     keys = frame.attrs.get("col_keys") or [(str(c),) for c in frame.columns]
-    return page(request, "tables.html", frame=frame, col=col, attributes=attributes,
+    labels = {c["code"]: c["label"] for c in code_list(project.codes())}
+    return page(request, "tables.html", frame=frame, col=col, attributes=attributes, labels=labels,
                 columns=[str(c) for c in frame.columns], keys=[k[0] if isinstance(k, tuple) else k for k in keys],
                 rows=[(str(i), [int(v) if float(v).is_integer() else v for v in frame.loc[i].tolist()])
                       for i in frame.index])
