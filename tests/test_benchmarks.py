@@ -151,3 +151,11 @@ def test_survey_benchmark_runs_and_prints_its_figures():
     assert figures["summary"] == "survey.xlsx: 20 respondents, 2 questions, 40 answers, 0 empty answers skipped"
     assert {"survey_import_s", "sources_s"} <= set(figures)
     assert "survey.xlsx#Q1" in done.stderr   # the `coding sources` listing of the same project
+
+
+def test_anonymize_benchmark_runs_and_prints_its_figures():
+    done = run_script(str(ROOT / "benchmarks" / "anonymize.py"), "--words", "3000")
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    assert figures["words"] >= 3000 and figures["findings"] > 0
+    assert {"scan_s", "matrix_s", "matrix_anonymized_reused_s", "matrix_anonymized_fresh_s"} <= set(figures)
