@@ -102,6 +102,7 @@ class TurnIndex:
     def __init__(self, store: Store):
         self.source_attrs = store.all_source_attributes()
         self.participant_attrs = store.all_participant_attributes()
+        self.appearance_attrs = store.all_appearance_attributes()
         self.by_source: dict[int, list] = {}
         for row in store.all_turns():
             self.by_source.setdefault(row["source_id"], []).append(row)
@@ -124,6 +125,7 @@ class TurnIndex:
         merged = dict(self.source_attrs.get(source_id, {}))
         if participant_id is not None:
             merged.update(self.participant_attrs.get(participant_id, {}))
+            merged.update(self.appearance_attrs.get((source_id, participant_id), {}))
         return merged
 
 
@@ -194,17 +196,42 @@ def source_records(store: Store) -> list[dict]:
                   "characters": row["characters"]}
         record.update(attrs.get(row["id"], {}))
         out.append(record)
+    rule_languages = _rule_languages(store)
+    if rule_languages and any(r["language"] not in rule_languages for r in out):
+        # the codebook has rules, but none in some source's language: auto-coding skips that source
+        for record in out:
+            record["rules"] = ("yes" if record["language"] in rule_languages
+                               else f"none in {record['language']}: not auto-coded")
     return out
+
+
+def _rule_languages(store: Store) -> set[str]:
+    """Languages the codebook has auto-coding rules in."""
+    import json
+
+    languages: set[str] = set()
+    for code in store.codes():
+        rules = json.loads(code["rules"] or "{}")
+        if isinstance(rules, dict):
+            languages |= {lang for lang, value in rules.items() if value}
+    return languages
 
 
 def participant_records(store: Store) -> list[dict]:
     """One record per participant: id, turns, where they appear, whether the manifest named them, attributes."""
     attrs = store.all_participant_attributes()
+    # a value that differs between the sources a participant speaks in, shown per source
+    per_source: dict[int, dict[str, list[str]]] = {}
+    names = {r["id"]: r["name"] for r in store.source_names()}
+    for (sid, pid), values in sorted(store.all_appearance_attributes().items()):
+        for name, value in values.items():
+            per_source.setdefault(pid, {}).setdefault(name, []).append(f"{value} ({names.get(sid, sid)})")
     out = []
     for row in store.participants():
         record = {"participant": row["pid"], "turns": row["turns"], "appears_in": row["appears_in"] or "",
                   "from_manifest": not row["auto"]}
         record.update(attrs.get(row["id"], {}))
+        record.update({k: "; ".join(v) for k, v in per_source.get(row["id"], {}).items()})
         record.setdefault("role", "")
         out.append(record)
     return out

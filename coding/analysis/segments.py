@@ -170,6 +170,9 @@ class Context:
     _texts: dict[int, str] = field(default_factory=dict)
     _labels: tuple | None = None
     _words: dict[int, tuple] = field(default_factory=dict)
+    # a participant's attributes in one source (an interview list whose values differ between the
+    # sources a person speaks in): {(source id, participant id): {name: value}}
+    appearance_attrs: dict[tuple[int, int], dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, store: Store) -> "Context":
@@ -191,7 +194,8 @@ class Context:
         return cls(store=store, tree=tree or CodeTree.load(store),
                    sources={r["id"]: {"name": r["name"], "language": r["language"]} for r in store.source_names()},
                    participants=store.participant_ids(), participant_attrs=store.all_participant_attributes(),
-                   source_attrs=store.all_source_attributes(), _turns=turns, _codings=codings)
+                   source_attrs=store.all_source_attributes(), _turns=turns, _codings=codings,
+                   appearance_attrs=store.all_appearance_attributes())
 
     @property
     def codings(self) -> dict[str, Any]:
@@ -212,6 +216,12 @@ class Context:
             interviewer = np.array([self.participant_attrs.get(int(p), {}).get("role") == INTERVIEWER_ROLE
                                     for p in uniq.tolist()], dtype=bool)
             turns["interviewer"] = interviewer[inverse] if len(uniq) else np.zeros(0, dtype=bool)
+            roles = {key: attrs["role"] for key, attrs in self.appearance_attrs.items() if "role" in attrs}
+            if roles:  # a role given per source overrides the participant's
+                for i in np.flatnonzero(np.isin(turns["participant_id"], [p for _, p in roles])).tolist():
+                    role = roles.get((int(turns["source_id"][i]), int(turns["participant_id"][i])))
+                    if role is not None:
+                        turns["interviewer"][i] = role == INTERVIEWER_ROLE
             sid = turns["source_id"]
             turns["key_start"] = sid * _SHIFT + turns["start"]
             reach = _cummax_by_group(sid, turns["end"])
@@ -225,6 +235,7 @@ class Context:
     def attribute_names(self) -> list[str]:
         names = {k for attrs in self.participant_attrs.values() for k in attrs}
         names |= {k for attrs in self.source_attrs.values() for k in attrs}
+        names |= {k for attrs in self.appearance_attrs.values() for k in attrs}
         return sorted(names)
 
     def check_dimension(self, name: str, option: str, *, allow_code: bool = True) -> None:
@@ -414,6 +425,21 @@ class Context:
         ok = sid < len(by_source)
         from_source[ok] = by_source[sid[ok]]
         value = np.where(from_participant >= 0, from_participant, from_source)
+        # a participant's value in one source comes before their value everywhere
+        given = sorted((sid_ * _SHIFT + pid_, v[name]) for (sid_, pid_), v in self.appearance_attrs.items()
+                       if v.get(name, "") != "")
+        if given:
+            keys = np.array([k for k, _ in given], dtype=np.int64)
+            codes = []
+            for _, v in given:
+                if v not in values:
+                    values[v] = len(labels)
+                    labels.append(v)
+                codes.append(values[v])
+            pair_keys = sid.astype(np.int64) * _SHIFT + pid.astype(np.int64)
+            at = np.minimum(np.searchsorted(keys, pair_keys), len(keys) - 1)
+            hit = (keys[at] == pair_keys) & (pid >= 0)
+            value = np.where(hit, np.array(codes, dtype=np.int64)[at], value)
         value[value < 0] = 0
         return value, labels
 

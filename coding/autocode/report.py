@@ -29,6 +29,8 @@ class AutocodeReport:
     auto_after: collections.Counter | None = None
     planned: list[dict] | None = None
     codebook: str = ""
+    # sources skipped because the codebook has no rules in their language: name -> language
+    no_rules: dict[str, str] = field(default_factory=dict)
 
     def summary_rows(self, labels: dict[str, str] | None = None) -> list[dict]:
         rows = []
@@ -48,6 +50,8 @@ class AutocodeReport:
                f"unit {self.unit}, {self.jobs} process(es), {self.seconds:.1f} s"]
         out.append(f"{'would create' if self.dry_run else 'created'} {self.codings} automatic codings"
                    + (f", replacing {self.replaced} earlier ones" if self.replaced else ""))
+        for name, language in self.no_rules.items():
+            out.append(f"skipped {name}: the codebook has no rules in its language ({language})")
         return out
 
 

@@ -65,8 +65,11 @@ def _warm_worker(languages: list[str]) -> None:
     """Load what any codebook's rules for these languages need (lemma tables, blank pipelines),
     before the codebook is known."""
     for lang in languages:
-        lemma_table(lang)
-        blank_nlp(lang)
+        try:
+            lemma_table(lang)
+            blank_nlp(lang)
+        except Exception:  # a language spaCy or the lemma tables do not know: no rules can use it
+            continue
     _settle_worker()
 
 
@@ -207,6 +210,7 @@ def run_autocode(store: Store, codebook: Codebook, *, unit: str = "sentence", dr
 
     languages = {lang for code in spec["codes"] for lang, rules in code["rules"].items() if rules}
     results = RunResults(store, report, spec, code_ids or {}, dry_run=dry_run, collect=collect, progress=progress)
+    report.no_rules = {p.name: p.language for p in plans if p.language not in languages}
     if not dry_run and work:
         results.prepare(work)
     tasks = cut_into_tasks(store, work, report, unit=unit, languages=languages, task_size=task_chars(characters, jobs))

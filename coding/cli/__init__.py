@@ -42,6 +42,8 @@ class State:
     def project(self) -> Project:
         if self._project is None:
             # a change that must wait for another program (the workspace, another command) says so
+            if not self.path.exists() and _command_name() not in CREATING:
+                raise click.ClickException(f"no project at {self.path}: create one with `coding import`")
             self._project = Project.open(self.path, on_wait=lambda message: click.echo(message, err=True))
         return self._project
 
@@ -60,11 +62,24 @@ class State:
 
 pass_state = click.make_pass_decorator(State)
 
+# Commands that add material and so may make a new project file; every other command needs one
+CREATING = {"import", "codebook import"}
+
+
+def _command_name() -> str:
+    """The running command's name below the group ("import", "export docx")."""
+    names = []
+    ctx = click.get_current_context(silent=True)
+    while ctx is not None and ctx.parent is not None:
+        names.append(ctx.info_name or "")
+        ctx = ctx.parent
+    return " ".join(reversed(names))
+
 
 @click.group(cls=ProjectGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--project", "project_path", type=click.Path(dir_okay=False, path_type=Path),
               envvar="CODING_PROJECT", default="coding.db", show_default=True,
-              help="The project file (SQLite); created on first use. Environment: CODING_PROJECT.")
+              help="The project file (SQLite); `coding import` creates it. Environment: CODING_PROJECT.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or notes on stderr.")
 @click.version_option(package_name="coding")
 @click.pass_context

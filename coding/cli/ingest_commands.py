@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import textwrap
 from pathlib import Path
 
@@ -26,9 +27,17 @@ from .output import emit, format_option
               "respondent's attributes (default: the other columns).")
 @click.option("--by", type=click.Choice(["question", "respondent"]), default="question", show_default=True,
               help="Survey: one source per question, or one per respondent.")
+@click.option("--single-speaker", metavar="NAME",
+              help="Read files without speaker labels (a monologue, a written answer) as the words of NAME.")
+@click.option("--skip-bad", is_flag=True,
+              help="Import the good files and list the bad ones (default: nothing is imported when any file fails).")
 @pass_state
-def import_command(state, paths, manifest, replace, survey, id_column, text_columns, attribute_columns, by):
+def import_command(state, paths, manifest, replace, survey, id_column, text_columns, attribute_columns, by,
+                   single_speaker, skip_bad):
     """Import transcripts (.docx .txt .md .vtt .srt .qdpx; folders recursively), or a survey with --survey.
+
+    Every file is checked and every problem reported in one run. Creates the project file if there
+    is none (not its folder).
 
     With --survey each respondent becomes a participant with the attribute columns and each non-empty
     answer a turn of that respondent; empty answers are skipped and counted.
@@ -50,11 +59,65 @@ def import_command(state, paths, manifest, replace, survey, id_column, text_colu
         raise click.UsageError("--id-column, --text-columns, --attribute-columns and --by go with --survey")
     if not paths and manifest is None:
         raise click.UsageError("name files or folders to import, or --manifest to apply")
-    report = state.project.import_paths(paths, manifest=manifest, replace=replace, progress=state.progress)
+    bar = FileBar(state.quiet)
+    try:
+        report = state.project.import_paths(paths, manifest=manifest, replace=replace, progress=bar.step,
+                                            single_speaker=single_speaker, skip_bad=skip_bad, count=bar.start)
+    finally:
+        bar.close()
     for line in report.lines():
         click.echo(line)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
+
+
+class FileBar:
+    """A progress bar on stderr for an import of more than a few files (a terminal only, not --quiet)."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.bar = None
+
+    def start(self, total: int) -> None:
+        from ..importing import FEW_FILES
+
+        if total > FEW_FILES and not self.quiet and sys.stderr.isatty():
+            self.bar = click.progressbar(length=total, label="importing", file=sys.stderr,
+                                         item_show_func=lambda name: name)
+            self.bar.__enter__()
+
+    def step(self, name: str) -> None:
+        # after the files, the search index reports its own steps: the bar stays full
+        if self.bar is not None and self.bar.pos < self.bar.length:
+            self.bar.update(1, name)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+@cli.group("manifest")
+def manifest_group():
+    """The interview list kept in the project (given with `coding import --manifest FILE`).
+
+    Example: coding manifest status
+    """
+
+
+@manifest_group.command("status")
+@format_option()
+@pass_state
+def manifest_status_command(state, fmt, output):
+    """List the interview list's rows that wait for sources not imported yet.
+
+    They are applied when those sources are imported. Example: coding manifest status --format csv
+    """
+    rows = state.project.manifest_status()
+    if not rows and fmt == "table" and output is None:
+        click.echo("no rows wait: every source the interview list names is imported")
+        return
+    emit(rows, fmt, output)
 
 
 @cli.command("sources")

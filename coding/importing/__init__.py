@@ -6,8 +6,10 @@ The readers of file formats live in :mod:`coding.ingest`; REFI-QDA projects in :
 from .framework_sheet import FrameworkSheet, SheetCell, read_framework_xlsx
 from .manual import CodeNames, apply_word_comments, import_codings_sheet, import_docx, read_sheet
 from .sources import ImportReport, remap_codings, sha256, store_transcript
-from .transcripts import apply_manifest, collect_files, import_paths
+from .transcripts import (FEW_FILES, ImportFailed, apply_manifest, apply_waiting_rows, collect_files, import_paths,
+                          manifest_status)
 
-__all__ = ["import_paths", "collect_files", "apply_manifest", "ImportReport", "store_transcript", "remap_codings",
+__all__ = ["import_paths", "collect_files", "apply_manifest", "apply_waiting_rows", "manifest_status",
+           "ImportFailed", "FEW_FILES", "ImportReport", "store_transcript", "remap_codings",
            "sha256", "CodeNames", "apply_word_comments", "import_codings_sheet", "import_docx", "read_sheet",
            "read_framework_xlsx", "FrameworkSheet", "SheetCell"]

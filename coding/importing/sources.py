@@ -26,6 +26,8 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     manifest_rows: int = 0
     notes: list[str] = field(default_factory=list)  # summaries printed after the lists (REFI import)
+    skipped: list[str] = field(default_factory=list)  # files of other types in the folders
+    failed: list[str] = field(default_factory=list)  # with --skip-bad: "file, place: reason"
 
     def lines(self) -> list[str]:
         out = [f"imported {name}" for name in self.imported]
@@ -36,6 +38,13 @@ class ImportReport:
         if self.manifest_rows:
             out.append(f"manifest: {self.manifest_rows} rows applied")
         out += self.notes
+        if self.skipped:
+            out.append(f"skipped {len(self.skipped)} file{'s' if len(self.skipped) != 1 else ''} "
+                       f"not imported: {', '.join(self.skipped)}")
+        if self.failed:
+            out.append(f"not imported {len(self.failed)} bad file{'s' if len(self.failed) != 1 else ''} "
+                       "(--skip-bad):")
+            out += [f"  {problem}" for problem in self.failed]
         return out
 
 

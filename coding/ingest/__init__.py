@@ -12,8 +12,11 @@ TRANSCRIPT_EXTENSIONS = {".docx": "docx", ".txt": "txt", ".md": "md", ".markdown
                          ".vtt": "vtt", ".srt": "srt"}
 
 
-def read_transcript(path: Path, raw: bytes | None = None) -> Transcript:
-    """Read one transcript file into plain text and speaker turns; raise InputError on bad input."""
+def read_transcript(path: Path, raw: bytes | None = None, *, single_speaker: str | None = None) -> Transcript:
+    """Read one transcript file into plain text and speaker turns; raise InputError on bad input.
+
+    ``single_speaker`` reads a file without speaker labels (a monologue, a written answer) as the
+    words of that one person."""
     path = Path(path)
     fmt = TRANSCRIPT_EXTENSIONS.get(path.suffix.lower())
     if fmt is None:
@@ -25,16 +28,17 @@ def read_transcript(path: Path, raw: bytes | None = None) -> Transcript:
         raise InputError(path, "the file is empty")
     if fmt == "docx":
         from .docx_reader import read_docx
-        transcript = read_docx(path, raw)
+        transcript = read_docx(path, raw, single_speaker=single_speaker)
     elif fmt in ("txt", "md"):
         from .text_reader import read_text
-        transcript = read_text(path, raw, fmt)
+        transcript = read_text(path, raw, fmt, single_speaker=single_speaker)
     else:
         from .subtitle_reader import read_subtitles
-        transcript = read_subtitles(path, raw, fmt)
+        transcript = read_subtitles(path, raw, fmt, single_speaker=single_speaker)
     transcript.language = normalize_language(transcript.language)
-    if transcript.language not in ("da", "en"):
-        transcript.language = detect_language(transcript.text)
+    if transcript.language is None:
+        spoken = "\n".join(transcript.text[t.start:t.end] for t in transcript.turns)
+        transcript.language = detect_language(spoken if len(spoken.split()) >= 20 else transcript.text)
     return transcript
 
 
@@ -43,9 +47,14 @@ LANGUAGE_NAMES = {"da": "da", "dansk": "da", "danish": "da", "da-dk": "da",
 
 
 def normalize_language(value: str | None) -> str | None:
+    """A language given in a file's metadata as an ISO 639-1 code ('da', 'en', 'hu'), or None."""
     if value is None:
         return None
-    return LANGUAGE_NAMES.get(str(value).strip().lower())
+    value = str(value).strip().lower()
+    if value in LANGUAGE_NAMES:
+        return LANGUAGE_NAMES[value]
+    code = value.split("-")[0].split("_")[0]
+    return code if len(code) == 2 and code.isalpha() else None
 
 
 __all__ = ["Block", "Transcript", "Turn", "read_transcript", "detect_language", "TRANSCRIPT_EXTENSIONS"]

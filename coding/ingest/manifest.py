@@ -2,7 +2,9 @@
 
 Columns ``source``, ``speaker``, ``participant``; every other column is an attribute. A row with
 an empty speaker gives attributes of the whole source. Row numbers are as the user sees them in
-Excel or a text editor (the header is row 1).
+Excel or a text editor (the header is row 1). A .csv may use commas, semicolons or tabs and be
+UTF-8 or cp1252 (as Danish Excel saves it); a row with fewer or more cells than the header is an
+error naming the row (empty cells at the end of a row are not extra).
 """
 
 from __future__ import annotations
@@ -46,7 +48,10 @@ def _table(path: Path) -> list[list[str]]:
             dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
         except csv.Error:
             dialect = csv.excel
-        return [[_cell(c) for c in row] for row in csv.reader(io.StringIO(text), dialect)]
+        try:
+            return [[_cell(c) for c in row] for row in csv.reader(io.StringIO(text), dialect)]
+        except csv.Error as exc:
+            raise InputError(path, f"not a readable CSV file ({exc})") from None
     if suffix in (".xlsx", ".xlsm"):
         import openpyxl
 
@@ -79,9 +84,23 @@ def read_manifest(path: str | Path) -> list[ManifestRow]:
             raise InputError(path, f"column '{name}' appears twice", "row 1")
         seen.add(name)
     rows = []
+    width = len(header)
+    while width and not header[width - 1]:
+        width -= 1
+    text_file = path.suffix.lower() == ".csv"
     for number, values in enumerate(table[1:], start=2):
         if not any(values):
             continue
+        filled = len(values)
+        while filled and not values[filled - 1]:
+            filled -= 1
+        if filled > width:
+            raise InputError(path, f"the row has {filled} cells but the header only {width}: a cell too many "
+                                   f"('{values[filled - 1]}'), or a delimiter inside a cell without quotes?",
+                             f"row {number}")
+        if text_file and len(values) < width:
+            raise InputError(path, f"the row has {len(values)} cells but the header {width}: a cell is missing "
+                                   f"(the header: {', '.join(header[:width])})", f"row {number}")
         values = values + [""] * (len(header) - len(values))
         record = {h: v for h, v in zip(header, values) if h}
         if not record["source"]:

@@ -21,6 +21,7 @@ class Block:
     end_timestamp: str | None = None
     heading: bool = False
     bold_prefix: str = ""
+    continued: bool = False  # ``speaker`` carried on from the cue before (no label of its own)
 
 
 @dataclass
@@ -31,6 +32,7 @@ class Turn:
     timestamp: str | None = None
     end_timestamp: str | None = None
     place: str = ""
+    preamble: bool = False  # text before the first label, given to speaker Unknown
 
     def as_dict(self) -> dict:
         return {"start": self.start, "end": self.end, "speaker": self.speaker,

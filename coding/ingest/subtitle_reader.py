@@ -19,6 +19,8 @@ from .text_reader import decode
 CUE_TIME = re.compile(
     r"^\s*(?P<a>(?:\d{1,2}:)?\d{1,2}:\d{2}[.,]\d{1,3})\s*-->\s*(?P<b>(?:\d{1,2}:)?\d{1,2}:\d{2}[.,]\d{1,3})"
 )
+# a line meant as a cue's time line but not readable as one ("00:00:04.000 -> 00:00:07.000")
+TIME_LINE_LIKE = re.compile(r"^\s*\d{1,2}:\d{2}[\d:.,]*\s*(?:-+>|–|—|-|to)\s*\d{1,2}:\d{2}|-->")
 VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
 TAG = re.compile(r"</?[^>]+>")
 
@@ -32,41 +34,75 @@ def _clock(value: str) -> str:
     return f"{int(hours):02d}:{int(minutes):02d}:{seconds.split('.')[0].zfill(2)}"
 
 
-def _cues(path: Path, text: str, fmt: str) -> list[tuple[int, str, str, str]]:
-    """(line number, start, end, cue text) for each cue."""
+def _seconds(value: str) -> float | None:
+    """Seconds of a cue time, None when a minute or second is 60 or more."""
+    parts = value.replace(",", ".").split(":")
+    if len(parts) == 2:
+        parts.insert(0, "0")
+    hours, minutes, seconds = int(parts[0]), int(parts[1]), float(parts[2])
+    if minutes >= 60 or seconds >= 60:
+        return None
+    return hours * 3600 + minutes * 60 + seconds
+
+
+def _cues(path: Path, text: str, fmt: str, warnings: list[str]) -> list[tuple[int, str, str, str]]:
+    """(line number, start, end, cue text) for each cue. A time line that cannot be read, or holds
+    an impossible time, is an error naming the line; a cue ending before it starts is a warning.
+    Text lines outside any cue (after a blank line inside a cue) join the cue before them."""
     lines = text.split("\n")
-    cues = []
+    cues: list[list] = []
     i = 0
     if fmt == "vtt":
         if not lines or not lines[0].lstrip("\ufeff").startswith("WEBVTT"):
             raise InputError(path, "a WebVTT file must start with 'WEBVTT'", "line 1")
+        while i < len(lines) and lines[i].strip():
+            i += 1  # the header block ("WEBVTT", "Kind: captions" ...)
     while i < len(lines):
-        m = CUE_TIME.match(lines[i])
+        line = lines[i]
+        m = CUE_TIME.match(line)
         if not m:
-            if fmt == "vtt" and lines[i].startswith(("NOTE", "STYLE", "REGION")):
+            if TIME_LINE_LIKE.search(line):
+                raise InputError(path, f"the cue's time line '{line.strip()}' cannot be read (expected "
+                                       f"'00:00:01{'.' if fmt == 'vtt' else ','}000 --> 00:00:04"
+                                       f"{'.' if fmt == 'vtt' else ','}000')", f"cue at line {i + 1}")
+            if fmt == "vtt" and line.startswith(("NOTE", "STYLE", "REGION")):
                 while i < len(lines) and lines[i].strip():
                     i += 1
+                continue
+            following = lines[i + 1] if i + 1 < len(lines) else ""
+            if line.strip() and not CUE_TIME.match(following) and not TIME_LINE_LIKE.search(following):
+                if cues:
+                    cues[-1][3].append(line.strip())  # a cue's text after a blank line
+                elif not (fmt == "srt" and line.strip().isdigit()):
+                    raise InputError(path, f"text before the first cue: '{line.strip()[:60]}'", f"line {i + 1}")
             i += 1
             continue
         number = i + 1
+        start, end = _seconds(m.group("a")), _seconds(m.group("b"))
+        if start is None or end is None:
+            bad = m.group("a") if start is None else m.group("b")
+            raise InputError(path, f"impossible time '{bad}' in the cue's time line", f"cue at line {number}")
+        if end < start:
+            warnings.append(f"{path.name}, cue at line {number}: ends ({m.group('b')}) before it starts "
+                            f"({m.group('a')}); its text is kept")
         i += 1
         body = []
         while i < len(lines) and lines[i].strip():
             body.append(lines[i].strip())
             i += 1
-        cues.append((number, _clock(m.group("a")), _clock(m.group("b")), "\n".join(body)))
+        cues.append([number, _clock(m.group("a")), _clock(m.group("b")), body])
     if not cues:
         raise InputError(path, f"no cues with timestamps ('00:00:01{'.' if fmt == 'vtt' else ','}000 --> ...') found")
-    return cues
+    return [(n, a, b, "\n".join(body)) for n, a, b, body in cues]
 
 
-def read_subtitles(path: Path, raw: bytes, fmt: str) -> Transcript:
+def read_subtitles(path: Path, raw: bytes, fmt: str, *, single_speaker: str | None = None) -> Transcript:
     text, warnings = decode(path, raw)
     blocks: list[Block] = []
     pieces: list[str] = []
     offset = 0
     previous: str | None = None
-    for line_no, start, end, body in _cues(path, text, fmt):
+    for line_no, start, end, body in _cues(path, text, fmt, warnings):
         speaker = None
         voice = VOICE.search(body)
         if voice:
@@ -74,12 +110,13 @@ def read_subtitles(path: Path, raw: bytes, fmt: str) -> Transcript:
         cue_text = " ".join(TAG.sub("", body).split())
         if not cue_text:
             continue
-        if speaker is None:
+        if speaker is None and single_speaker is None:
             found = split_label(cue_text)
             if found is not None:
                 speaker, _, cut = found
                 cue_text = cue_text[cut:].strip()
-        speaker = speaker or previous
+        continued = speaker is None
+        speaker = speaker or previous or single_speaker
         place = f"cue at line {line_no}"
         if speaker is not None and speaker == previous:
             # the same speaker goes on: the cue joins the paragraph, without repeating the name
@@ -89,16 +126,18 @@ def read_subtitles(path: Path, raw: bytes, fmt: str) -> Transcript:
             prefix = f"{speaker}: " if speaker is not None else ""
         block_start = offset + len(separator) + len(prefix)
         if speaker is None:
-            # a cue before anyone is named: kept in the text, not a turn
-            blocks.append(Block(start=block_start, text=cue_text, place=place, heading=True))
+            # a cue before anyone is named: a turn of speaker Unknown if labels follow
+            blocks.append(Block(start=block_start, text=cue_text, place=place, timestamp=start,
+                                end_timestamp=end))
         else:
             blocks.append(Block(start=block_start, text=cue_text, place=place, speaker=speaker,
-                                timestamp=start, end_timestamp=end))
+                                timestamp=start, end_timestamp=end, continued=continued))
             previous = speaker
         piece = separator + prefix + cue_text
         pieces.append(piece)
         offset += len(piece)
     plain = "".join(pieces)
-    turns = build_turns(blocks, str(path))
+    turns = build_turns(blocks, str(path), unit="cue", title_block=False, warnings=warnings,
+                        require_label=single_speaker is None)
     return Transcript(name=path.name, format=fmt, text=plain, turns=turns, warnings=warnings,
                       paragraph_starts=[b.start for b in blocks])

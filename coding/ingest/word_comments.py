@@ -2,10 +2,11 @@
 
 A comment is anchored in ``word/document.xml`` by ``w:commentRangeStart`` and ``w:commentRangeEnd``
 elements between runs (and a ``w:commentReference`` run after the end); its author and text live in
-the comments part. We walk the body in document order and count the characters of exactly the runs
-that the docx reader's plain text is made of (direct runs of body paragraphs and of their
-hyperlinks, joined by ``\\n``), so each marker becomes a code-point offset into that text. Ranges may
-span several paragraphs and speakers.
+the comments part. The docx reader places every marker on the plain text while it reads the
+paragraphs (:class:`coding.ingest.docx_reader.DocxParts`), so a marker's offset counts exactly the
+characters the transcript is made of (tracked insertions included, deletions not). Ranges may span
+several paragraphs and speakers; a range starting between paragraphs (in a table) begins at the next
+paragraph, one ending there ends at the previous paragraph's end.
 """
 
 from __future__ import annotations
@@ -19,9 +20,6 @@ from ..errors import InputError
 from .model import Transcript
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-COMMENTS_RELTYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments"
-RUN_TEXT_TAGS = {W + t for t in ("t", "tab", "br", "cr", "noBreakHyphen", "ptab")}
-MARKER_TAGS = tuple(W + t for t in ("commentRangeStart", "commentRangeEnd", "commentReference"))
 
 
 @dataclass
@@ -41,11 +39,6 @@ class WordComment:
         return f"paragraph {self.paragraph}" if self.paragraph else "outside the body text"
 
 
-def _run_length(run) -> int:
-    """Characters a ``w:r`` adds to python-docx's ``paragraph.text`` (its inner elements' ``str()``)."""
-    return sum(len(str(e)) for e in run if e.tag in RUN_TEXT_TAGS)
-
-
 def _comment_text(comment) -> str:
     paragraphs = []
     for p in comment.iter(W + "p"):
@@ -61,71 +54,21 @@ def _comment_text(comment) -> str:
     return "\n".join(paragraphs).strip()
 
 
-def _comments_part(document):
-    for rel in document.part.rels.values():
-        if rel.reltype == COMMENTS_RELTYPE and not rel.is_external:
-            return rel.target_part
-    return None
-
-
 def read_word_comments(path: Path, raw: bytes, transcript: Transcript, document=None) -> list[WordComment]:
     """Every comment of the document with its range in ``transcript.text`` (as read by the docx reader)."""
-    from .docx_reader import open_document
+    from .docx_reader import DocxParts, read_docx
 
     path = Path(path)
-    document = document if document is not None else open_document(path, raw)
-    part = _comments_part(document)
-    if part is None:
+    if not isinstance(document, DocxParts):
+        document = read_docx(path, raw).document
+    if document is None or document.comments_xml is None:
         return []
     try:
-        root = etree.fromstring(part.blob)
+        root = etree.fromstring(document.comments_xml, parser=etree.XMLParser(resolve_entities=False,
+                                                                              no_network=True))
     except etree.XMLSyntaxError as exc:
         raise InputError(path, f"the Word comments part is not readable XML ({exc})") from None
-
-    starts: dict[str, tuple[int, int]] = {}
-    ends: dict[str, int] = {}
-    references: dict[str, tuple[int, int]] = {}
-    pending_starts: list[str] = []  # range starts between paragraphs: they begin at the next paragraph
-    paragraph_starts = transcript.paragraph_starts
-    text = transcript.text
-    index = -1
-    previous_end = 0
-    for child in document.element.body.iterchildren():
-        if child.tag == W + "p":
-            index += 1
-            if index >= len(paragraph_starts):
-                raise InputError(path, "the Word body changed while reading its comments", f"paragraph {index + 1}")
-            base = paragraph_starts[index]
-            for cid in pending_starts:
-                starts[cid] = (base, index)
-            pending_starts = []
-            previous_end = (paragraph_starts[index + 1] - 1 if index + 1 < len(paragraph_starts) else len(text))
-            if next(child.iter(*MARKER_TAGS), None) is None:
-                continue  # no comment marker here: nothing to count
-            position = 0
-            for element in child.iter():
-                tag = element.tag
-                if tag == W + "commentRangeStart":
-                    starts[element.get(W + "id")] = (base + position, index)
-                elif tag == W + "commentRangeEnd":
-                    ends[element.get(W + "id")] = base + position
-                elif tag == W + "commentReference":
-                    references[element.get(W + "id")] = (base + position, index)
-                elif tag == W + "r":
-                    parent = element.getparent()
-                    if parent is child or (parent.tag == W + "hyperlink" and parent.getparent() is child):
-                        position += _run_length(element)
-            expected = previous_end - base
-            if position != expected:
-                raise InputError(path, f"could not place the Word comments: the paragraph has {position} "
-                                       f"characters in its runs but {expected} in the text", f"paragraph {index + 1}")
-        else:  # tables, content controls, section properties: not part of the transcript text
-            for element in child.iter():
-                if element.tag == W + "commentRangeStart":
-                    pending_starts.append(element.get(W + "id"))
-                elif element.tag == W + "commentRangeEnd":
-                    ends[element.get(W + "id")] = previous_end
-
+    starts, ends, references = document.starts, document.ends, document.references
     comments = []
     for element in root.iter(W + "comment"):
         cid = element.get(W + "id")

@@ -17,6 +17,7 @@ import contextlib
 from pathlib import Path
 from typing import Callable, Iterator
 
+from ..errors import NotFound
 from ..records import INTERVIEWER_ROLE
 from ..store import Store
 from .analysis import AnalysisMethods
@@ -33,11 +34,12 @@ class Project(MaterialMethods, CodingMethods, AnalysisMethods, ReportMethods):
 
     @classmethod
     def open(cls, path: str | Path = "coding.db", *, on_wait: Callable[[str], None] | None = None) -> "Project":
-        """Open (or create) a project file. ``on_wait`` is told when a change has to wait for another
-        program writing to the same project (it waits; it never fails with "database is locked")."""
+        """Open (or create) a project file; never its folder (a missing folder is an error). ``on_wait``
+        is told when a change has to wait for another program writing to the same project (it waits;
+        it never fails with "database is locked")."""
         path = Path(path)
-        if path.parent and not path.parent.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.parent.is_dir():
+            raise NotFound(f"no folder {path.parent} for the project {path}: make the folder first")
         return cls(Store(path, on_wait=on_wait))
 
     @property

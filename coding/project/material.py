@@ -20,18 +20,28 @@ class MaterialMethods:
     # ------------------------------------------------------------------ import
     def import_paths(self, paths: Iterable[str | Path], *, manifest: str | Path | None = None,
                      replace: bool = False,
-                     progress: Callable[[str], None] | None = None) -> importing.ImportReport:
-        """Import transcripts (files or folders) and optionally apply a manifest, all or nothing."""
+                     progress: Callable[[str], None] | None = None,
+                     single_speaker: str | None = None, skip_bad: bool = False,
+                     count: Callable[[int], None] | None = None) -> importing.ImportReport:
+        """Import transcripts (files or folders) and optionally apply a manifest, all or nothing:
+        every file is checked and every problem reported at once (:class:`importing.ImportFailed`);
+        ``skip_bad`` imports the good files and lists the bad ones in the report instead.
+        ``single_speaker`` reads files without speaker labels as the words of that one person."""
         from ..search import update_index
 
         with self.store.transaction():
             report = importing.import_paths(self.store, list(paths), manifest=manifest, replace=replace,
-                                            progress=progress)
+                                            progress=progress, single_speaker=single_speaker,
+                                            skip_bad=skip_bad, count=count)
             update_index(self.store, progress=progress)     # the search index of new or changed texts
             if self.store.anonymization_scans():  # a scanned project: scan what is new, at once
                 from ..anonymize.key import scan
                 scan(self.store, only_new=True)
             return report
+
+    def manifest_status(self) -> list[dict]:
+        """Rows of the kept interview list that wait for sources not imported yet."""
+        return importing.manifest_status(self.store)
 
     def apply_manifest(self, manifest: str | Path) -> importing.ImportReport:
         report = importing.ImportReport()

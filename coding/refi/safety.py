@@ -20,9 +20,12 @@ from lxml import etree
 
 from ..errors import InputError
 
+# Bounds on what a .qdpx may inflate to, so that reading one takes bounded memory (a source is
+# held as bytes and as text while it is read): the project XML, one source (32 MB is about five
+# million words, far more than any interview) and the whole archive.
 MAX_XML_BYTES = 256 * 1024 * 1024
-MAX_SOURCE_BYTES = 128 * 1024 * 1024
-MAX_TOTAL_BYTES = 1024 * 1024 * 1024
+MAX_SOURCE_BYTES = 32 * 1024 * 1024
+MAX_TOTAL_BYTES = 512 * 1024 * 1024
 MAX_ENTRIES = 100_000
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
@@ -98,9 +101,11 @@ class SafeZip:
                 size += len(chunk)
                 self.total += len(chunk)
                 if size > limit:
-                    raise InputError(self.path, f"{what} '{entry}' is larger than {limit // (1024 * 1024)} MB; refused")
+                    raise InputError(self.path, f"{what} '{entry}' is larger than {limit // (1024 * 1024)} MB, the "
+                                                f"limit for one {what} read from a .qdpx; refused")
                 if self.total > MAX_TOTAL_BYTES:
-                    raise InputError(self.path, f"the archive inflates to more than {MAX_TOTAL_BYTES // (1024 * 1024)} MB; refused")
+                    raise InputError(self.path, f"the archive inflates to more than {MAX_TOTAL_BYTES // (1024 * 1024)} "
+                                                "MB, the limit for one .qdpx; refused")
                 chunks.append(chunk)
         return b"".join(chunks)
 
@@ -112,7 +117,8 @@ def read_file_bounded(path: Path, limit: int, file: object, place: str) -> bytes
     except OSError:
         raise InputError(file, f"the source file {path} does not exist or cannot be read", place) from None
     if size > limit:
-        raise InputError(file, f"the source file {path} is larger than {limit // (1024 * 1024)} MB; refused", place)
+        raise InputError(file, f"the source file {path} is larger than {limit // (1024 * 1024)} MB, the limit for "
+                               "one source; refused", place)
     return path.read_bytes()
 
 

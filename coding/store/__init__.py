@@ -13,6 +13,7 @@ and migrations (here), and the queries, one module per kind of thing stored, mix
 - ``reviews.py``     reviews of automatic codings, and the workspace's reads of one coding or one page
 - ``anonymization.py`` the anonymization key, scan findings, the anonymized copy's rewriting
 - ``reorganise.py``  renaming, merging, moving, deleting codes; removing codings
+- ``manifest.py``    the interview list kept in the project, a participant's attributes in one source
 - ``kept.py``        kept copies (packed turn and coding columns) and ``coding_table.py``, their format
 - ``threads.py``     big reads shared with a second connection in a thread
 - ``search.py``      the text search index: analysed word forms and each source's tokens
@@ -34,6 +35,7 @@ from .codes import CodeQueries
 from .codings import CodingQueries
 from .ids import GuidSequence, new_guid, now
 from .kept import KeptCopies
+from .manifest import ManifestQueries
 from .migrations import MIGRATIONS, migration, run_script
 from .notes import NoteQueries
 from .participants import ParticipantQueries
@@ -55,7 +57,7 @@ BUSY_WAIT_MS = 10 * 60_000   # then how long it waits in all before giving up wi
 
 
 class Store(SourceQueries, ParticipantQueries, CodeQueries, CodingQueries, AutoCodingQueries, NoteQueries, ReviewQueries,
-            AnonymizationQueries, ReorganiseQueries, KeptCopies, ThreadReads, SearchQueries):
+            AnonymizationQueries, ReorganiseQueries, ManifestQueries, KeptCopies, ThreadReads, SearchQueries):
     """One open project database. Use :meth:`transaction` around every change.
 
     Several programs may open the same project (the workspace server and commands): SQLite in WAL
@@ -161,6 +163,20 @@ class Store(SourceQueries, ParticipantQueries, CodeQueries, CodingQueries, AutoC
 
             raise CodingError(f"{self.path}: another program kept the project busy for "
                               f"{BUSY_WAIT_MS // 60_000} minutes; nothing was changed, try again later") from None
+
+    @contextlib.contextmanager
+    def savepoint(self, name: str = "part") -> Iterator["Store"]:
+        """Inside a transaction: a part whose failure undoes only its own changes (an import that
+        skips a bad file keeps the good ones)."""
+        self.db.execute(f"SAVEPOINT {name}")
+        try:
+            yield self
+        except BaseException:
+            self.db.execute(f"ROLLBACK TO {name}")
+            self.db.execute(f"RELEASE {name}")
+            raise
+        else:
+            self.db.execute(f"RELEASE {name}")
 
     def _migrate(self) -> None:
         self.db.execute(

@@ -343,3 +343,28 @@ def m012_anonymization(db: sqlite3.Connection) -> None:
             scanned_at TEXT NOT NULL
         )
     """)
+
+
+@migration
+def m013_interview_list(db: sqlite3.Connection) -> None:
+    """The study's interview list kept in the project (issue 27): its rows wait there for sources
+    not imported yet and are applied when they arrive; and attributes of a participant in one
+    source (an interviewer's municipality that day), which analyses use for that source's turns."""
+    run_script(db, """
+        CREATE TABLE manifest_rows (
+            id INTEGER PRIMARY KEY,
+            file TEXT NOT NULL,
+            row INTEGER NOT NULL,
+            source TEXT NOT NULL,
+            speaker TEXT NOT NULL DEFAULT '',
+            participant TEXT NOT NULL DEFAULT '',
+            attributes TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE TABLE appearance_attributes (
+            source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+            participant_id INTEGER NOT NULL REFERENCES participants(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (source_id, participant_id, name)
+        )
+    """)

@@ -84,11 +84,13 @@ class SourceQueries:
         """Turns of one source with their participant and role (None when unmapped)."""
         return self.db.execute(
             """SELECT t.idx, t.start, t."end", t.speaker, t.timestamp, t.end_timestamp,
-                      p.pid AS participant, pa.value AS role
+                      p.pid AS participant, coalesce(aa.value, pa.value) AS role
                FROM turns t
                LEFT JOIN speakers sp ON sp.source_id = t.source_id AND sp.label = t.speaker
                LEFT JOIN participants p ON p.id = sp.participant_id
                LEFT JOIN participant_attributes pa ON pa.participant_id = p.id AND pa.name = 'role'
+               LEFT JOIN appearance_attributes aa ON aa.source_id = t.source_id AND aa.participant_id = p.id
+                                                 AND aa.name = 'role'
                WHERE t.source_id = ? ORDER BY t.idx""",
             (source_id,),
         ).fetchall()
@@ -97,11 +99,13 @@ class SourceQueries:
         """Every turn of the project, with its participant id and role, ordered by source and start."""
         return self.db.execute(
             """SELECT t.source_id, t.idx, t.start, t."end", t.speaker, t.timestamp,
-                      p.id AS participant_id, p.pid AS participant, pa.value AS role
+                      p.id AS participant_id, p.pid AS participant, coalesce(aa.value, pa.value) AS role
                FROM turns t
                LEFT JOIN speakers sp ON sp.source_id = t.source_id AND sp.label = t.speaker
                LEFT JOIN participants p ON p.id = sp.participant_id
                LEFT JOIN participant_attributes pa ON pa.participant_id = p.id AND pa.name = 'role'
+               LEFT JOIN appearance_attributes aa ON aa.source_id = t.source_id AND aa.participant_id = p.id
+                                                 AND aa.name = 'role'
                ORDER BY t.source_id, t.start"""
         ).fetchall()
 
@@ -165,12 +169,14 @@ class SourceQueries:
         """Distinct values of an attribute on participants or sources (a case attribute's cases)."""
         return [r[0] for r in self.db.execute(
             """SELECT value FROM participant_attributes WHERE name = ?
+               UNION SELECT value FROM appearance_attributes WHERE name = ?
                UNION SELECT value FROM source_attributes WHERE name = ? ORDER BY 1""",
-            (name, name))]
+            (name, name, name))]
 
     def attribute_names(self) -> list[str]:
         return [r[0] for r in self.db.execute(
-            "SELECT name FROM participant_attributes UNION SELECT name FROM source_attributes ORDER BY 1")]
+            "SELECT name FROM participant_attributes UNION SELECT name FROM appearance_attributes "
+            "UNION SELECT name FROM source_attributes ORDER BY 1")]
 
     def update_source_file(self, source_id: int, *, path: str, file_sha256: str) -> None:
         """A new file with the same text: remember its path and digest, leave the text and turns."""
