@@ -251,6 +251,9 @@ def test_flat_codebook_from_dict_for_other_formats():
 
 
 def test_export_without_codebook_is_a_clear_error(tmp_path):
+    # a project with a transcript but no codebook (a project that does not exist is another error)
+    (tmp_path / "a.txt").write_text("I: Hej.\nIP: Hej med dig.\n", encoding="utf-8")
+    run(tmp_path / "p.db", "import", str(tmp_path / "a.txt"))
     result = run(tmp_path / "p.db", "codebook", "export", "--format", "yaml", "-o", str(tmp_path / "x.yaml"),
                  ok=False)
     assert result.exit_code == 1

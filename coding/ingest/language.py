@@ -16,7 +16,7 @@ ENGLISH = set("the and is that it of to in we they have was be are this not with
               "what there can also would will our their very some when because more well really".split())
 
 _WORD = re.compile(r"[^\W\d_]+")
-SAMPLE = 20_000  # characters given to the identifier: enough for a clear answer, fast on any file
+SAMPLE = 6_000  # characters given to the identifier: enough for a clear answer, fast on any file
 NORWEGIAN = {"no", "nb", "nn"}
 
 
