@@ -25,6 +25,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from .appearance import interviewer_by_appearance, values_by_appearance
 from ..store.coding_table import select
 from ..errors import CodingError, NotFound
 from ..records import INTERVIEWER_ROLE, CodeTree
@@ -216,12 +217,7 @@ class Context:
             interviewer = np.array([self.participant_attrs.get(int(p), {}).get("role") == INTERVIEWER_ROLE
                                     for p in uniq.tolist()], dtype=bool)
             turns["interviewer"] = interviewer[inverse] if len(uniq) else np.zeros(0, dtype=bool)
-            roles = {key: attrs["role"] for key, attrs in self.appearance_attrs.items() if "role" in attrs}
-            if roles:  # a role given per source overrides the participant's
-                for i in np.flatnonzero(np.isin(turns["participant_id"], [p for _, p in roles])).tolist():
-                    role = roles.get((int(turns["source_id"][i]), int(turns["participant_id"][i])))
-                    if role is not None:
-                        turns["interviewer"][i] = role == INTERVIEWER_ROLE
+            interviewer_by_appearance(turns, self.appearance_attrs)  # a role given per source
             sid = turns["source_id"]
             turns["key_start"] = sid * _SHIFT + turns["start"]
             reach = _cummax_by_group(sid, turns["end"])
@@ -425,21 +421,7 @@ class Context:
         ok = sid < len(by_source)
         from_source[ok] = by_source[sid[ok]]
         value = np.where(from_participant >= 0, from_participant, from_source)
-        # a participant's value in one source comes before their value everywhere
-        given = sorted((sid_ * _SHIFT + pid_, v[name]) for (sid_, pid_), v in self.appearance_attrs.items()
-                       if v.get(name, "") != "")
-        if given:
-            keys = np.array([k for k, _ in given], dtype=np.int64)
-            codes = []
-            for _, v in given:
-                if v not in values:
-                    values[v] = len(labels)
-                    labels.append(v)
-                codes.append(values[v])
-            pair_keys = sid.astype(np.int64) * _SHIFT + pid.astype(np.int64)
-            at = np.minimum(np.searchsorted(keys, pair_keys), len(keys) - 1)
-            hit = (keys[at] == pair_keys) & (pid >= 0)
-            value = np.where(hit, np.array(codes, dtype=np.int64)[at], value)
+        value = values_by_appearance(name, self.appearance_attrs, sid, pid, value, values, labels)
         value[value < 0] = 0
         return value, labels
 
