@@ -153,6 +153,19 @@ def test_theme_words_and_roles_are_never_names():
     assert found == []
 
 
+def test_names_that_are_no_words_are_found_in_any_letter_case(project, tmp_path):
+    late = tmp_path / "moelleby_opfoelgning.txt"
+    late.write_text("Interviewer: Hvem hjalp dig?\n\nKaren: BENTE HANSEN og karen selv; bente ringede. "
+                    "Birk og birken stod der, og Bo boede i byen.\n", encoding="utf-8")
+    run(project, "import", str(late))
+    out = tmp_path / "a.qdpx"
+    run(project, "export", "qdpx", "--anonymize", "-o", str(out))
+    text = texts_of(out)
+    for gone in ("BENTE", "HANSEN", "bente", "karen"):
+        assert not re.search(rf"(?<![\w]){gone}(?![\w])", text), gone
+    assert "birken" in text and "boede" in text
+
+
 def test_known_people_and_cases_get_their_pseudonyms():
     found = Detector(Context(persons={"Mette": "Sagsbehandler 1"}, cases={"Nordby": "Case 2"})).find(
         "Mette Lund i nordby og Mettes chef.", "da")

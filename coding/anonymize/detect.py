@@ -13,13 +13,13 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from .names import name_spans, places
+from .names import name_spans, ordinary, places
 from .patterns import pattern_spans
 
 _GENITIVE = r"(?:s|'s|’s|'|’)?"
 # changes whenever the detector would find other things in the same text: stored findings of an
 # older version are not reused (see Detector.fingerprint)
-DETECTOR_VERSION = "1"
+DETECTOR_VERSION = "2"
 # when two findings overlap, the longer wins; at equal length the earlier kind in this list
 PRIORITY = ("person", "case", "cpr", "email", "url", "bank", "case_number", "birthdate", "phone",
             "address", "postcode", "municipality", "place", "name", "name_candidate", "manual")
@@ -68,10 +68,13 @@ class Detector:
 
     def __init__(self, context: Context | None = None):
         self.context = context or Context()
-        persons = _alternation([n for n in self.context.persons if key_of(n) not in self.context.never],
-                               capitalised=True)
+        known = [n for n in self.context.persons if key_of(n) not in self.context.never]
+        persons = _alternation([n for n in known if ordinary(n)], capitalised=True)
+        anycase = _alternation([n for n in known if not ordinary(n)], capitalised=False)
         cases = _alternation(list(self.context.cases), capitalised=False)
         self._persons = re.compile(rf"(?<![\w])(?P<name>{persons}){_GENITIVE}(?![\w])") if persons else None
+        self._persons_anycase = (re.compile(rf"(?<![\w])(?P<name>{anycase}){_GENITIVE}(?![\w])", re.IGNORECASE)
+                                 if anycase else None)
         self._cases = (re.compile(rf"(?<![\w])(?P<name>{cases}){_GENITIVE}(?![\w])", re.IGNORECASE)
                        if cases else None)
         self._person_keys = {key_of(n): n for n in self.context.persons}
@@ -80,9 +83,10 @@ class Detector:
     def find(self, text: str, language: str = "da") -> list[Finding]:
         """Every finding in ``text``, without overlaps, in text order."""
         candidates: list[Finding] = []
-        if self._persons is not None:
-            for m in self._persons.finditer(text):
-                candidates.append(Finding(m.start(), m.end(), "person", m.group(), key_of(m.group("name"))))
+        for pattern in (self._persons, self._persons_anycase):
+            if pattern is not None:
+                for m in pattern.finditer(text):
+                    candidates.append(Finding(m.start(), m.end(), "person", m.group(), key_of(m.group("name"))))
         if self._cases is not None:
             for m in self._cases.finditer(text):
                 candidates.append(Finding(m.start(), m.end(), "case", m.group(), key_of(m.group("name"))))

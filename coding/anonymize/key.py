@@ -19,6 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .detect import Detector, Finding, key_of, resolve
+from .names import ordinary
 from .pseudonyms import Pseudonyms, known_replacement
 from .words import kind_replacement
 
@@ -269,16 +270,20 @@ class Scrubber:
         rows = _rows(store, self.pseudonyms, self.detector, self.found, self.language)
         self.table: dict[str, str | None] = {}
         self.kinds: dict[str, str] = {}
-        literal_names, literal_other = set(), set()
+        literal_names, literal_anycase, literal_other = set(), set(), set()
         for row in rows:
             replace = row.decision == "replace" if row.reviewed else (
                 unreviewed == "replace" or row.kind in KNOWN_KINDS)
             self.table[row.key] = row.replacement if replace else None
             self.kinds[row.key] = row.kind
             if replace and row.kind not in KNOWN_KINDS and row.text.strip():
-                (literal_names if row.kind in NAME_KINDS + ("place", "municipality") else literal_other).add(
-                    " ".join(row.text.split()))
+                text = " ".join(row.text.split())
+                if row.kind not in NAME_KINDS + ("place", "municipality"):
+                    literal_other.add(text)
+                else:   # "Birk" with its capital only, "Bente" in any letter case
+                    (literal_names if ordinary(text) else literal_anycase).add(text)
         self._names = _literal(literal_names, case_sensitive=True)
+        self._names_anycase = _literal(literal_anycase, case_sensitive=False, genitive=True)
         self._other = _literal(literal_other, case_sensitive=False)
 
     def spans(self, text: str, language: str | None = None,
@@ -286,7 +291,7 @@ class Scrubber:
         """``(start, end, replacement)`` for what is to be replaced in ``text``."""
         language = language or self.language
         candidates = list(findings if findings is not None else self.detector.find(text, language))
-        for pattern, kind in ((self._names, "name"), (self._other, "manual")):
+        for pattern, kind in ((self._names, "name"), (self._names_anycase, "name"), (self._other, "manual")):
             if pattern is None:
                 continue
             for m in pattern.finditer(text):
@@ -330,7 +335,7 @@ class Scrubber:
         return "".join(parts), OffsetMap(spans)
 
 
-def _literal(texts: set[str], *, case_sensitive: bool):
+def _literal(texts: set[str], *, case_sensitive: bool, genitive: bool | None = None):
     if not texts:
         return None
     variants = set()
@@ -339,5 +344,5 @@ def _literal(texts: set[str], *, case_sensitive: bool):
         if case_sensitive and t[:1].islower():
             variants.add(t[:1].upper() + t[1:])
     alternatives = "|".join(re.escape(v).replace(r"\ ", r"\s+") for v in sorted(variants, key=len, reverse=True))
-    suffix = _GENITIVE if case_sensitive else ""
+    suffix = _GENITIVE if (case_sensitive if genitive is None else genitive) else ""
     return re.compile(rf"(?<![\w])(?P<name>{alternatives}){suffix}(?![\w])", 0 if case_sensitive else re.IGNORECASE)

@@ -115,6 +115,14 @@ def lexicon(language: str) -> frozenset[str]:
     return frozenset(w.casefold() for w in words)
 
 
+def ordinary(name: str) -> bool:
+    """Whether a name has a word that is also an ordinary Danish or English word ("Bo", "Birk",
+    "Rose"): such names are matched with their capital letter only; others ("Bente", "Mette
+    Hansen") in any letter case, "BENTE" and "bente" included."""
+    words = re.findall(r"[^\W\d_]+", name.casefold())
+    return not words or any(w in lexicon("da") or w in lexicon("en") for w in words)
+
+
 def _base(word: str, known: Iterable[str] | frozenset[str]) -> str:
     """A word without its genitive ending when the bare word is known ("Bentes" -> "Bente")."""
     if word in known:
