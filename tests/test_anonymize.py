@@ -313,9 +313,18 @@ def test_every_output_with_anonymize_has_no_identifier_left(project, tmp_path):
     pipeline = tmp_path / "pipeline"
     run(None, "pipeline", str(CORPUS), "--manifest", str(CORPUS / "participants.csv"), "--codebook",
         str(CORPUS / "themes.yaml"), "--out", str(pipeline), "--anonymize", "--language", "da")
-    files = [p for p in [*out.iterdir(), *pipeline.iterdir()] if p.suffix in
+    # the report rebuilt from the project (summaries, case status and memos above included)
+    report = tmp_path / "report"
+    result = run(project, "report", "--out", str(report), "--anonymize", "--language", "da")
+    assert f"files in {report}" in result.output
+    rebuilt = [p for p in report.iterdir() if p.suffix in (".docx", ".xlsx", ".csv", ".md", ".html", ".graphml")]
+    assert {p.name for p in rebuilt} >= {"framework.docx", "framework.xlsx", "appendix.docx", "report.html",
+                                         "report.md", "matrix_role.csv", "matrix_municipality.xlsx",
+                                         "cooccurrence.graphml"}
+    assert "tror på det; ring [telefon]." in texts_of(report / "appendix.docx")   # the summary, scrubbed
+    files = [p for p in [*out.iterdir(), *pipeline.iterdir(), *report.iterdir()] if p.suffix in
              (".docx", ".xlsx", ".csv", ".md", ".html", ".qdpx", ".txt", ".graphml")]
-    assert len(files) >= 29
+    assert len(files) >= 29 + len(rebuilt)
     everything = ""
     for path in files:
         text = texts_of(path)
@@ -324,13 +333,15 @@ def test_every_output_with_anonymize_has_no_identifier_left(project, tmp_path):
     for word in SURVIVORS:
         assert re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", everything), word
     # the case-history appendix and the report keep theme and role words themselves
-    for path in (out / "appendix.docx", pipeline / "report.md", out / "project.qdpx"):
+    for path in (out / "appendix.docx", pipeline / "report.md", report / "report.md", report / "appendix.docx",
+                 out / "project.qdpx"):
         text = texts_of(path)
         for word in ("Tro på borgeren", "Sagsbehandler", "Borger"):
             assert word in text, (path.name, word)
     # same person, same pseudonym: Bente's number in the appendix is the key's
     key = {r["text"]: r["replacement"] for r in review_rows(review)}
     assert key["Bente"] in texts_of(out / "appendix.docx") and key["Bente"] in texts_of(out / "project.qdpx")
+    assert key["Bente"] in texts_of(report / "appendix.docx")
     assert "[Borger 1]" in texts_of(out / "project.qdpx") or "Borger 1" in texts_of(out / "project.qdpx")
     appendix = texts_of(out / "appendix.docx")
     assert "tror på det; ring [telefon]." in appendix   # the summary, scrubbed
