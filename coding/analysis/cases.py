@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..records import INTERVIEWER_ROLE, CodeTree, TurnIndex
-from ..summaries import case_values, summary_map
+from .summaries import case_values, summary_map
 from ..errors import NotFound
 
 

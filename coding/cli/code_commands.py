@@ -36,7 +36,7 @@ def code_rename_command(state, old, new, labels):
 
     Example: coding code rename leadership management --label en=Management --label da=Ledelse
     """
-    from ..codes import parse_labels
+    from ..codebook.manage import parse_labels
     from ..refi.reader import project_language
 
     result = state.project.rename_code(old, new, labels=parse_labels(labels, project_language(state.project.store)))

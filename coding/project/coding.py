@@ -81,7 +81,7 @@ class CodingMethods:
                  end: int | None = None) -> dict:
         """Add a memo on the project (no target), a source (or a span of it: start, end), a code or a
         coding (by id); returns it as a record (id, on, target, author, created_at, text ...)."""
-        from .. import memos
+        from ..annotate import memos
         with self.store.transaction():
             return memos.add_memo(self.store, text, source=source, code=code, coding=coding, author=author,
                                   start=start, end=end)
@@ -89,20 +89,20 @@ class CodingMethods:
     def memos(self, *, source: str | None = None, code: str | None = None, author: str | None = None,
               on: str | None = None) -> list[dict]:
         """Every memo with what it is on (project, source, span, code, coding), author and times."""
-        from .. import memos
+        from ..annotate import memos
         return memos.list_memos(self.store, source=source, code=code, author=author, on=on)
 
     def memo(self, memo_id: int) -> dict:
-        from .. import memos
+        from ..annotate import memos
         return memos.get_memo(self.store, memo_id)
 
     def edit_memo(self, memo_id: int, text: str) -> dict:
-        from .. import memos
+        from ..annotate import memos
         with self.store.transaction():
             return memos.edit_memo(self.store, memo_id, text)
 
     def delete_memo(self, memo_id: int) -> dict:
-        from .. import memos
+        from ..annotate import memos
         with self.store.transaction():
             return memos.delete_memo(self.store, memo_id)
 
@@ -112,37 +112,37 @@ class CodingMethods:
 
         >>> project.add_coding("nordby_borger.txt", 120, 180, "belief", "anna")["id"]
 
-        Bad offsets, an unknown source or code raise (:class:`coding.annotate.BadRequest`,
+        Bad offsets, an unknown source or code raise (:class:`coding.annotate.codings.BadRequest`,
         :class:`coding.errors.NotFound`) and nothing is written."""
-        from .. import annotate
+        from ..annotate import codings as annotate
 
         with self.store.transaction(keep_copies=False):
             return annotate.add_coding(self.store, source, start, end, code, coder, memo)
 
     def delete_coding(self, coding_id: int) -> dict:
         """Remove one coding by id; returns what it was."""
-        from .. import annotate
+        from ..annotate import codings as annotate
 
         with self.store.transaction(keep_copies=False):
             return annotate.delete_coding(self.store, coding_id)
 
     def coding(self, coding_id: int) -> dict:
         """One coding by id, with its text."""
-        from .. import annotate
+        from ..annotate import codings as annotate
 
         return annotate.coding_record(self.store, coding_id)
 
     def proposals(self, *, code: str | None = None, source: str | None = None, limit: int = 50,
                   after: int = 0) -> dict:
         """The auto-coder's codings waiting for review, with rule and matched words: {"total", "proposals"}."""
-        from .. import annotate
+        from ..annotate import codings as annotate
 
         return annotate.proposals(self.store, code=code, source=source, limit=limit, after=after)
 
     def review(self, coding_id: int, decision: str, reviewer: str) -> dict:
         """Accept (it becomes the reviewer's own coding) or reject an automatic coding; recorded
         either way, and a later auto-coding run does not propose that span and code again."""
-        from .. import annotate
+        from ..annotate import codings as annotate
 
         with self.store.transaction(keep_copies=False):
             return annotate.review(self.store, coding_id, decision, reviewer)
@@ -154,13 +154,13 @@ class CodingMethods:
 
     def acceptance(self, language: str = "da") -> list[dict]:
         """Per code: accepted, rejected and waiting proposals and the acceptance rate."""
-        from .. import annotate
+        from ..annotate import codings as annotate
 
         return annotate.acceptance(self.store, language)
 
     def coder_counts(self) -> dict[str, dict[str, int]]:
         """Codings per source and coder: {source name: {coder: n}}."""
-        from .. import annotate
+        from ..annotate import codings as annotate
 
         return annotate.coder_counts(self.store)
 
@@ -170,7 +170,7 @@ class CodingMethods:
 
     def source_record(self, name: str) -> dict:
         """A source whole, for programs: text, attributes, turns and codings with their ids."""
-        from .. import annotate
+        from ..annotate import codings as annotate
 
         return annotate.source_record(self.store, name)
 
@@ -179,7 +179,7 @@ class CodingMethods:
         """One page of a source for reading: its blocks (turns, or parts of a long turn) with speaker,
         role and text, and the codings on them (filtered by coder and origin). ``at`` (a character
         offset) picks the page that holds it."""
-        from .. import reading
+        from ..annotate import reading
 
         return reading.source_page(self.store, name, page, coder=coder, origin=origin, at=at)
 
@@ -187,20 +187,20 @@ class CodingMethods:
     # ------------------------------------------------------------------ code management (issue 25)
     def rename_code(self, old: str, new: str, *, labels: dict[str, str] | None = None) -> dict:
         """Give a code a new id (and with ``labels`` {lang: text} new labels); codings stay on it."""
-        from .. import codes
+        from ..codebook import manage as codes
         with self.store.transaction():
             return codes.rename_code(self.store, old, new, labels)
 
     def merge_code(self, source: str, target: str) -> dict:
         """Move code ``source``'s codings (memos, summaries, child codes, rules) to ``target``;
         codings that become equal are one; ``source`` disappears. Returns counts."""
-        from .. import codes
+        from ..codebook import manage as codes
         with self.store.transaction():
             return codes.merge_codes(self.store, source, target)
 
     def move_code(self, code: str, parent: str | None) -> dict:
         """Put a code under ``parent`` (None: at the top level)."""
-        from .. import codes
+        from ..codebook import manage as codes
         with self.store.transaction():
             return codes.move_code(self.store, code, parent)
 
@@ -210,24 +210,24 @@ class CodingMethods:
         return source_file(self.store)
 
     def code_delete_plan(self, code: str) -> dict:
-        from .. import codes
+        from ..codebook import manage as codes
         return codes.code_delete_plan(self.store, code)
 
     def delete_code(self, code: str, *, with_codings: bool = False) -> dict:
         """Delete a code; refused while it has codings unless ``with_codings``; children move up."""
-        from .. import codes
+        from ..codebook import manage as codes
         with self.store.transaction():
             return codes.delete_code(self.store, code, with_codings=with_codings)
 
     def count_codings(self, *, coder: str | None = None, code: str | None = None, source: str | None = None,
                       ids: list[int] | None = None) -> dict:
         """How many codings :meth:`remove_codings` would delete (``text``: by origin; ``missing`` ids)."""
-        from .. import codes
+        from ..codebook import manage as codes
         return codes.count_codings(self.store, coder=coder, code=code, source=source, ids=ids)
 
     def remove_codings(self, *, coder: str | None = None, code: str | None = None, source: str | None = None,
                        ids: list[int] | None = None) -> dict:
         """Delete codings by id, or by coder / code (with descendants) / source, with their memos."""
-        from .. import codes
+        from ..codebook import manage as codes
         with self.store.transaction():
             return codes.remove_codings(self.store, coder=coder, code=code, source=source, ids=ids)

@@ -167,7 +167,7 @@ class MaterialMethods:
         """Import a survey export (.xlsx/.csv, one row per respondent): respondents become participants
         with the attribute columns, each non-empty answer a turn of its respondent, one source per
         question (``by="question"``) or per respondent; all or nothing. Returns a SurveyReport."""
-        from ..survey import import_survey
+        from ..importing.survey import import_survey
         with self.store.transaction():
             return import_survey(self.store, path, id_column=id_column, text_columns=text_columns,
                                  attribute_columns=attribute_columns, by=by, replace=replace)

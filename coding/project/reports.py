@@ -16,29 +16,29 @@ class ReportMethods:
     # ------------------------------------------------------------------ summaries, case status, reports (issue 5)
     def set_summary(self, case: str, theme: str, text: str, *, case_by: str = "municipality") -> dict:
         """Write the analyst's summary of one case and theme (empty text removes it)."""
-        from .. import summaries
+        from ..analysis import summaries
         with self.store.transaction():
             return summaries.set_summary(self.store, case_by, case, theme, text)
 
     def summaries(self, case_by: str | None = None) -> list[dict]:
-        from .. import summaries
+        from ..analysis import summaries
         return summaries.list_summaries(self.store, case_by)
 
     def import_summaries(self, path: str | Path) -> dict:
         """Read the summary cells of a framework workbook back, all or nothing."""
-        from .. import summaries
+        from ..analysis import summaries
         with self.store.transaction():
             return summaries.import_summaries(self.store, path)
 
     def set_case_status(self, case: str, status: str, *, date: str | None = None,
                         case_by: str = "municipality") -> dict:
         """Record where a case history stands with its informants: draft, sent or approved."""
-        from .. import summaries
+        from ..analysis import summaries
         with self.store.transaction():
             return summaries.set_case_status(self.store, case_by, case, status, date)
 
     def case_statuses(self, case_by: str = "municipality") -> list[dict]:
-        from .. import summaries
+        from ..analysis import summaries
         return summaries.case_statuses(self.store, case_by)
 
     def report(self, out: str | Path | None = None, *, language: str | None = None, anonymize: bool = False,

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..annotate import BadRequest
+from ..annotate.codings import BadRequest
 from .context import CODER_COOKIE, coder_cookie, coder_of, int_param, json_body, workspace
 from .render import code_list, frame_records, where_of
 

@@ -12,7 +12,7 @@ from urllib.parse import quote, unquote
 
 from starlette.requests import Request
 
-from ..annotate import BadRequest
+from ..annotate.codings import BadRequest
 from ..errors import NotFound
 from ..project import Project
 

@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-from ..annotate import BadRequest
+from ..annotate.codings import BadRequest
 from .context import coder_of, int_param, workspace
 from .render import code_list, mark_style, pieces
 

@@ -8,9 +8,9 @@ the memo stays on that text.
 
 from __future__ import annotations
 
-from .errors import CodingError, NotFound
-from .records import CodeTree
-from .store import Store
+from ..errors import CodingError, NotFound
+from ..records import CodeTree
+from ..store import Store
 
 TARGETS = ("project", "source", "span", "code", "coding")
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import CodingError, Refused
-from .ingest.language import detect_language
-from .ingest.survey import Survey, read_survey, source_name
-from .store import Store
+from ..errors import CodingError, Refused
+from ..ingest.language import detect_language
+from ..ingest.survey import Survey, read_survey, source_name
+from ..store import Store
 
 SEPARATOR = "\n\n"
 
@@ -65,7 +65,7 @@ def import_survey(store: Store, path: str | Path, *, id_column: str | None = Non
                   text_columns: list[str] | None = None, attribute_columns: list[str] | None = None,
                   by: str = "question", replace: bool = False) -> SurveyReport:
     """Read a survey file and store its answers (see the module's docstring)."""
-    from .importing import remap_codings, sha256
+    from .sources import remap_codings, sha256
 
     path = Path(path)
     survey = read_survey(path, id_column=id_column, text_columns=text_columns, attribute_columns=attribute_columns)

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import CodingError, NotFound
-from .records import CodeTree
-from .store import Store
+from ..errors import CodingError, NotFound
+from ..records import CodeTree
+from ..store import Store
 
 DECISIONS = ("accepted", "rejected")
 MANUAL = "manual"

@@ -13,9 +13,9 @@ import datetime as _dt
 import re
 from pathlib import Path
 
-from .errors import InputError, NotFound
-from .records import CodeTree, case_values  # noqa: F401  (case_values: imported from here too)
-from .store import Store
+from ..errors import InputError, NotFound
+from ..records import CodeTree, case_values  # noqa: F401  (case_values: imported from here too)
+from ..store import Store
 
 DEFAULT_CASE_BY = "municipality"
 STATUSES = ("draft", "sent", "approved")
@@ -63,7 +63,7 @@ def import_summaries(store: Store, path: str | Path) -> dict[str, int]:
     """Read the summary cells of a framework workbook back (see coding.export.framework for the
     layout). Every problem names its sheet cell; nothing is changed unless the whole sheet is
     valid. A summary cell left empty removes that summary."""
-    from .importing import read_framework_xlsx
+    from ..importing.framework_sheet import read_framework_xlsx
 
     path = Path(path)
     sheet = read_framework_xlsx(path)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from .errors import CodingError, NotFound, Refused
-from .records import CodeTree
-from .store import Store
+from ..errors import CodingError, NotFound, Refused
+from ..records import CodeTree
+from ..store import Store
 
 SLUG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import bisect
 from typing import Any
 
-from .annotate import find_source
-from .store import Store
+from .codings import find_source
+from ..store import Store
 
 PAGE_CHARS = 20_000
 
