@@ -159,3 +159,20 @@ def test_anonymize_benchmark_runs_and_prints_its_figures():
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     assert figures["words"] >= 3000 and figures["findings"] > 0
     assert {"scan_s", "matrix_s", "matrix_anonymized_reused_s", "matrix_anonymized_fresh_s"} <= set(figures)
+
+
+def test_commands_benchmark_times_each_command_beside_sources(tmp_path):
+    done = run_script(str(ROOT / "benchmarks" / "commands.py"), "--words", "3000", "--big-characters", "20000",
+                      "--keep", str(tmp_path / "work"))
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.strip().splitlines()
+    result = json.loads(lines[-1])
+    assert result["sources"] >= 5 and result["codings"] > result["second_coder_codings"] > 0
+    for name in ("import", "autocode", "segments", "codings", "quotes --code belief", "matrix", "agreement turn",
+                 "agreement sentence", "agreement character", "show largest", "search borger", "big: show",
+                 "pipeline"):
+        figures = result["commands"][name]
+        assert figures["s"] > 0 and figures["rss_mb"] > 0, name
+        assert any(line.startswith(name) for line in lines[:-1]), name  # the table came before the JSON
+    assert (tmp_path / "work" / "out" / "segments.csv").stat().st_size > 0
+    assert "big_fokusgruppe.txt" in (tmp_path / "work" / "out" / "show_big.txt").read_text(encoding="utf-8")
