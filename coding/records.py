@@ -243,8 +243,7 @@ def source_view(store: Store, source) -> dict:
     codings = store.source_codings(source["id"])
     memo_ids = {cid: [m["id"] for m in rows] for cid, rows in store.coding_memos(source["id"]).items()}
     turns = []
-    for t in store.turns(source["id"]):
-        inside = [c for c in codings if c["start"] < t["end"] and c["end"] > t["start"]]
+    for t, inside in _codings_per_turn(list(store.turns(source["id"])), codings):
         codes = sorted({c["code"] for c in inside})
         with_memo = [{"coding": c["id"], "code": c["code"], "memos": memo_ids[c["id"]]}
                      for c in inside if c["id"] in memo_ids]
@@ -253,6 +252,25 @@ def source_view(store: Store, source) -> dict:
                       "text": text[t["start"]:t["end"]], "codes": codes, "codings_with_memos": with_memo})
     return {"source": source["name"], "format": source["format"], "language": source["language"],
             "attributes": store.source_attributes(source["id"]), "turns": turns}
+
+
+def _codings_per_turn(turns: list, codings: list):
+    """Each turn with the codings that overlap it (in the codings' order), in one sweep over both
+    sorted by start rather than every coding tested against every turn."""
+    order = sorted(range(len(codings)), key=lambda i: codings[i]["start"])
+    inside: dict[int, list] = {}
+    active: list[int] = []
+    next_coding = 0
+    for ti in sorted(range(len(turns)), key=lambda i: turns[i]["start"]):
+        start, end = turns[ti]["start"], turns[ti]["end"]
+        while next_coding < len(order) and codings[order[next_coding]]["start"] < end:
+            active.append(order[next_coding])
+            next_coding += 1
+        # turns come by start, so a coding that ends before this one starts overlaps no later turn
+        active = [i for i in active if codings[i]["end"] > start]
+        inside[ti] = [codings[i] for i in sorted(active) if codings[i]["start"] < end]
+    for ti, turn in enumerate(turns):
+        yield turn, inside[ti]
 
 
 def case_values(store: Store, case_by: str) -> list[str]:
