@@ -131,7 +131,7 @@ def run_pipeline(input: str | Path, *, codebook: str | Path, out: str | Path, ma
 
             say(2, STEPS, f"auto-coding with {codebook}")
             project.autocode(codebook, progress=progress)
-            result.counts["codings"] = len(project.codings())
+            result.counts["codings"] = project.store.coding_total()
 
             from .export.pipeline_report import write_all
             if anonymize:  # every document from the anonymized copy; the project itself as it is

@@ -170,7 +170,6 @@ def write_all(project, folder: Path, *, say: Callable[[int, int, str], None], st
     sources = project.sources()
     participants = [p for p in project.participants() if p.get("role") != INTERVIEWER_ROLE]
     segments = project.segments(language=language)
-    codings = project.codings()
     manifest_text = w["with_manifest"].format(manifest=manifest) if manifest else ""
     title = w["title"].format(name=input.name or str(input))
     blocks += [Block("h1", title),
@@ -179,7 +178,7 @@ def write_all(project, folder: Path, *, say: Callable[[int, int, str], None], st
                Block("h2", w["what"]),
                Block("p", w["what_text"].format(sources=len(sources), turns=sum(s["turns"] for s in sources),
                                                 people=len(participants),
-                                                codings=sum(1 for c in codings if c["origin"] == "auto"),
+                                                codings=store.coding_total("auto"),
                                                 segments=len(segments)))]
     blocks.append(Block("table", w["sources"], columns=[w["source"], w["format"], w["language"],
                                                        *( [w["type"]] if "interview_type" in attributes else []),
@@ -260,12 +259,13 @@ def write_all(project, folder: Path, *, say: Callable[[int, int, str], None], st
 
     # ---------------------------------------------------------------- documents
     say(n, steps, f"framework matrix by {case_by} (.docx .xlsx)")
-    project.export_framework(folder / "framework.docx", case_by=case_by, language=language)
-    project.export_framework(folder / "framework.xlsx", case_by=case_by, language=language)
+    model = project.case_model(case_by, language=language)  # one model, every document written from it
+    project.export_framework(folder / "framework.docx", case_by=case_by, language=language, model=model)
+    project.export_framework(folder / "framework.xlsx", case_by=case_by, language=language, model=model)
     files += [("framework.docx", w["f_framework_docx"]), ("framework.xlsx", w["f_framework_xlsx"])]
     n += 1
     say(n, steps, f"case-history appendix by {case_by} (.docx)")
-    project.export_narratives(folder / "appendix.docx", case_by=case_by, language=language)
+    project.export_narratives(folder / "appendix.docx", case_by=case_by, language=language, model=model)
     files.append(("appendix.docx", w["f_appendix"]))
     n += 1
     blocks += [Block("h2", w["documents"]), Block("p", w["documents_text"]),
@@ -320,7 +320,7 @@ def rebuild_report(project, out: str | Path, *, language: str | None = None, ano
     partial.mkdir()
     try:
         result.counts["sources"] = len(project.sources())
-        result.counts["codings"] = len(project.codings())
+        result.counts["codings"] = project.store.coding_total()
         if anonymize:
             with project.anonymized(unreviewed=unreviewed) as copy:
                 scrub = copy.scrubber.scrub

@@ -79,15 +79,16 @@ class AnonymizedProject(Project):
     scrubber = None
 
     def export_framework(self, path, *, case_by, themes=None, where=None, language=None, anonymize=False,
-                         template=None, unreviewed="replace"):
+                         template=None, unreviewed="replace", model=None):
         from ..anonymize import AlreadyAnonymized
-        return self._export_framework(path, case_by, themes, where, language, template, AlreadyAnonymized())
+        return self._export_framework(path, case_by, themes, where, language, template, AlreadyAnonymized(),
+                                      model)
 
     def export_narratives(self, path, *, case_by, themes=None, where=None, language=None, anonymize=False,
-                          template=None, quotes_per_theme=5, title=None, unreviewed="replace"):
+                          template=None, quotes_per_theme=5, title=None, unreviewed="replace", model=None):
         from ..anonymize import AlreadyAnonymized
         return self._export_narratives(path, case_by, themes, where, language, template, quotes_per_theme,
-                                       title, AlreadyAnonymized())
+                                       title, AlreadyAnonymized(), model)
 
     def anonymized_where(self, where: dict[str, str] | None) -> dict[str, str] | None:
         """``--where municipality=Nordby`` in the copy: ``municipality=Case 2``."""

@@ -62,8 +62,11 @@ class ReportMethods:
     def export_framework(self, path: str | Path, *, case_by: str, themes: list[str] | None = None,
                          where: dict[str, str] | None = None, language: str | None = None,
                          anonymize: bool = False, template: str | Path | None = None,
-                         unreviewed: str = "replace"):
-        """The framework matrix as .docx (landscape table) or .xlsx (with summary cells to fill in)."""
+                         unreviewed: str = "replace", model=None):
+        """The framework matrix as .docx (landscape table) or .xlsx (with summary cells to fill in).
+
+        ``model``: a :meth:`case_model` built with the same case_by, themes, where and language, to
+        write several documents from one computation (not used with ``anonymize``)."""
         from ..errors import InputError
         suffix = Path(path).suffix.lower()
         if suffix not in (".docx", ".xlsx"):
@@ -73,11 +76,12 @@ class ReportMethods:
             with self.anonymized(case_by=case_by, unreviewed=unreviewed) as copy:
                 return copy._export_framework(path, case_by, themes, copy.anonymized_where(where), language,
                                               template, AlreadyAnonymized())
-        return self._export_framework(path, case_by, themes, where, language, template, None)
+        return self._export_framework(path, case_by, themes, where, language, template, None, model)
 
-    def _export_framework(self, path, case_by, themes, where, language, template, names):
+    def _export_framework(self, path, case_by, themes, where, language, template, names, model=None):
         from ..export import framework
-        model = self.case_model(case_by, themes=themes, where=where, language=language)
+        if model is None:
+            model = self.case_model(case_by, themes=themes, where=where, language=language)
         if Path(path).suffix.lower() == ".docx":
             framework.write_docx(model, path, template=template, anonymizer=names)
         else:
@@ -88,8 +92,10 @@ class ReportMethods:
                           where: dict[str, str] | None = None, language: str | None = None,
                           anonymize: bool = False, template: str | Path | None = None,
                           quotes_per_theme: int | None = 5, title: str | None = None,
-                          unreviewed: str = "replace"):
-        """The case-history appendix (.docx): a chapter per case with status, interviews and quotes."""
+                          unreviewed: str = "replace", model=None):
+        """The case-history appendix (.docx): a chapter per case with status, interviews and quotes.
+
+        ``model``: as for :meth:`export_framework`."""
         from ..errors import InputError
         if Path(path).suffix.lower() != ".docx":
             raise InputError(path, "the case-history appendix is written as .docx")
@@ -99,11 +105,13 @@ class ReportMethods:
                 return copy._export_narratives(path, case_by, themes, copy.anonymized_where(where), language,
                                                template, quotes_per_theme, title, AlreadyAnonymized())
         return self._export_narratives(path, case_by, themes, where, language, template, quotes_per_theme,
-                                       title, None)
+                                       title, None, model)
 
-    def _export_narratives(self, path, case_by, themes, where, language, template, quotes_per_theme, title, names):
+    def _export_narratives(self, path, case_by, themes, where, language, template, quotes_per_theme, title, names,
+                           model=None):
         from ..export import narratives
-        model = self.case_model(case_by, themes=themes, where=where, language=language)
+        if model is None:
+            model = self.case_model(case_by, themes=themes, where=where, language=language)
         narratives.write_docx(model, path, template=template, anonymizer=names,
                               quotes_per_theme=quotes_per_theme, title=title)
         return model

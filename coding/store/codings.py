@@ -34,6 +34,12 @@ class CodingQueries:
 
     db: sqlite3.Connection
 
+    def coding_total(self, origin: str | None = None) -> int:
+        """How many codings the project holds (of one origin if given), counted without listing them."""
+        if origin is None:
+            return self.db.execute("SELECT count(*) FROM codings").fetchone()[0]
+        return self.db.execute("SELECT count(*) FROM codings WHERE origin = ?", (origin,)).fetchone()[0]
+
     def coding_counts_by_code(self) -> dict[int, int]:
         return {r[0]: r[1] for r in self.db.execute("SELECT code_id, count(*) FROM codings GROUP BY code_id")}
 
