@@ -5,7 +5,8 @@
 Builds a study of about N interviews with ``make_corpus.py`` (about 10,600 words each), imports
 it with ``coding import`` and auto-codes it with ``coding autocode``, adds a second coder's codings
 (a copy of the auto-coder's with some left out and some moved, so that agreement has something to
-find), writes one transcript of ``--big-characters`` characters into a project of its own, and then
+find), writes one transcript of ``--big-characters`` characters into a project of its own (imported and
+auto-coded, so that ``show`` has codes to place), and then
 runs each command as ``python -m coding --project P ...`` with its output written to a file. For
 every command it records the wall-clock seconds and the peak resident set of that one process
 (``os.wait4``), and its ratio to ``coding sources`` on the same project, timed in the same run
@@ -212,6 +213,7 @@ def measure(work: Path, words: int, args) -> int:
     sources()
     big_project = ["--project", str(big_db)]
     big_import = timed("big: import", ["--quiet", "import", str(big_path)], project=big_project)
+    timed("big: autocode", ["--quiet", "autocode", "--codebook", str(CODEBOOK)], project=big_project)
     if wanted_name("big: show"):
         timed("big: show", ["show", big_path.name], "show_big.txt", project=big_project)
     if not args.no_pipeline and wanted_name("pipeline"):
