@@ -29,6 +29,7 @@ sentence to one theme only: the theme whose rules hold it most strongly.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from bisect import bisect_left
 from pathlib import Path
@@ -202,15 +203,27 @@ def quotes_for_themes(store: Store, codes: list[str], *, by: str = "role", limit
         by_source.setdefault(cand[0], []).append(cand)
     for items in by_source.values():
         items.sort(key=lambda c: c[1])
+        reach = list(itertools.accumulate((c[2] for c in items), max))  # furthest end up to each item
         for i, cand in enumerate(items):
             owns = True
-            for other in items:
+            # only items that start before the candidate ends can overlap it: later ones by start, earlier
+            # ones while something up to them still reaches past the candidate's start
+            j = i + 1
+            while owns and j < len(items) and items[j][1] < cand[2]:
+                other = items[j]
+                if other[4] != cand[4] and other[2] > cand[1] and other[3] > cand[3]:
+                    owns = False
+                j += 1
+            j = i - 1
+            while owns and j >= 0 and reach[j] > cand[1]:
+                other = items[j]
                 if other[4] != cand[4] and other[1] < cand[2] and other[2] > cand[1] and other[3] > cand[3]:
                     owns = False
-                    break
+                j -= 1
             owner_of[(cand[4], cand[5])] = owns
     used: dict[str, list[tuple[int, int]]] = {}
     chosen: dict[str, list[int]] = {code: [] for code in codes}
+    taken: dict[str, set[int]] = {code: set() for code in codes}  # chosen[code] as a set, to look up
     counts: dict[tuple[str, str], int] = {}
 
     def take(code: str, position: int, group: str, source: str, start: int, end: int) -> bool:
@@ -221,13 +234,14 @@ def quotes_for_themes(store: Store, codes: list[str], *, by: str = "role", limit
             return False
         spans.append((start, end))
         chosen[code].append(position)
+        taken[code].add(position)
         counts[(code, group)] = counts.get((code, group), 0) + 1
         return True
 
     for second_pass in (False, True):
         for code, frame in ranked.items():
             for position, row in enumerate(frame.itertuples(index=False)):
-                if position in chosen[code] or (not second_pass and not owner_of[(code, position)]):
+                if position in taken[code] or (not second_pass and not owner_of[(code, position)]):
                     continue
                 take(code, position, row.group, row.source, row.start, row.end)
     out = {}
