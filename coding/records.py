@@ -130,6 +130,10 @@ class TurnIndex:
 
 
 def _join(values: Iterable) -> str:
+    values = list(values)
+    if len(values) == 1:  # most spans lie in one turn: no joining, no duplicates to drop
+        value = values[0]
+        return "" if value is None or value == "" else str(value)
     return "; ".join(dict.fromkeys(str(v) for v in values if v not in (None, "")))
 
 

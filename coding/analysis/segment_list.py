@@ -24,6 +24,17 @@ def segments_frame(store: Store, *, code: str | None = None, coder: str | None =
     return describe(ctx, segs, language=language)
 
 
+def count_segments(store: Store, *, code: str | None = None, coder: str | None = None,
+                   origin: str | None = None, source: str | None = None, where: dict[str, str] | None = None,
+                   include_interviewer: bool = False, level: int | None = None, rollup: bool = False) -> int:
+    """How many rows :func:`segments_frame` gives with the same filters, without making them."""
+    ctx = Context.load(store)
+    mode = "outline" if rollup else ("level" if level is not None else "own")
+    segs = build(ctx, code=code, coder=coder, origin=origin, source=source, where=where,
+                 include_interviewer=include_interviewer, mode=mode, level=level)
+    return len(segs.live())
+
+
 def describe(ctx: Context, segs: Segments, *, language: str | None = None) -> pd.DataFrame:
     """The segments that still have attributed pieces, as a DataFrame (one row each)."""
     lang = ctx.language(language)
@@ -69,4 +80,8 @@ def describe(ctx: Context, segs: Segments, *, language: str | None = None) -> pd
 
 
 def _join(values: Iterable) -> str:
+    values = list(values)
+    if len(values) == 1:  # most spans lie in one turn: no joining, no duplicates to drop
+        value = values[0]
+        return "" if value is None or value == "" else str(value)
     return "; ".join(dict.fromkeys(str(v) for v in values if v not in (None, "")))

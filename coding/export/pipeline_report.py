@@ -169,7 +169,6 @@ def write_all(project, folder: Path, *, say: Callable[[int, int, str], None], st
     # ---------------------------------------------------------------- what was coded
     sources = project.sources()
     participants = [p for p in project.participants() if p.get("role") != INTERVIEWER_ROLE]
-    segments = project.segments(language=language)
     manifest_text = w["with_manifest"].format(manifest=manifest) if manifest else ""
     title = w["title"].format(name=input.name or str(input))
     blocks += [Block("h1", title),
@@ -179,7 +178,7 @@ def write_all(project, folder: Path, *, say: Callable[[int, int, str], None], st
                Block("p", w["what_text"].format(sources=len(sources), turns=sum(s["turns"] for s in sources),
                                                 people=len(participants),
                                                 codings=store.coding_total("auto"),
-                                                segments=len(segments)))]
+                                                segments=project.count_segments()))]
     blocks.append(Block("table", w["sources"], columns=[w["source"], w["format"], w["language"],
                                                        *( [w["type"]] if "interview_type" in attributes else []),
                                                        *([w["municipality"]] if has_place else []),

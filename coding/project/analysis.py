@@ -45,6 +45,14 @@ class AnalysisMethods:
                               include_interviewer=include_interviewer, level=level, rollup=rollup,
                               language=language)
 
+    def count_segments(self, *, code: str | None = None, coder: str | None = None, origin: str | None = None,
+                       source: str | None = None, where: dict[str, str] | None = None,
+                       include_interviewer: bool = False, level: int | None = None, rollup: bool = False) -> int:
+        """How many segments :meth:`segments` lists with the same filters, counted without listing them."""
+        from ..analysis.segment_list import count_segments
+        return count_segments(self.store, code=code, coder=coder, origin=origin, source=source, where=where,
+                              include_interviewer=include_interviewer, level=level, rollup=rollup)
+
     def matrix(self, rows: str = "code", cols=("role",), *, count: str = "segments", level: int | None = None,
                code: str | None = None, coder: str | None = None, origin: str | None = None,
                source: str | None = None, where: dict[str, str] | None = None, normalize: str = "none",
