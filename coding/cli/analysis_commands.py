@@ -9,7 +9,7 @@ import click
 from . import cli
 from .coding_commands import filter_options, parse_where
 from .anonymize_commands import anonymize_option, unreviewed_option
-from .output import emit, format_option
+from .output import emit, emit_stream, format_option
 
 interviewer_option = click.option(
     "--include-interviewer", is_flag=True,
@@ -35,6 +35,12 @@ def segments_command(state, code, coder, origin, source, where, include_intervie
 
     Example: coding segments --code samarbejde --level 1 --format csv -o segments.csv
     """
+    if fmt in ("csv", "json") and not anonymize:  # rows written as they are made
+        columns, rows = state.project.segment_records(
+            code=code, coder=coder, origin=origin, source=source, where=parse_where(where),
+            include_interviewer=include_interviewer, level=level, rollup=rollup, language=language)
+        emit_stream(rows, fmt, output, columns)
+        return
     frame = state.project.segments(code=code, coder=coder, origin=origin, source=source,
                                    where=parse_where(where), include_interviewer=include_interviewer,
                                    level=level, rollup=rollup, language=language, anonymize=anonymize,

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 import click
 
-from ..export.tables import CSV_ENCODING, render, render_json, write_xlsx
+from ..export.tables import CSV_ENCODING, iter_csv, iter_json, render, render_json, write_xlsx
 
 
 def _remember_excel(ctx: click.Context, _param, value: bool) -> bool:
@@ -52,3 +52,18 @@ def emit(rows: Sequence[dict], fmt: str, output: Path | None = None, columns: Se
         click.echo(f"wrote {output}", err=True)
     else:
         click.echo(text, nl=False)
+
+
+def emit_stream(rows: Iterable[dict], fmt: str, output: Path | None, columns: Sequence[str]) -> None:
+    """``emit`` for csv or json, writing the rows as they come instead of collecting them first."""
+    ctx = click.get_current_context(silent=True)
+    excel = bool(ctx is not None and ctx.meta.get("coding.excel"))
+    pieces = iter_csv(rows, columns, excel=excel) if fmt == "csv" else iter_json(rows, columns)
+    if output is not None:
+        with open(output, "w", encoding=CSV_ENCODING if fmt == "csv" else "utf-8") as handle:
+            for piece in pieces:
+                handle.write(piece)
+        click.echo(f"wrote {output}", err=True)
+    else:
+        for piece in pieces:
+            click.echo(piece, nl=False)

@@ -8,7 +8,7 @@ import csv
 import io
 import json
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 TABLE_FORMATS = ("table", "csv", "json", "md", "xlsx")
 
@@ -69,6 +69,39 @@ def render_csv(rows: Sequence[dict], columns: Sequence[str] | None = None, *, ex
     for row in rows:
         writer.writerow([cell(row.get(c)) for c in cols])
     return buffer.getvalue()
+
+
+def iter_csv(rows: Iterable[dict], columns: Sequence[str], *, excel: bool = False,
+             batch: int = 500) -> Iterator[str]:
+    """The text of :func:`render_csv` in pieces, the rows read as they come (header first)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n", delimiter=";" if excel else ",")
+    cols = list(columns)
+    writer.writerow(cols)
+    cell = _excel_text if excel else _text
+    for n, row in enumerate(rows, start=1):
+        writer.writerow([cell(row.get(c)) for c in cols])
+        if n % batch == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def iter_json(rows: Iterable[dict], columns: Sequence[str], *, batch: int = 500) -> Iterator[str]:
+    """The text of ``render(rows, "json", columns)`` in pieces, the rows read as they come."""
+    cols = list(columns)
+    pieces: list[str] = []
+    first = True
+    for row in rows:
+        item = json.dumps({c: row.get(c) for c in cols}, ensure_ascii=False, indent=2, default=str)
+        pieces.append(("[\n" if first else ",\n") + "  " + item.replace("\n", "\n  "))
+        first = False
+        if len(pieces) >= batch:
+            yield "".join(pieces)
+            pieces = []
+    pieces.append("[]\n" if first else "\n]\n")
+    yield "".join(pieces)
 
 
 def write_csv(path: str | Path, rows: Sequence[dict], columns: Sequence[str] | None = None, *,
