@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from .errors import NotFound
+from .ordering import natural_key
 from .store import Store
 
 INTERVIEWER_ROLE = "Interviewer"
@@ -187,6 +188,9 @@ def coding_records(store: Store, *, code: str | None = None, coder: str | None =
         for k, v in attrs.items():
             record.setdefault(k, v)
         records.append(record)
+    # the store lists them by source name; "Interview 2" before "Interview 10" (stable: positions kept)
+    order = {row["id"]: i for i, row in enumerate(store.sources())}
+    records.sort(key=lambda r: order.get(r["source_id"], 0))
     return records
 
 
@@ -286,7 +290,7 @@ def case_values(store: Store, case_by: str) -> list[str]:
             if attrs.get(row["id"], {}).get("role") == INTERVIEWER_ROLE:
                 continue
             values.append(row["pid"])
-        return sorted(values)
+        return sorted(values, key=natural_key)
     if case_by == "source":
         return [row["name"] for row in store.sources()]
     values = store.attribute_values(case_by)

@@ -422,3 +422,64 @@ def test_a_new_interview_list_makes_every_source_unscanned(project, tmp_path):
     assert "2 not scanned" in result.output and "run 'coding anonymize scan'" in result.output
     run(project, "anonymize", "scan", "--new")
     assert "0 not scanned" in run(project, "anonymize", "status").output
+
+
+# --------------------------------------------------------------------------- more than nine of a kind
+TOWNS = ["Agerby", "Bakkelund", "Dalsted", "Egholt", "Fjordvig", "Granlev", "Hedeby", "Ilsø", "Kærsted",
+         "Lyngvad", "Mosbæk", "Nørreled"]
+
+
+def numbers(text: str, stem: str) -> list[int]:
+    """The numbers of ``stem`` pseudonyms in the order they appear, each once."""
+    return list(dict.fromkeys(int(n) for n in re.findall(rf"\b{stem} (\d+)\b", text)))
+
+
+def test_pseudonyms_are_in_natural_order_with_more_than_ten_interviews(tmp_path):
+    """Twelve interviews in twelve municipalities: every anonymized list counts 1, 2 ... 10, 11, 12
+    (not "Case 10" before "Case 2")."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    rows = ["source,speaker,participant,role,municipality"]
+    for i, town in enumerate(TOWNS, start=1):
+        name = f"{town.lower()}.txt"
+        (folder / name).write_text(f"Interviewer: Hvad virker?\n\nBorger: Jeg tror på borgeren her i {town}, og "
+                                   f"min mentor hjælper med samarbejde.\n", encoding="utf-8")
+        rows += [f"{name},Interviewer,INT,Interviewer,", f"{name},Borger,B-{i},Borger,{town}"]
+    (folder / "participants.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    db = tmp_path / "many.db"
+    run(db, "import", str(folder), "--manifest", str(folder / "participants.csv"))
+    run(db, "codebook", "import", str(CORPUS / "themes.yaml"))
+    run(db, "autocode")
+    twelve = list(range(1, 13))
+    out = tmp_path / "out"
+    out.mkdir()
+
+    def output(*args: str, name: str) -> str:
+        run(db, *args, "--anonymize", "-o", str(out / name))
+        return texts_of(out / name)
+
+    by_case = output("matrix", "--rows", "code", "--cols", "municipality", "--format", "csv", name="m1.csv")
+    assert numbers(by_case.splitlines()[0], "Case") == twelve
+    by_source = output("matrix", "--rows", "code", "--cols", "source", "--format", "csv", name="m2.csv")
+    assert numbers(by_source.splitlines()[0], "Interview") == twelve
+    assert numbers(output("matrix", "--rows", "participant", "--cols", "code", "--format", "csv", name="m3.csv"),
+                   "Borger") == twelve
+    assert numbers(output("quotes", "--code", "belief", "--by", "municipality", "--format", "md", name="q.md"),
+                   "Case") == twelve
+    output("export", "framework", name="framework.xlsx")
+    column = openpyxl.load_workbook(out / "framework.xlsx")["Framework"]["A"]
+    assert numbers("\n".join(str(c.value) for c in column), "Case") == twelve
+    assert numbers(output("export", "narratives", name="appendix.docx"), "Case") == twelve
+    assert numbers(output("codings", "--format", "csv", name="codings.csv"), "Interview") == twelve
+    assert numbers(output("segments", "--format", "csv", name="segments.csv"), "Interview") == twelve
+    assert numbers(output("search", "borgeren", "--format", "csv", name="search.csv"), "Interview") == twelve
+    words = output("words", "--by", "municipality", "--format", "csv", name="words.csv")
+    assert numbers(words.splitlines()[0], "Case") == twelve
+    report = tmp_path / "report"
+    run(db, "report", "--out", str(report), "--anonymize")
+    text = texts_of(report / "report.md")
+    tables = [line for line in text.splitlines() if line.startswith("| ") and "Case 1 |" in line]
+    assert tables and all(numbers(line, "Case") == twelve for line in tables)
+    assert numbers(text.split("**Interviews**", 1)[1], "Interview")[:12] == twelve
+    for town in TOWNS:
+        assert town not in text

@@ -27,7 +27,7 @@ LAYERS = [
     ("readers", {"ingest"}),
     ("records", {"records"}),
     ("store", {"store"}),
-    ("shared", {"errors", "version", "safe_regex"}),
+    ("shared", {"errors", "version", "safe_regex", "ordering"}),
 ]
 
 MAX_LINES = 700

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from ..records import INTERVIEWER_ROLE, CodeTree, TurnIndex
 from .summaries import case_values, summary_map
 from ..errors import NotFound
+from ..ordering import natural_key
 
 
 @dataclass
@@ -253,7 +254,7 @@ def build_model(project, case_by: str, *, themes: list[str] | None = None,
             cells.setdefault((case, theme.code), Cell()).quotes.append(quote)
     cases = []
     for value in sorted(by_case, key=(lambda v: first_seen.get(v, (1e9,))) if case_by == "participant"
-                        else (lambda v: v.casefold())):
+                        else natural_key):
         interviews = sorted(by_case[value].values(), key=lambda i: position.get(i.source, 0))
         if not interviews and not any(key[0] == value for key in cells):
             continue

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CodingError
+from ..ordering import natural_key
 from ..store import Store
 from .segments import NONE_VALUE, ROOT, Context, build, distinct, present
 
@@ -40,7 +41,7 @@ NORMALIZE = ("none", "row", "col", "total")
 
 
 def _sort_key(value: str) -> tuple:
-    return (value == NONE_VALUE, value.casefold(), value)
+    return (value == NONE_VALUE, natural_key(value))
 
 
 def matrix(store: Store, *, rows: str = "code", cols: Sequence[str] | str = ("role",), count: str = "segments",

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..ordering import natural_key
 from ..store import Store
 from .segments import NONE_VALUE, Context, build, present
 
@@ -332,18 +333,20 @@ def _rank(frame: pd.DataFrame, limit: int | None) -> pd.DataFrame:
     if len(frame):
         frame = frame.copy()
         frame["_none"] = frame["group"] == NONE_VALUE
+        groups = {g: i for i, g in enumerate(sorted(set(frame["group"]), key=natural_key))}
+        frame["_group"] = frame["group"].map(groups)   # "Case 2" before "Case 10"
         frame["_unreviewed"] = frame["reviewed"] == ""
         # equal scores: interviews in an order of their names' digests (not alphabetical, which
         # would always favour the same interview), passages of one interview in text order
         frame["_tie"] = [hashlib.sha1(name.encode()).hexdigest() for name in frame["source"]]
-        frame = frame.sort_values(["_none", "group", "_unreviewed", "score", "_tie", "start"],
+        frame = frame.sort_values(["_none", "_group", "_unreviewed", "score", "_tie", "start"],
                                   ascending=[True, True, True, False, True, True], kind="stable")
         # each person's and each interview's best quote before anyone's second
         by_person = frame.groupby(["group", "_unreviewed", "participant"], sort=False).cumcount()
         by_source = frame.groupby(["group", "_unreviewed", "source"], sort=False).cumcount()
         frame["_nth"] = np.maximum(by_person.to_numpy(), by_source.to_numpy())
-        frame = frame.sort_values(["_none", "group", "_unreviewed", "_nth"], kind="stable")
-        frame = frame.drop(columns=["_none", "_unreviewed", "_tie", "_nth"])
+        frame = frame.sort_values(["_none", "_group", "_unreviewed", "_nth"], kind="stable")
+        frame = frame.drop(columns=["_none", "_group", "_unreviewed", "_tie", "_nth"])
         if limit is not None:
             frame = frame.groupby("group", sort=False).head(limit)
         frame = frame.reset_index(drop=True)

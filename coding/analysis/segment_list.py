@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 import numpy as np
 
+from ..ordering import natural_key
 from ..store import Store
 from .segments import Context, Segments, build
 
@@ -80,6 +81,9 @@ def _rows(ctx: Context, segs: Segments, lang: str, attr_names: list[str]) -> Ite
     # pieces grouped by segment (pairs are sorted by segment)
     bounds = np.searchsorted(pairs["seg"], np.append(live, np.iinfo(np.int64).max))
     rank = {node["code"]: i for i, node in enumerate(tree.ordered())}
+    # sources in the natural order of their names ("Interview 2" before "Interview 10")
+    by_name = sorted(ctx.sources, key=lambda s: natural_key(ctx.sources[s]["name"]))
+    source_rank = {sid: i for i, sid in enumerate(by_name)}
     live = live.tolist()
     sids, codes, starts = segs.sid.tolist(), segs.code.tolist(), segs.start.tolist()
     coder_index = segs.coder.tolist()
@@ -89,7 +93,7 @@ def _rows(ctx: Context, segs: Segments, lang: str, attr_names: list[str]) -> Ite
 
     # the order is decided before any row is made, so rows can be written as they are made
     order = sorted(range(len(live)), key=lambda i: (rank.get(tree.by_id[codes[live[i]]]["code"], 0),
-                                                    ctx.sources[sids[live[i]]]["name"], starts[live[i]],
+                                                    source_rank[sids[live[i]]], starts[live[i]],
                                                     coder_name(live[i])))
     for i in order:
         seg = live[i]

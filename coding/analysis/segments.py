@@ -28,6 +28,7 @@ import numpy as np
 from .appearance import interviewer_by_appearance, values_by_appearance
 from ..store.coding_table import select
 from ..errors import CodingError, NotFound
+from ..ordering import natural_key, natural_sorted
 from ..records import INTERVIEWER_ROLE, CodeTree
 from ..store import Store
 
@@ -246,14 +247,14 @@ class Context:
     def known_values(self, name: str) -> list[str] | None:
         """The values the project has for a dimension (None when it cannot say: coder)."""
         if name == "source":
-            return sorted(src["name"] for src in self.sources.values())
+            return natural_sorted(src["name"] for src in self.sources.values())
         if name == "participant":
-            return sorted(set(self.participants.values()))
+            return natural_sorted(set(self.participants.values()))
         if name in ("coder", "code"):
             return None
         values = {attrs[name] for attrs in self.participant_attrs.values() if attrs.get(name)}
         values |= {attrs[name] for attrs in self.source_attrs.values() if attrs.get(name)}
-        return sorted(values, key=str.casefold)
+        return sorted(values, key=natural_key)
 
     def check_value(self, name: str, value: str, option: str) -> None:
         """A filter value that matches nothing is a mistake (a typo, the wrong case): say which

@@ -49,7 +49,8 @@ class Pseudonyms:
             numbers[role] = numbers.get(role, 0) + 1
             self.participants[p["pid"]] = f"{role} {numbers[role]}"
 
-        sources = store.sources()
+        # numbered in the names' code-point order (as always: the same pseudonyms as before)
+        sources = sorted(store.sources(), key=lambda s: s["name"])
         self.sources = {s["name"]: f"{self.w['interview']} {i}" for i, s in enumerate(sources, start=1)}
 
         if case_by == "participant":

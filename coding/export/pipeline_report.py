@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from ..ordering import natural_key
 from ..records import INTERVIEWER_ROLE
 from .report import Block, write_report
 from .tables import write_csv, write_xlsx
@@ -187,8 +188,8 @@ def write_all(project, folder: Path, *, say: Callable[[int, int, str], None], st
                                *([s.get("interview_type", "")] if "interview_type" in attributes else []),
                                *([s.get(CASE_ATTRIBUTE, "")] if has_place else []),
                                s["turns"], s["codings"]] for s in sources]))
-    places = sorted({p.get(CASE_ATTRIBUTE, "") for p in participants if p.get(CASE_ATTRIBUTE)}, key=str.casefold)
-    roles = sorted({p.get("role") or "?" for p in participants}, key=str.casefold)
+    places = sorted({p.get(CASE_ATTRIBUTE, "") for p in participants if p.get(CASE_ATTRIBUTE)}, key=natural_key)
+    roles = sorted({p.get("role") or "?" for p in participants}, key=natural_key)
     rows = []
     for role in roles:
         mine = [p for p in participants if (p.get("role") or "?") == role]

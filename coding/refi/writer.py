@@ -23,6 +23,7 @@ from pathlib import Path
 from lxml import etree
 
 from ..errors import InputError
+from ..ordering import natural_key
 from ..records import CodeTree
 from . import guids
 from .codebook_xml import NS_PROJECT, _origin, add_code_elements, write_bytes_atomically
@@ -121,11 +122,11 @@ def project_cases(store) -> list[dict]:
             found.setdefault(theirs[1], theirs[0])
             municipality_sources.setdefault(theirs[1], set())
     cases = []
-    for value in sorted(found, key=str.casefold):
+    for value in sorted(found, key=natural_key):
         cases.append({"guid": guids.derived("case:municipality", value.casefold()), "name": value,
                       "kind": "municipality", "attributes": {found[value]: value},
                       "sources": sorted(municipality_sources.get(value, ()))})
-    for pid in sorted(participant_rows, key=str.casefold):
+    for pid in sorted(participant_rows, key=natural_key):
         row = participant_rows[pid]
         cases.append({"guid": guids.for_export(row["guid"], "participant"), "name": pid, "kind": "participant",
                       "attributes": dict(sorted(participant_attrs.get(row["id"], {}).items())),

@@ -31,6 +31,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from ..errors import CodingError, NotFound
+from ..ordering import natural_key
 from ..records import INTERVIEWER_ROLE, CodeTree
 from ..store import Store
 from . import index as search_index
@@ -486,7 +487,7 @@ def hit_records(corpus: Corpus, first: np.ndarray, last: np.ndarray, turn: np.nd
     """One record per hit: source, turn, speaker, participant, role, timestamp, start, end,
     before, match, after; by source name, then position."""
     sids = corpus.sid_at(first)
-    by_name = sorted(corpus.names, key=corpus.names.get)
+    by_name = sorted(corpus.names, key=lambda sid: natural_key(corpus.names[sid]))   # Interview 2 before 10
     rank = np.zeros(max(by_name, default=0) + 1, dtype=np.int64)
     rank[by_name] = np.arange(len(by_name))
     order = np.lexsort((corpus.end[last], corpus.start[first], rank[sids]))

@@ -16,6 +16,7 @@ from typing import Iterable
 import numpy as np
 
 from ..errors import CodingError
+from ..ordering import natural_key
 from ..store import Store
 from .engine import Filters, _names, attribute_values, check_attribute, coded_mask, load_corpus
 
@@ -102,7 +103,7 @@ def words(store: Store, *, where: dict[str, str] | None = None, by: str | None =
     if by is not None:
         group_counts = np.bincount(value * n_lemmas + lemma, minlength=len(labels) * n_lemmas).reshape(len(labels), n_lemmas)
         present = [g for g in range(len(labels)) if group_counts[g].sum()]
-        order = sorted(present, key=lambda g: (g == 0, labels[g]))     # (none) last
+        order = sorted(present, key=lambda g: (g == 0, natural_key(labels[g])))     # (none) last; Case 2 before 10
         chosen: list[int] = []
         for g in order:
             ranked = np.lexsort((np.arange(n_lemmas), -group_counts[g]))[:top]

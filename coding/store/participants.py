@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from ..ordering import natural_key
 from .ids import new_guid
 
 
@@ -44,7 +45,8 @@ class ParticipantQueries:
         return out
 
     def participants(self) -> list[sqlite3.Row]:
-        return self.db.execute(
+        """Every participant, in the natural order of the ids ("Borger 2" before "Borger 10")."""
+        return sorted(self.db.execute(
             """SELECT p.id, p.pid, p.guid, p.auto,
                       (SELECT group_concat(s.name || ' (' || sp.label || ')', '; ')
                          FROM speakers sp JOIN sources s ON s.id = sp.source_id
@@ -53,7 +55,7 @@ class ParticipantQueries:
                           ON sp.source_id = t.source_id AND sp.label = t.speaker
                         WHERE sp.participant_id = p.id) AS turns
                FROM participants p ORDER BY p.pid"""
-        ).fetchall()
+        ), key=lambda r: natural_key(r["pid"]))
 
     def delete_orphan_participants(self) -> int:
         cur = self.db.execute(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Iterable
 
+from ..ordering import natural_key
 from .ids import new_guid, now
 
 
@@ -26,14 +27,15 @@ class SourceQueries:
         return self.db.execute("SELECT * FROM sources WHERE text_sha256 = ?", (digest,)).fetchone()
 
     def sources(self) -> list[sqlite3.Row]:
-        return self.db.execute(
+        """Every source, in the natural order of the names ("Interview 2" before "Interview 10")."""
+        return sorted(self.db.execute(
             """SELECT s.id, s.guid, s.name, s.path, s.format, s.language, s.file_sha256, s.text_sha256,
                       s.imported_at, length(s.text) AS characters,
                       (SELECT count(*) FROM turns t WHERE t.source_id = s.id) AS turns,
                       (SELECT count(*) FROM speakers p WHERE p.source_id = s.id) AS speakers,
                       (SELECT count(*) FROM codings c WHERE c.source_id = s.id) AS codings
                FROM sources s ORDER BY s.name"""
-        ).fetchall()
+        ), key=lambda r: natural_key(r["name"]))
 
     def insert_source(self, *, name: str, path: str, format: str, language: str, file_sha256: str,
                       text_sha256: str, text: str, guid: str | None = None) -> int:
@@ -167,11 +169,11 @@ class SourceQueries:
 
     def attribute_values(self, name: str) -> list[str]:
         """Distinct values of an attribute on participants or sources (a case attribute's cases)."""
-        return [r[0] for r in self.db.execute(
+        return sorted((r[0] for r in self.db.execute(
             """SELECT value FROM participant_attributes WHERE name = ?
                UNION SELECT value FROM appearance_attributes WHERE name = ?
                UNION SELECT value FROM source_attributes WHERE name = ? ORDER BY 1""",
-            (name, name, name))]
+            (name, name, name))), key=natural_key)
 
     def attribute_names(self) -> list[str]:
         return [r[0] for r in self.db.execute(

@@ -1,0 +1,31 @@
+"""Natural order of names: "Interview 2" before "Interview 10".
+
+Pseudonyms ("Interview 1".."Interview 12", "Case 10", "Sagsbehandler 11") and file names with
+numbers ("borger_2.docx", "borger_10.docx") are listed in the order a reader counts them: runs
+of digits compare as numbers, the rest without regard to letter case.
+
+>>> sorted(["Case 10", "Case 2", "case 1"], key=natural_key)
+['case 1', 'Case 2', 'Case 10']
+"""
+
+from __future__ import annotations
+
+import re
+
+_DIGITS = re.compile(r"([0-9]+)")
+
+
+def natural_key(text) -> tuple:
+    """A sort key: the text's letters casefolded and its digit runs as numbers, then the text itself
+    (so that equal keys, "Case 2" and "case 2" or "Case 02", still have one order)."""
+    text = "" if text is None else str(text)
+    parts = _DIGITS.split(text.casefold())
+    # split() alternates text, digits, text ...: positions line up between two keys
+    return tuple(int(p) if i % 2 else p for i, p in enumerate(parts)), text
+
+
+def natural_sorted(values, key=None) -> list:
+    """``sorted(values)`` in natural order; ``key`` picks the name of each value."""
+    if key is None:
+        return sorted(values, key=natural_key)
+    return sorted(values, key=lambda v: natural_key(key(v)))
