@@ -483,3 +483,24 @@ def test_pseudonyms_are_in_natural_order_with_more_than_ten_interviews(tmp_path)
     assert numbers(text.split("**Interviews**", 1)[1], "Interview")[:12] == twelve
     for town in TOWNS:
         assert town not in text
+
+
+# --------------------------------------------------------------------------- word counts
+def word_counts(db: Path, *args: str) -> dict[str, int]:
+    result = run(db, "words", "--top", "1000", "--format", "csv", *args)
+    return {r["word"]: int(r["count"]) for r in csv.DictReader(result.stdout.splitlines())}
+
+
+def test_words_leave_the_placeholders_out(project):
+    plain = word_counts(project)
+    anonymized = word_counts(project, "--anonymize")
+    # the anonymized text is the original with parts replaced: without the placeholders no word can
+    # be counted more often than in the original ("[Borger 1]" is no "borger" of the interview)
+    assert anonymized and all(plain.get(word, 0) >= n for word, n in anonymized.items()), \
+        {w: n for w, n in anonymized.items() if plain.get(w, 0) < n}
+    for placeholder in ("navn", "telefon", "cpr-nr.", "cpr-nr", "adresse", "kontonr.", "fødselsdato", "name", "town"):
+        assert placeholder not in anonymized and placeholder not in plain, placeholder
+    assert anonymized["borger"] == plain["borger"] and anonymized["sagsbehandler"] == plain["sagsbehandler"]
+    assert anonymized["tro"] == plain["tro"]          # the interview's own words are all still counted
+    by_role = run(project, "words", "--by", "role", "--anonymize", "--format", "csv").stdout
+    assert "navn" not in [r["word"] for r in csv.DictReader(by_role.splitlines())]

@@ -122,7 +122,8 @@ def words_command(state, where, by, top, code, source, include_interviewer, char
 
     Words are counted by lemma (borger, borgeren and borgerne are one word); spaCy's stop words of
     each source's language are left out, and so are interviewer turns unless --include-interviewer.
-    With --by role the top words of every role are listed with a count per role.
+    With --by role the top words of every role are listed with a count per role. With --anonymize
+    the anonymized text is counted, without its placeholders ([navn 3], [telefon], [Borger 1]).
 
     Example: coding words --by role --top 20 --chart words.png --format xlsx -o words.xlsx
     """

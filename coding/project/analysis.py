@@ -246,8 +246,12 @@ class AnalysisMethods:
         if anonymize:
             with self.anonymized(unreviewed=unreviewed) as copy:
                 copy.update_search_index()
-                return copy.words(where=copy.anonymized_where(where), by=by, top=top, code=code,
-                                  source=copy.anonymized_source(source), include_interviewer=include_interviewer)
+                # the placeholders ("[navn 3]", "[telefon]", "[Borger 1]") are not words of the interview
+                placeholders = {sid: [(new_start, new_end) for _s, _e, new_start, new_end in offsets.spans]
+                                for sid, offsets in copy.scrubber.offsets.items()}
+                return words(copy.store, where=copy.anonymized_where(where), by=by, top=top, code=code,
+                             source=copy.anonymized_source(source), include_interviewer=include_interviewer,
+                             leave_out=placeholders)
         return words(self.store, where=where, by=by, top=top, code=code, source=source,
                      include_interviewer=include_interviewer)
 

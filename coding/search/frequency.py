@@ -40,10 +40,12 @@ class WordFrequency:
 
 def words(store: Store, *, where: dict[str, str] | None = None, by: str | None = None, top: int = 50,
           code: str | None = None, source: str | Iterable[str] | None = None,
-          include_interviewer: bool = False) -> WordFrequency:
+          include_interviewer: bool = False,
+          leave_out: dict[int, list[tuple[int, int]]] | None = None) -> WordFrequency:
     """The most frequent lemmas (stop words and tokens without a letter or digit left out), in
     the text that passes the filters; with ``by`` the ``top`` of every value of that attribute,
-    each counted per value."""
+    each counted per value. ``leave_out``: source id -> character ranges (in order, not
+    overlapping) whose tokens are not counted (an anonymized text's placeholders, "[navn 3]")."""
     if top < 1:
         raise CodingError(f"--top must be 1 or more, not {top}")
     corpus = load_corpus(store, _names(source))
@@ -88,6 +90,8 @@ def words(store: Store, *, where: dict[str, str] | None = None, by: str | None =
     tokens = np.flatnonzero(counted[corpus.form] & inside) if n else np.zeros(0, dtype=np.int64)
     if code is not None:
         tokens = tokens[coded_mask(corpus, code, tokens, tokens)]
+    if leave_out:
+        tokens = tokens[~_inside(corpus, tokens, leave_out)]
     lemma = lemma_of[corpus.form[tokens]]
     if by is not None:
         range_value, labels = attribute_values(corpus, by, turn, range_sid)
@@ -145,6 +149,23 @@ def words(store: Store, *, where: dict[str, str] | None = None, by: str | None =
     columns = ["word", "count", "share", "sources", "forms", *[labels[g] for g in order]]
     return WordFrequency(records, columns, by, groups, total, top)
 
+
+
+def _inside(corpus, tokens: np.ndarray, ranges: dict[int, list[tuple[int, int]]]) -> np.ndarray:
+    """Per token: whether it overlaps one of its source's ``ranges``. Positions are made one number
+    (source id above, character offset below), so one sorted search covers every source."""
+    spans = sorted((sid, start, end) for sid, pairs in ranges.items() for start, end in pairs if end > start)
+    if not spans or not len(tokens):
+        return np.zeros(len(tokens), dtype=bool)
+    lo = np.array([(sid << 32) | start for sid, start, _end in spans], dtype=np.int64)
+    hi = np.array([(sid << 32) | end for sid, _start, end in spans], dtype=np.int64)
+    sids = corpus.sid_at(tokens).astype(np.int64) << 32
+    starts = sids | corpus.start[tokens].astype(np.int64)
+    ends = sids | corpus.end[tokens].astype(np.int64)
+    # the last range that begins before the token ends; the ranges do not overlap, so no earlier
+    # one reaches further
+    last = np.searchsorted(lo, ends, "left") - 1
+    return (last >= 0) & (hi[np.maximum(last, 0)] > starts)
 
 def words_chart(frequency: WordFrequency, path, *, title: str | None = None) -> None:
     """A horizontal bar chart of the words (with ``by``: one panel per value, its own top words)."""
