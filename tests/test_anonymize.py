@@ -504,3 +504,35 @@ def test_words_leave_the_placeholders_out(project):
     assert anonymized["tro"] == plain["tro"]          # the interview's own words are all still counted
     by_role = run(project, "words", "--by", "role", "--anonymize", "--format", "csv").stdout
     assert "navn" not in [r["word"] for r in csv.DictReader(by_role.splitlines())]
+
+
+# --------------------------------------------------------------------------- genitives
+def test_a_name_that_ends_in_s_keeps_it():
+    found = finds("Vi talte med Jens, Lars og Roberts; Bentes kollega kom.")
+    assert ("name", "Jens") in found and ("name", "Lars") in found and ("name", "Roberts") in found
+    found = Detector(Context()).find("Roberts and Williams met Bente's colleague.", "en")
+    assert [(f.text, f.key) for f in found] == [("Roberts", "roberts"), ("Williams", "williams"),
+                                                ("Bente's", "bente")]
+
+
+def test_a_genitive_keeps_its_ending_after_the_placeholder(project, tmp_path):
+    late = tmp_path / "moelleby_opfoelgning.txt"
+    late.write_text("Interviewer: Hvem hjalp?\n\nBorger: Jens kom med Lars, og Karens søster ringede til Bente. "
+                    "Bentes kollega Jens' bil holdt ude.\n", encoding="utf-8")
+    english = tmp_path / "engvig_followup.txt"
+    english.write_text("Interviewer: Who helped?\n\nSagsbehandler: Bente's colleague Sarah Williams called Daniel's "
+                       "manager.\n", encoding="utf-8")
+    run(project, "import", str(late), str(english))
+    review = tmp_path / "review.xlsx"
+    run(project, "anonymize", "scan", "-o", str(review))
+    key = {r["text"]: r["replacement"] for r in review_rows(review)}
+    out = tmp_path / "a.qdpx"
+    run(project, "export", "qdpx", "--anonymize", "-o", str(out))
+    text = texts_of(out)
+    assert leaks(text) == [] and "Jens" not in text and "Lars" not in text
+    assert f"{key['Bente']}s kollega" in text                     # Danish: the s after the placeholder
+    assert "[Borger 1]s søster" in text                            # a known person too
+    assert f"{key['Bente']}'s colleague" in text and "[Sagsbehandler 1]'s manager" in text   # English
+    assert f"{key['Jens']} kom med {key['Lars']}, og" in text     # a name's own s stays inside it
+    assert f"{key['Jens']}' bil" in text
+    assert f"{key['Sarah Williams']} called" in text

@@ -378,7 +378,7 @@ def test_anonymized_appendix_has_no_manifest_name(project, tmp_path):
             "— Virksomhedskonsulent 1, Interview 3, tur 3, 00:02:30") in quotes
     assert ("“[Virksomhedskonsulent 1] fandt en plads til mig, og han troede på mig fra første dag.”\n"
             "— Borger 1, Interview 2, tur 2") in quotes
-    assert "“Ledelsen prioriterer indsatsen, det mærker vi i [Case 2] jobcenter.”" in "\n".join(quotes)
+    assert "“Ledelsen prioriterer indsatsen, det mærker vi i [Case 2]s jobcenter.”" in "\n".join(quotes)
     texts = [p.text for p in document.paragraphs]
     assert "I [Case 2] fortæller [Sagsbehandler 1] og [Virksomhedskonsulent 1], at de tror på borgerne." in texts
     # the same with one history per person

@@ -19,7 +19,7 @@ from .patterns import pattern_spans
 _GENITIVE = r"(?:s|'s|’s|'|’)?"
 # changes whenever the detector would find other things in the same text: stored findings of an
 # older version are not reused (see Detector.fingerprint)
-DETECTOR_VERSION = "2"
+DETECTOR_VERSION = "3"
 # when two findings overlap, the longer wins; at equal length the earlier kind in this list
 PRIORITY = ("person", "case", "cpr", "email", "url", "bank", "case_number", "birthdate", "phone",
             "address", "postcode", "municipality", "place", "name", "name_candidate", "manual")

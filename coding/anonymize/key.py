@@ -153,6 +153,15 @@ def _rows(store, pseudonyms: Pseudonyms, detector: Detector, found: dict, langua
     return sorted(rows.values(), key=lambda r: r.first)
 
 
+def genitive_ending(f: Finding) -> str:
+    """The genitive ending a name finding has beyond its name, as written ("s", "'s", "’"), or ""."""
+    text = " ".join(f.text.split())
+    if key_of(text) == f.key:
+        return ""
+    return next((text[-len(e):] for e in ("'s", "’s", "s", "'", "’")
+                 if text.endswith(e) and key_of(text[:-len(e)]) == f.key), "")
+
+
 def _display(f: Finding) -> str:
     """A name as the key knows it: without its genitive ending, white space single."""
     text = " ".join(f.text.split())
@@ -306,7 +315,8 @@ class Scrubber:
             else:
                 replacement = None if self.unreviewed == "keep" else kind_replacement(f.kind, self.language)
             if replacement is not None:
-                out.append((f.start, f.end, replacement))
+                # "Bentes kollega" -> "[navn 6]s kollega", "Bente's" -> "[name 6]'s"
+                out.append((f.start, f.end, replacement + genitive_ending(f)))
         return out
 
     def _known(self, f: Finding) -> str:

@@ -62,6 +62,7 @@ daughter son aunt uncle neighbour neighbor named called
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’\-\.][^\W\d_]+)*\.?")
 _GENITIVE = ("s", "'s", "’s", "'", "’")
+_GENITIVE_EN = ("'s", "’s", "'", "’")
 _SENTENCE_END = re.compile(r"(?:^|[.!?:;…\n\"“”«»(\[–\-])[\s\"“”'‘’«»()\[\]–\-*_#>]*$")
 _ABBREVIATED_TITLES = frozenset({"hr", "fru", "frk", "mr", "mrs", "ms", "dr"})
 
@@ -123,11 +124,13 @@ def ordinary(name: str) -> bool:
     return not words or any(w in lexicon("da") or w in lexicon("en") for w in words)
 
 
-def _base(word: str, known: Iterable[str] | frozenset[str]) -> str:
-    """A word without its genitive ending when the bare word is known ("Bentes" -> "Bente")."""
-    if word in known:
+def _base(word: str, known: Iterable[str] | frozenset[str], language: str = "da") -> str:
+    """A word without its genitive ending when the bare word is known ("Bentes" -> "Bente"). A word
+    that is a name itself keeps its final s ("Jens", "Williams", "Roberts": not "William" + s), and
+    English text has only the genitive with an apostrophe ("Bente's"; "Adams" is not "Adam" + s)."""
+    if word in known or word in given_names() or word in surnames():
         return word
-    for ending in _GENITIVE:
+    for ending in (_GENITIVE if language != "en" else _GENITIVE_EN):
         if word.endswith(ending) and word[: -len(ending)] in known:
             return word[: -len(ending)]
     return word
@@ -181,7 +184,7 @@ def name_spans(text: str, language: str, never: frozenset[str] | set[str]) -> li
             between.strip() == "" or (previous in _ABBREVIATED_TITLES and between.strip() == "."))
         # places: two-word names first
         two = f"{word} {tokens[i + 1][2]}" if i + 1 < len(tokens) and adjacent(i, i + 1) else None
-        place = two if two in place_list else _base(word, place_list)
+        place = two if two in place_list else _base(word, place_list, language)
         if place in place_list and not titled:
             if place.casefold() in AMBIGUOUS_PLACES and initial:
                 i += 1
@@ -196,7 +199,7 @@ def name_spans(text: str, language: str, never: frozenset[str] | set[str]) -> li
             out.append((start, tokens[last][1], kind, key))
             i = last + 1
             continue
-        base = _base(word, given)
+        base = _base(word, given, language)
         if base not in given and "-" in word and all(capitalised(p) for p in word.split("-")) and any(
                 p in given for p in word.split("-")):
             base = word   # "Lise-Lotte", "Anne-Sofie": a double name with a given name in it
@@ -212,9 +215,9 @@ def name_spans(text: str, language: str, never: frozenset[str] | set[str]) -> li
             elif following.casefold() not in NOT_AFTER_A_NAME:
                 # "Rose came", "Storm er hans ven": probably the name; "Will you", "Mark the date": not
                 kind = "name_candidate"
-        elif word.casefold() not in lex and _base(word, family) in family:
+        elif word.casefold() not in lex and _base(word, family, language) in family:
             kind = "name"   # a surname that is no ordinary word, even first in a sentence ("Madsen")
-        elif not initial and next_is_name and _base(following, family) in family:
+        elif not initial and next_is_name and _base(following, family, language) in family:
             kind = "name"   # "til Mose Larsen": an ordinary word before a surname
         elif (not initial and word.casefold() not in lex and len(word) >= 3 and "." not in word
               and not (language == "da" and _compound(word.casefold(), lex))):
@@ -227,16 +230,16 @@ def name_spans(text: str, language: str, never: frozenset[str] | set[str]) -> li
         while (last + 1 < len(tokens) and last - i < 3 and adjacent(last, last + 1)
                and capitalised(tokens[last + 1][2]) and not blocked_word(tokens[last + 1][2])
                and tokens[last + 1][2] not in place_list
-               and (kind == "name" or _base(tokens[last + 1][2], family) in family
-                    or _base(tokens[last + 1][2], given) in given or tokens[last + 1][2].casefold() not in lex)):
+               and (kind == "name" or _base(tokens[last + 1][2], family, language) in family
+                    or _base(tokens[last + 1][2], given, language) in given or tokens[last + 1][2].casefold() not in lex)):
             last += 1
         if last > i and kind == "name_candidate":
             kind = "name"
         if last == i:
-            key = base if kind == "name" and base in given else _base(word, family)
+            key = base if kind == "name" and base in given else _base(word, family, language)
         else:
             key = " ".join(t[2] for t in tokens[i:last])
-            key += " " + _base(tokens[last][2], family | given)
+            key += " " + _base(tokens[last][2], family | given, language)
         out.append((start, tokens[last][1], kind, key))
         i = last + 1
     return out
