@@ -139,7 +139,8 @@ def run_pipeline(input: str | Path, *, codebook: str | Path, out: str | Path, ma
                     scrub = copy.scrubber.scrub
                     write_all(copy, partial, say=say, steps=STEPS, first_step=3, result=result,
                               input=Path(scrub(str(input))), codebook=Path(scrub(str(codebook))),
-                              manifest=Path(scrub(str(manifest))) if manifest else None, language=language)
+                              manifest=Path(scrub(str(manifest))) if manifest else None, language=language,
+                              out=Path(scrub(str(out))))
             else:
                 write_all(project, partial, say=say, steps=STEPS, first_step=3, result=result,
                           input=input, codebook=codebook, manifest=manifest, language=language)

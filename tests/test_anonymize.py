@@ -310,11 +310,11 @@ def test_every_output_with_anonymize_has_no_identifier_left(project, tmp_path):
     run(project, "search", "borger OR citizen*", "--anonymize", "--format", "csv", "-o", str(out / "search.csv"))
     run(project, "words", "--anonymize", "--format", "xlsx", "-o", str(out / "words.xlsx"))
     run(project, "export", "docx", "moelleby_borger.txt", "--anonymize", "-o", str(out / "transcript.docx"))
-    pipeline = tmp_path / "pipeline"
+    pipeline = tmp_path / "Engvig pipeline"    # a folder named after a place: the report names its folder
     run(None, "pipeline", str(CORPUS), "--manifest", str(CORPUS / "participants.csv"), "--codebook",
         str(CORPUS / "themes.yaml"), "--out", str(pipeline), "--anonymize", "--language", "da")
     # the report rebuilt from the project (summaries, case status and memos above included)
-    report = tmp_path / "report"
+    report = tmp_path / "Mølleby rapport"
     result = run(project, "report", "--out", str(report), "--anonymize", "--language", "da")
     assert f"files in {report}" in result.output
     rebuilt = [p for p in report.iterdir() if p.suffix in (".docx", ".xlsx", ".csv", ".md", ".html", ".graphml")]

@@ -153,8 +153,10 @@ def decimal(value: float, language: str, places: int = 2) -> str:
 
 
 def write_all(project, folder: Path, *, say: Callable[[int, int, str], None], steps: int, first_step: int,
-              result, input: Path, codebook: Path, manifest: Path | None, language: str | None = None) -> None:
-    """Write the matrices, network, framework, appendix and report into ``folder``."""
+              result, input: Path, codebook: Path, manifest: Path | None, language: str | None = None,
+              out: Path | None = None) -> None:
+    """Write the matrices, network, framework, appendix and report into ``folder``; ``out`` is the
+    folder the report names (default ``result.out``; anonymized, as a folder name may name a place)."""
     from ..analysis.cases import project_language
 
     store = project.store
@@ -258,6 +260,7 @@ def write_all(project, folder: Path, *, say: Callable[[int, int, str], None], st
             blocks.append(Block("quote", row.text, by=f"{row.attribution} ({', '.join(where)})"))
 
     # ---------------------------------------------------------------- documents
+    shown = out if out is not None else result.out
     say(n, steps, f"framework matrix by {case_by} (.docx .xlsx)")
     model = project.case_model(case_by, language=language)  # one model, every document written from it
     project.export_framework(folder / "framework.docx", case_by=case_by, language=language, model=model)
@@ -269,14 +272,14 @@ def write_all(project, folder: Path, *, say: Callable[[int, int, str], None], st
     files.append(("appendix.docx", w["f_appendix"]))
     n += 1
     blocks += [Block("h2", w["documents"]), Block("p", w["documents_text"]),
-               Block("code", f"coding --project {result.out / 'coding.db'} summary import "
-                             f"{result.out / 'framework.xlsx'}\n"
-                             f"coding --project {result.out / 'coding.db'} export framework -o "
-                             f"{result.out / 'framework.docx'}")]
+               Block("code", f"coding --project {shown / 'coding.db'} summary import "
+                             f"{shown / 'framework.xlsx'}\n"
+                             f"coding --project {shown / 'coding.db'} export framework -o "
+                             f"{shown / 'framework.docx'}")]
 
     say(n, steps, "report (.html .md)")
     files += [("report.html", w["f_report"]), ("report.md", w["f_report"]),
-              ("coding.db", w["f_db"].format(db=result.out / "coding.db"))]
+              ("coding.db", w["f_db"].format(db=shown / "coding.db"))]
     blocks += [Block("h2", w["files"]), Block("files", items=files)]
     write_report(folder, title, blocks, lang=language)
 
@@ -326,7 +329,7 @@ def rebuild_report(project, out: str | Path, *, language: str | None = None, ano
                 scrub = copy.scrubber.scrub
                 write_all(copy, partial, say=say, steps=REPORT_STEPS, first_step=1, result=result,
                           input=Path(scrub(str(input))), codebook=Path(scrub(str(codebook))), manifest=None,
-                          language=language)
+                          language=language, out=Path(scrub(str(out))))
         else:
             write_all(project, partial, say=say, steps=REPORT_STEPS, first_step=1, result=result, input=input,
                       codebook=codebook, manifest=None, language=language)
