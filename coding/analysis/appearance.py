@@ -10,6 +10,21 @@ from ..records import INTERVIEWER_ROLE
 _SHIFT = np.int64(1) << np.int64(32)
 
 
+def attribute_index(attrs: dict[int, dict[str, str]], name: str, values: dict[str, int],
+                    labels: list[str]) -> np.ndarray:
+    """Per participant or source id: the number of its value of ``name`` in ``labels`` (new values
+    are added to ``values`` and ``labels``), -1 where it has none."""
+    table = np.full((max(attrs) + 1) if attrs else 1, -1, dtype=np.int64)
+    for key, own in attrs.items():
+        value = own.get(name)
+        if value not in (None, ""):
+            if value not in values:
+                values[value] = len(labels)
+                labels.append(value)
+            table[key] = values[value]
+    return table
+
+
 def interviewer_by_appearance(turns: dict, appearance: dict[tuple[int, int], dict[str, str]]) -> None:
     """Set ``turns["interviewer"]`` from a role given per source, where there is one."""
     roles = {key: attrs["role"] for key, attrs in appearance.items() if "role" in attrs}

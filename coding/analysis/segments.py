@@ -25,7 +25,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .appearance import interviewer_by_appearance, values_by_appearance
+from .appearance import attribute_index, interviewer_by_appearance, values_by_appearance
 from ..store.coding_table import select
 from ..errors import CodingError, NotFound
 from ..ordering import natural_key, natural_sorted
@@ -400,19 +400,8 @@ class Context:
         values: dict[str, int] = {NONE_VALUE: 0}
         labels = [NONE_VALUE]
 
-        def table(attrs: dict[int, dict[str, str]]) -> np.ndarray:
-            size = (max(attrs) + 1) if attrs else 1
-            arr = np.full(size, -1, dtype=np.int64)
-            for key, a in attrs.items():
-                if name in a and a[name] != "":
-                    v = a[name]
-                    if v not in values:
-                        values[v] = len(labels)
-                        labels.append(v)
-                    arr[key] = values[v]
-            return arr
-        by_participant = table(self.participant_attrs)
-        by_source = table(self.source_attrs)
+        by_participant = attribute_index(self.participant_attrs, name, values, labels)
+        by_source = attribute_index(self.source_attrs, name, values, labels)
         pid = pairs["pid"]
         sid = pairs["sid"]
         from_participant = np.full(len(pid), -1, dtype=np.int64)

@@ -30,6 +30,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from ..analysis.appearance import attribute_index
 from ..errors import CodingError, NotFound
 from ..ordering import natural_key
 from ..records import INTERVIEWER_ROLE, CodeTree
@@ -202,19 +203,8 @@ def attribute_values(corpus: Corpus, name: str, turn: np.ndarray, sid: np.ndarra
     labels = ["(none)"]
     numbers: dict[str, int] = {}
 
-    def table(attrs: dict[int, dict[str, str]]) -> np.ndarray:
-        arr = np.full((max(attrs) + 1) if attrs else 1, -1, dtype=np.int64)
-        for key, values in attrs.items():
-            value = values.get(name)
-            if value not in (None, ""):
-                if value not in numbers:
-                    numbers[value] = len(labels)
-                    labels.append(value)
-                arr[key] = numbers[value]
-        return arr
-
-    by_participant = table(corpus.participant_attrs)
-    by_source = table(corpus.source_attrs)
+    by_participant = attribute_index(corpus.participant_attrs, name, numbers, labels)
+    by_source = attribute_index(corpus.source_attrs, name, numbers, labels)
     pid = np.where(turn >= 0, corpus.turns["participant_id"][np.maximum(turn, 0)], -1) \
         if len(corpus.turns["start"]) else np.full(len(turn), -1, dtype=np.int64)
     from_participant = np.full(len(turn), -1, dtype=np.int64)
