@@ -130,7 +130,8 @@ class TurnIndex:
         return merged
 
 
-def _join(values: Iterable) -> str:
+def join_values(values: Iterable) -> str:
+    """The distinct non-empty values, in order, joined with "; " (the turns, speakers ... a span covers)."""
     values = list(values)
     if len(values) == 1:  # most spans lie in one turn: no joining, no duplicates to drop
         value = values[0]
@@ -167,7 +168,7 @@ def coding_records(store: Store, *, code: str | None = None, coder: str | None =
         attrs: dict[str, str] = {}
         for t in overlapping:
             for k, v in turns.attributes(c["source_id"], t["participant_id"]).items():
-                attrs[k] = _join([attrs.get(k), v]) if k in attrs and attrs[k] != v else v
+                attrs[k] = join_values([attrs.get(k), v]) if k in attrs and attrs[k] != v else v
         if not overlapping:
             attrs = turns.attributes(c["source_id"], None)
         if where and any(v not in attrs.get(k, "").split("; ") for k, v in where.items()):
@@ -178,10 +179,10 @@ def coding_records(store: Store, *, code: str | None = None, coder: str | None =
             "text": texts[c["source_id"]][c["start"]:c["end"]] if with_text else None,
             "code": node["code"], "code_path": node["path"], "coder": c["coder"], "origin": c["origin"],
             "rule": c["rule"], "matched": c["matched"], "memo": c["memo"],
-            "turn": _join(t["idx"] for t in overlapping),
-            "speaker": _join(t["speaker"] for t in overlapping),
-            "participant": _join(t["participant"] for t in overlapping),
-            "role": _join(t["role"] for t in overlapping),
+            "turn": join_values(t["idx"] for t in overlapping),
+            "speaker": join_values(t["speaker"] for t in overlapping),
+            "participant": join_values(t["participant"] for t in overlapping),
+            "role": join_values(t["role"] for t in overlapping),
             "source_id": c["source_id"], "code_id": c["code_id"],
             "participant_ids": [t["participant_id"] for t in overlapping if t["participant_id"] is not None],
         }

@@ -3,11 +3,12 @@ its text, the turns, speakers and participants it overlaps, and their attributes
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 
 from ..ordering import natural_key
+from ..records import join_values
 from ..store import Store
 from .segments import Context, Segments, build
 
@@ -109,20 +110,13 @@ def _rows(ctx: Context, segs: Segments, lang: str, attr_names: list[str]) -> Ite
             "start": int(segs.start[seg]), "end": int(segs.end[seg]),
             "text": texts[sid][segs.start[seg]:segs.end[seg]], "codings": int(segs.codings[seg]),
             "words": int(words[a:b].sum()),
-            "turn": _join(turns["idx"][t] for t in turn_rows),
-            "timestamp": _join(timestamps[t] for t in turn_rows),
-            "speaker": _join(speakers[t] for t in turn_rows),
-            "participant": _join(ctx.participants.get(p) for p in pids if p >= 0),
+            "turn": join_values(turns["idx"][t] for t in turn_rows),
+            "timestamp": join_values(timestamps[t] for t in turn_rows),
+            "speaker": join_values(speakers[t] for t in turn_rows),
+            "participant": join_values(ctx.participants.get(p) for p in pids if p >= 0),
         }
         for name in attr_names:
             value, labels = attr_values[name]
-            record[name] = _join(labels[v] for v in value[a:b].tolist() if v > 0)
+            record[name] = join_values(labels[v] for v in value[a:b].tolist() if v > 0)
         yield record
 
-
-def _join(values: Iterable) -> str:
-    values = list(values)
-    if len(values) == 1:  # most spans lie in one turn: no joining, no duplicates to drop
-        value = values[0]
-        return "" if value is None or value == "" else str(value)
-    return "; ".join(dict.fromkeys(str(v) for v in values if v not in (None, "")))

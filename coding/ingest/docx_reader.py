@@ -31,7 +31,8 @@ OFFICE_DOCUMENT = "/officeDocument"
 COMMENTS_RELTYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments"
 STYLES_RELTYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles"
 HEADING_STYLES = ("heading", "title", "subtitle", "overskrift", "titel", "undertitel")
-# Largest document part read (uncompressed); a transcript of a million words is about 60 MB of XML
+# Largest document part read (uncompressed): far above any real transcript, low enough that a zip bomb
+# cannot exhaust memory
 MAX_PART_BYTES = 400 * 1024 * 1024
 
 _P, _R, _T, _TAB, _PTAB, _BR, _CR, _NBH = (W + t for t in ("p", "r", "t", "tab", "ptab", "br", "cr",
