@@ -633,3 +633,25 @@ def test_counting_without_the_distinct_pairs_sort_gives_the_same_tables(project_
     for a, b in zip(fast, slow):
         assert a.equals(b)
     assert fast[3].loc[BO].tolist() == [1, 3, 4]       # the hand count above, through the short cut
+
+
+@pytest.mark.parametrize("args", [[], ["--include-interviewer"], ["--code", "samarbejde", "--level", "1"],
+                                  ["--code", "samarbejde", "--rollup"]])
+def test_segments_written_as_made_equal_the_whole_table(project_path, args):
+    """csv and json are written a batch of rows at a time, the values picked by numpy; the text is
+    what the whole table gives, also for a segment over several turns (values joined)."""
+    from coding.export.tables import render_csv, render_json
+
+    options = dict(include_interviewer="--include-interviewer" in args,
+                   code="samarbejde" if "--code" in args else None,
+                   level=1 if "--level" in args else None, rollup="--rollup" in args)
+    with Project.open(project_path) as project:
+        frame = project.segments(**options)
+    records = frame.to_dict("records")
+    assert records
+    # c8 runs from Carl's turn into Dorte's: its values are joined, each once, in turn order
+    c8 = [r for r in records if r["text"].startswith("Jeg besøger") and r["text"].endswith("at det virker.")]
+    assert [(r["speaker"], r["role"], r["participant"], len(r["turn"].split("; "))) for r in c8] == [
+        ("Carl; Dorte", "Virksomhedskonsulent; Leder", "AAB-VK-1; AAB-L-1", 2)] * len(c8) and c8
+    assert run(project_path, "segments", *args, "--format", "csv").output == render_csv(records, list(frame.columns))
+    assert run(project_path, "segments", *args, "--format", "json").output == render_json(records)

@@ -10,7 +10,7 @@ import numpy as np
 from ..ordering import natural_key
 from ..records import join_values
 from ..store import Store
-from .segments import Context, Segments, build
+from .segments import Context, Segments, build, present
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -50,19 +50,28 @@ def describe(ctx: Context, segs: Segments, *, language: str | None = None) -> pd
 def segment_records(store: Store, *, code: str | None = None, coder: str | None = None,
                     origin: str | None = None, source: str | None = None, where: dict[str, str] | None = None,
                     include_interviewer: bool = False, level: int | None = None, rollup: bool = False,
-                    language: str | None = None) -> tuple[list[str], Iterator[dict]]:
+                    language: str | None = None, batches: bool = False) -> tuple[list[str], Iterator]:
     """The columns and rows of :func:`segments_frame`, the rows made one at a time as they are read
-    (to write a long list without holding it)."""
+    (to write a long list without holding it); with ``batches`` they come as batches of columns
+    (see :func:`segment_batches`) instead of dicts."""
     ctx = Context.load(store)
     mode = "outline" if rollup else ("level" if level is not None else "own")
     segs = build(ctx, code=code, coder=coder, origin=origin, source=source, where=where,
                  include_interviewer=include_interviewer, mode=mode, level=level)
-    return segment_rows(ctx, segs, language=language)
+    return (segment_batches if batches else segment_rows)(ctx, segs, language=language)
 
 
 def segment_rows(ctx: Context, segs: Segments, *, language: str | None = None) -> tuple[list[str], Iterator[dict]]:
     """The columns, and the rows in the list's order (code as in the codebook, source, start, coder)
     made one at a time."""
+    columns, batches = segment_batches(ctx, segs, language=language)
+    return columns, (dict(zip(columns, row)) for batch in batches for row in zip(*batch))
+
+
+def segment_batches(ctx: Context, segs: Segments, *,
+                    language: str | None = None) -> tuple[list[str], Iterator[list[list]]]:
+    """The rows of :func:`segment_rows` as batches of columns (lists of str or int, in column
+    order), a few thousand rows each: what a CSV or JSON writer takes a column at a time."""
     attr_names = ctx.attribute_names()
     columns = ["source", "code", "code_path", "label", "coder", "start", "end", "text", "codings", "words",
                "turn", "timestamp", "speaker", "participant", *attr_names]
@@ -70,53 +79,72 @@ def segment_rows(ctx: Context, segs: Segments, *, language: str | None = None) -
     return columns, _rows(ctx, segs, lang, attr_names)
 
 
-def _rows(ctx: Context, segs: Segments, lang: str, attr_names: list[str]) -> Iterator[dict]:
+CHUNK = 4096  # rows made together: numpy picks their values, then they are written and let go
+
+
+def _lookup(values: list) -> np.ndarray:
+    """``values`` as an object array with "" for None and one more "" at the end, so that index -1
+    (no turn, no participant) gives ""."""
+    out = np.empty(len(values) + 1, dtype=object)
+    out[:-1] = ["" if v is None else str(v) for v in values]
+    out[-1] = ""
+    return out
+
+
+def _rows(ctx: Context, segs: Segments, lang: str, attr_names: list[str]) -> Iterator[list[list]]:
     live = segs.live()
+    if len(live) == 0:
+        return
     pairs = segs.pairs
+    # pieces grouped by segment (pairs are sorted by segment); every piece belongs to a live segment
+    bounds = np.searchsorted(pairs["seg"], np.append(live, np.iinfo(np.int64).max))
+    first = bounds[:-1]
+    several = np.flatnonzero(np.diff(bounds) > 1)  # segments over more than one turn: values joined
+    words = np.add.reduceat(segs.words(), first)
     turns = ctx.turns
     speakers, timestamps = ctx.turn_labels()
-    words = segs.words()
-    texts = ctx.texts(segs.sid[live].tolist()) if len(live) else {}
+    piece_columns = [(_lookup(turns["idx"].tolist()), pairs["turn"]), (_lookup(timestamps), pairs["turn"]),
+                     (_lookup(speakers), pairs["turn"])]
+    top = max(ctx.participants, default=-1) + 1
+    piece_columns.append((_lookup([ctx.participants.get(p) for p in range(top)]),
+                          np.where(pairs["pid"] < top, pairs["pid"], -1)))
+    for name in attr_names:
+        value, labels = ctx.value_codes(name, segs)
+        piece_columns.append((_lookup(["", *labels[1:]]), value))  # 0 is "(none)": an empty cell
     tree = ctx.tree
-    attr_values = {name: ctx.value_codes(name, segs) for name in attr_names}
-    # pieces grouped by segment (pairs are sorted by segment)
-    bounds = np.searchsorted(pairs["seg"], np.append(live, np.iinfo(np.int64).max))
+    codes = present(segs.code[live])
+    by_code = {cid: tree.by_id[cid] for cid in codes.tolist()}
     rank = {node["code"]: i for i, node in enumerate(tree.ordered())}
+    code_rank = np.zeros(int(codes.max()) + 1, dtype=np.int64)
+    for cid, node in by_code.items():
+        code_rank[cid] = rank.get(node["code"], 0)
     # sources in the natural order of their names ("Interview 2" before "Interview 10")
     by_name = sorted(ctx.sources, key=lambda s: natural_key(ctx.sources[s]["name"]))
-    source_rank = {sid: i for i, sid in enumerate(by_name)}
-    live = live.tolist()
-    sids, codes, starts = segs.sid.tolist(), segs.code.tolist(), segs.start.tolist()
-    coder_index = segs.coder.tolist()
-
-    def coder_name(seg: int) -> str:
-        return segs.coders[coder_index[seg]] if coder_index[seg] >= 0 else ""
-
+    source_rank = np.zeros(max(ctx.sources) + 1, dtype=np.int64)
+    source_rank[by_name] = np.arange(len(by_name))
+    coder_names = [*segs.coders, ""]  # index -1: merged across coders
+    coder_rank = np.argsort(np.argsort(np.array(coder_names, dtype=object), kind="stable"), kind="stable")
+    sid, code, coder = segs.sid[live], segs.code[live], segs.coder[live]
     # the order is decided before any row is made, so rows can be written as they are made
-    order = sorted(range(len(live)), key=lambda i: (rank.get(tree.by_id[codes[live[i]]]["code"], 0),
-                                                    source_rank[sids[live[i]]], starts[live[i]],
-                                                    coder_name(live[i])))
-    for i in order:
-        seg = live[i]
-        a, b = bounds[i], bounds[i + 1]
-        turn_rows = [t for t in pairs["turn"][a:b].tolist() if t >= 0]
-        pids = [p for p in pairs["pid"][a:b].tolist()]
-        sid = int(segs.sid[seg])
-        cid = int(segs.code[seg])
-        node = tree.by_id[cid]
-        record = {
-            "source": ctx.sources[sid]["name"], "code": node["code"], "code_path": node["path"],
-            "label": tree.label(cid, lang), "coder": coder_name(seg),
-            "start": int(segs.start[seg]), "end": int(segs.end[seg]),
-            "text": texts[sid][segs.start[seg]:segs.end[seg]], "codings": int(segs.codings[seg]),
-            "words": int(words[a:b].sum()),
-            "turn": join_values(turns["idx"][t] for t in turn_rows),
-            "timestamp": join_values(timestamps[t] for t in turn_rows),
-            "speaker": join_values(speakers[t] for t in turn_rows),
-            "participant": join_values(ctx.participants.get(p) for p in pids if p >= 0),
-        }
-        for name in attr_names:
-            value, labels = attr_values[name]
-            record[name] = join_values(labels[v] for v in value[a:b].tolist() if v > 0)
-        yield record
-
+    order = np.lexsort((coder_rank[coder], segs.start[live], source_rank[sid], code_rank[code]))
+    source_names = _lookup([ctx.sources.get(s, {}).get("name") for s in range(len(source_rank))])
+    code_values = {cid: (node["code"], node["path"], tree.label(cid, lang)) for cid, node in by_code.items()}
+    coder_values = _lookup(segs.coders)
+    start, end, codings = segs.start[live], segs.end[live], segs.codings[live]
+    for at in range(0, len(order), CHUNK):
+        pick = order[at:at + CHUNK]
+        sids, starts, ends = sid[pick].tolist(), start[pick].tolist(), end[pick].tolist()
+        texts = ctx.texts(sids)
+        code_cells = [code_values[c] for c in code[pick].tolist()]
+        out = [source_names[sid[pick]].tolist(), [c[0] for c in code_cells], [c[1] for c in code_cells],
+               [c[2] for c in code_cells], coder_values[coder[pick]].tolist(), starts, ends,
+               [texts[s][a:b] for s, a, b in zip(sids, starts, ends)], codings[pick].tolist(),
+               words[pick].tolist()]
+        for lookup, index in piece_columns:
+            out.append(lookup[index[first[pick]]].tolist())
+        joined = np.flatnonzero(np.isin(pick, several))
+        for row in joined.tolist():  # a segment over several turns: each value once, in order
+            a, b = bounds[pick[row]], bounds[pick[row] + 1]
+            for column, (lookup, index) in enumerate(piece_columns, start=10):
+                out[column][row] = join_values(lookup[index[a:b]].tolist())
+        yield out

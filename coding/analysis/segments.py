@@ -171,7 +171,6 @@ class Context:
     _codings: Any  # every coding (Store.coding_table), or a function that waits for it (read in a thread)
     _texts: dict[int, str] = field(default_factory=dict)
     _labels: tuple | None = None
-    _words: dict[int, tuple] = field(default_factory=dict)
     # a participant's attributes in one source (an interview list whose values differ between the
     # sources a person speaks in): {(source id, participant id): {name: value}}
     appearance_attrs: dict[tuple[int, int], dict[str, str]] = field(default_factory=dict)
@@ -293,19 +292,6 @@ class Context:
         if self._labels is None:
             self._labels = self.store.turn_labels()
         return self._labels
-
-    def words(self, source_ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        """Word starts and ends of these sources as sorted packed positions (cached per source)."""
-        texts = self.texts(source_ids)
-        starts, ends = [], []
-        for sid in sorted(source_ids):
-            if sid not in self._words:
-                begin, finish = word_bounds(texts[sid])
-                self._words[sid] = (sid * _SHIFT + begin, sid * _SHIFT + finish)
-            starts.append(self._words[sid][0])
-            ends.append(self._words[sid][1])
-        empty = np.zeros(0, dtype=np.int64)
-        return (np.concatenate(starts) if starts else empty), (np.concatenate(ends) if ends else empty)
 
     def texts(self, source_ids: Iterable[int]) -> dict[int, str]:
         missing = [int(s) for s in set(int(s) for s in source_ids) if s not in self._texts]
@@ -461,17 +447,25 @@ class Segments:
         return start, np.maximum(end, start)
 
     def words(self) -> np.ndarray:
-        """Words in each attributed piece (a word cut by the piece's edge counts)."""
+        """Words in each attributed piece (a word cut by the piece's edge counts).
+
+        One source at a time, its word positions let go before the next: memory stays that of the
+        largest source, not of the corpus."""
         pairs = self.pairs
         out = np.zeros(len(pairs["seg"]), dtype=np.int64)
         if len(out) == 0:
             return out
-        word_start, word_end = self.ctx.words(present(pairs["sid"]).tolist())
         piece_start, piece_end = self.spans()
-        lo = pairs["sid"] * _SHIFT + piece_start
-        hi = pairs["sid"] * _SHIFT + piece_end
-        out = np.searchsorted(word_start, hi, "left") - np.searchsorted(word_end, lo, "right")
-        return np.maximum(out, 0)
+        by_source = np.argsort(pairs["sid"], kind="stable")
+        sids = pairs["sid"][by_source]
+        edges = np.flatnonzero(np.diff(sids)) + 1
+        texts = self.ctx.texts(present(sids).tolist())
+        for rows in np.split(by_source, edges):
+            word_start, word_end = word_bounds(texts[int(pairs["sid"][rows[0]])])
+            counted = (np.searchsorted(word_start, piece_end[rows], "left")
+                       - np.searchsorted(word_end, piece_start[rows], "right"))
+            out[rows] = np.maximum(counted, 0)
+        return out
 
 
 _WORD_CHARS: np.ndarray | None = None

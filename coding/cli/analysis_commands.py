@@ -38,8 +38,8 @@ def segments_command(state, code, coder, origin, source, where, include_intervie
     if fmt in ("csv", "json") and not anonymize:  # rows written as they are made
         columns, rows = state.project.segment_records(
             code=code, coder=coder, origin=origin, source=source, where=parse_where(where),
-            include_interviewer=include_interviewer, level=level, rollup=rollup, language=language)
-        emit_stream(rows, fmt, output, columns)
+            include_interviewer=include_interviewer, level=level, rollup=rollup, language=language, batches=True)
+        emit_stream(rows, fmt, output, columns, batches=True)
         return
     frame = state.project.segments(code=code, coder=coder, origin=origin, source=source,
                                    where=parse_where(where), include_interviewer=include_interviewer,

@@ -7,6 +7,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+from itertools import islice
+from json.encoder import encode_basestring  # the C encoder json.dumps uses
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -102,6 +105,88 @@ def iter_json(rows: Iterable[dict], columns: Sequence[str], *, batch: int = 500)
             pieces = []
     pieces.append("[]\n" if first else "\n]\n")
     yield "".join(pieces)
+
+
+def iter_csv_values(rows: Iterable[Sequence], columns: Sequence[str], *, excel: bool = False,
+                    batch: int = 2000) -> Iterator[str]:
+    """:func:`iter_csv` for rows of plain values (str, int or None) in column order: the same text."""
+    return iter_csv_columns(_as_columns(rows, batch), columns, excel=excel)
+
+
+def iter_csv_columns(batches: Iterable[Sequence[Sequence]], columns: Sequence[str], *,
+                     excel: bool = False) -> Iterator[str]:
+    """:func:`iter_csv` for rows that come as batches of columns (each a sequence of str, int or None):
+    the same text, made a column at a time (csv's writer looks at every character of every field)."""
+    delimiter = ";" if excel else ","
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n", delimiter=delimiter).writerow(list(columns))
+    yield buffer.getvalue()
+    special = re.compile("[" + re.escape(delimiter) + '"\r\n]')
+    for part in batches:
+        cells = [_csv_column(column, special, delimiter) for column in part]
+        if cells and len(cells[0]):
+            yield "\n".join(map(delimiter.join, zip(*cells))) + "\n"
+
+
+def _as_columns(rows: Iterable[Sequence], batch: int) -> Iterator[list[tuple]]:
+    rows = iter(rows)
+    while part := list(islice(rows, batch)):
+        yield list(zip(*part))
+
+
+def _plain_strings(values: Sequence) -> Sequence[str]:
+    kinds = set(map(type, values))
+    if kinds <= {str}:
+        return values
+    if kinds == {int}:
+        return list(map(str, values))
+    return ["" if v is None else str(v) for v in values]
+
+
+def _csv_column(values: Sequence, special: re.Pattern, delimiter: str) -> Sequence[str]:
+    """One column of a batch as csv writes its fields (minimal quoting)."""
+    values = _plain_strings(values)
+    if not special.search("\x00".join(values)):
+        return values  # nothing to quote: the usual case for names, codes and numbers
+    return [_csv_field(v, delimiter) if special.search(v) else v for v in values]
+
+
+def _csv_field(value: str, delimiter: str) -> str:
+    """A field that needs quoting, as csv's writer quotes it (a lone carriage return is left to the
+    writer, whose handling of it differs between Python versions)."""
+    if "\r" not in value:
+        return '"' + value.replace('"', '""') + '"'
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n", delimiter=delimiter).writerow([value, ""])
+    return buffer.getvalue()[:-(len(delimiter) + 1)]
+
+
+def iter_json_values(rows: Iterable[Sequence], columns: Sequence[str], *, batch: int = 2000) -> Iterator[str]:
+    """:func:`iter_json` for rows of plain values (str, int or None) in column order; the same text."""
+    return iter_json_columns(_as_columns(rows, batch), columns)
+
+
+def iter_json_columns(batches: Iterable[Sequence[Sequence]], columns: Sequence[str]) -> Iterator[str]:
+    """:func:`iter_json` for rows that come as batches of columns (str, int or None); the same text."""
+    keys = ["    " + encode_basestring(c) + ": " for c in columns]
+
+    def encoded(key: str, values: Sequence) -> list[str]:
+        kinds = set(map(type, values))
+        if kinds <= {str}:
+            return [key + encode_basestring(v) for v in values]
+        if kinds == {int}:
+            return [key + str(v) for v in values]
+        return [key + ("null" if v is None else encode_basestring(v) if type(v) is str else json.dumps(v))
+                for v in values]
+    first = True
+    for part in batches:
+        cells = [encoded(key, column) for key, column in zip(keys, part)]
+        if not cells or not len(cells[0]):
+            continue
+        items = "\n  },\n  {\n".join(map(",\n".join, zip(*cells)))
+        yield ("[\n  {\n" if first else ",\n  {\n") + items + "\n  }"
+        first = False
+    yield "[]\n" if first else "\n]\n"
 
 
 def write_csv(path: str | Path, rows: Sequence[dict], columns: Sequence[str] | None = None, *,

@@ -48,13 +48,14 @@ class AnalysisMethods:
     def segment_records(self, *, code: str | None = None, coder: str | None = None, origin: str | None = None,
                         source: str | None = None, where: dict[str, str] | None = None,
                         include_interviewer: bool = False, level: int | None = None, rollup: bool = False,
-                        language: str | None = None):
+                        language: str | None = None, batches: bool = False):
         """``(columns, rows)``: what :meth:`segments` gives, the rows (dicts) made one at a time, in the
-        same order, so that a long list can be written without being held."""
+        same order, so that a long list can be written without being held; with ``batches`` they come
+        as batches of columns (lists of str or int in column order, a few thousand rows each)."""
         from ..analysis.segment_list import segment_records
         return segment_records(self.store, code=code, coder=coder, origin=origin, source=source, where=where,
                                include_interviewer=include_interviewer, level=level, rollup=rollup,
-                               language=language)
+                               language=language, batches=batches)
 
     def count_segments(self, *, code: str | None = None, coder: str | None = None, origin: str | None = None,
                        source: str | None = None, where: dict[str, str] | None = None,

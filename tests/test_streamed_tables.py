@@ -1,0 +1,49 @@
+"""Tables written as they are made (``coding segments --format csv|json``): the text is the same as
+the whole table rendered at once, whatever the values hold."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from coding.export.tables import (iter_csv_columns, iter_csv_values, iter_json_columns, iter_json_values,
+                                  render_csv, render_json)
+
+COLUMNS = ["source", "start", "text", "speaker", "note"]
+
+
+def _rows(seed: int, n: int) -> list[tuple]:
+    rng = random.Random(seed)
+    pieces = ["Vi", "ringer", ",", ";", '"', "\n", "\r", "\r\n", " ", "æøå", "’", "\t", "", "x" * 30, "\\"]
+    rows = []
+    for i in range(n):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        rows.append((f"interview {i % 7}.txt", rng.randint(0, 10**6), text,
+                     rng.choice(["Mette", "Bo, leder", 'Eva "E"', ""]), rng.choice([None, "", "ok"])))
+    return rows
+
+
+@pytest.mark.parametrize("excel", [False, True])
+@pytest.mark.parametrize("batch", [1, 7, 5000])
+def test_csv_from_values_is_the_csv_writers_text(excel, batch):
+    rows = _rows(batch, 400)
+    expected = render_csv([dict(zip(COLUMNS, row)) for row in rows], COLUMNS, excel=excel)
+    assert "".join(iter_csv_values(rows, COLUMNS, excel=excel, batch=batch)) == expected
+    columns = [list(zip(*rows[i:i + batch])) for i in range(0, len(rows), batch)]
+    assert "".join(iter_csv_columns(columns, COLUMNS, excel=excel)) == expected
+
+
+@pytest.mark.parametrize("batch", [1, 3, 5000])
+def test_json_from_values_is_json_dumps_text(batch):
+    rows = _rows(batch + 1, 300)
+    expected = render_json([dict(zip(COLUMNS, row)) for row in rows])
+    assert "".join(iter_json_values(rows, COLUMNS, batch=batch)) == expected
+    assert json.loads(expected)[0]["source"] == "interview 0.txt"
+
+
+def test_empty_tables():
+    assert "".join(iter_csv_values([], COLUMNS)) == render_csv([], COLUMNS)
+    assert "".join(iter_json_values([], COLUMNS)) == "[]\n"
+    assert "".join(iter_json_columns([[[] for _ in COLUMNS]], COLUMNS)) == "[]\n"
