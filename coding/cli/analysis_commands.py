@@ -35,11 +35,16 @@ def segments_command(state, code, coder, origin, source, where, include_intervie
 
     Example: coding segments --code samarbejde --level 1 --format csv -o segments.csv
     """
-    if fmt in ("csv", "json") and not anonymize:  # rows written as they are made
+    if not anonymize:  # rows made as they are read (no pandas); csv and json written as they come
+        streamed = fmt in ("csv", "json")
         columns, rows = state.project.segment_records(
             code=code, coder=coder, origin=origin, source=source, where=parse_where(where),
-            include_interviewer=include_interviewer, level=level, rollup=rollup, language=language, batches=True)
-        emit_stream(rows, fmt, output, columns, batches=True)
+            include_interviewer=include_interviewer, level=level, rollup=rollup, language=language,
+            batches=streamed)
+        if streamed:
+            emit_stream(rows, fmt, output, columns, batches=True)
+        else:
+            emit(list(rows), fmt, output, columns, sheet="segments")
         return
     frame = state.project.segments(code=code, coder=coder, origin=origin, source=source,
                                    where=parse_where(where), include_interviewer=include_interviewer,
