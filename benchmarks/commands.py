@@ -13,6 +13,11 @@ every command it records the wall-clock seconds and the peak resident set of tha
 (fastest of its runs, at the start, middle and end). ``coding pipeline`` runs last, on the corpus
 into a folder of its own, beside its own ``import`` + ``autocode`` measured earlier.
 
+``--before DIR`` times an older checkout of the code in the same run (make one with
+``git worktree add /tmp/before <commit>``): it builds a project of its own with that code (its
+import, auto-coding and second coder) and runs every command with it right before the same command
+with this checkout, so that both meet the same load on a shared machine.
+
 Prints a table, then one JSON object as its last line. Asserts nothing about time.
 """
 
@@ -58,13 +63,15 @@ with open(sys.argv[1], "w") as report:
 """
 
 
-def run_command(args: list[str], output: Path | None) -> dict:
-    """Run ``python -m coding ARGS`` in a new process; its wall seconds, CPU seconds and peak RSS (MB)."""
+def run_command(args: list[str], output: Path | None, code: Path = ROOT) -> dict:
+    """Run ``python -m coding ARGS`` with the package of the checkout ``code`` in a new process; its
+    wall seconds, CPU seconds and peak RSS (MB)."""
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
         report = Path(handle.name)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(code), os.environ.get("PYTHONPATH")]))}
     try:
-        subprocess.run([sys.executable, "-c", LAUNCHER, str(report), str(output or ""), *args], cwd=ROOT,
-                       check=True)
+        subprocess.run([sys.executable, "-c", LAUNCHER, str(report), str(output or ""), *args], cwd=code,
+                       check=True, env=env)
         figures = json.loads(report.read_text())
     finally:
         report.unlink(missing_ok=True)
@@ -73,8 +80,9 @@ def run_command(args: list[str], output: Path | None) -> dict:
     return figures
 
 
-def add_second_coder(db: Path, seed: int) -> tuple[str, int]:
-    """Copy the auto-coder's codings as a second coder's: 15 % left out, 10 % moved by a few words."""
+def add_second_coder(db: Path, seed: int, code: Path = ROOT) -> tuple[str, int]:
+    """Copy the auto-coder's codings as a second coder's: 15 % left out, 10 % moved by a few words
+    (stored by the checkout ``code``, whose project it is)."""
     rng = random.Random(seed)
     con = sqlite3.connect(db)
     try:
@@ -90,19 +98,28 @@ def add_second_coder(db: Path, seed: int) -> tuple[str, int]:
                 if end <= start:
                     continue
             rows.append((source_id, start, end, code_id))
-        sys.path.insert(0, str(ROOT))
-        from coding import Project
     finally:
         con.close()
-    project = Project.open(db)
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(rows, handle)
     try:
-        with project.transaction():
-            project.store.insert_codings(
-                {"source_id": s, "start": a, "end": b, "code_id": c, "coder": SECOND_CODER, "origin": "manual"}
-                for s, a, b, c in rows)
+        subprocess.run([sys.executable, "-c", STORE_SECOND_CODER, str(db), handle.name], cwd=code, check=True,
+                       env={**os.environ, "PYTHONPATH": str(code)})
     finally:
-        project.close()
+        Path(handle.name).unlink(missing_ok=True)
     return coder, len(rows)
+
+
+STORE_SECOND_CODER = f"""
+import json, sys
+from coding import Project
+rows = json.load(open(sys.argv[2]))
+project = Project.open(sys.argv[1])
+with project.transaction():
+    project.store.insert_codings({{"source_id": s, "start": a, "end": b, "code_id": c, "coder": {SECOND_CODER!r},
+                                  "origin": "manual"}} for s, a, b, c in rows)
+project.close()
+"""
 
 
 def largest_source(project: Path, work: Path) -> tuple[str, int]:
@@ -122,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", metavar="DIR", help="work here and keep the corpus (reused when present)")
     parser.add_argument("--no-pipeline", action="store_true", help="skip `coding pipeline`")
+    parser.add_argument("--before", metavar="DIR", type=Path,
+                        help="an older checkout of the code, timed in the same run (command by command)")
     parser.add_argument("--only", action="append", default=[], metavar="NAME",
                         help="time only these commands (by table name; repeatable); import and autocode always")
     args = parser.parse_args(argv)
@@ -163,29 +182,37 @@ def measure(work: Path, words: int, args) -> int:
     out = work / "out"
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir()
-    db = work / "study.db"
-    big_db = work / "big.db"
-    for path in (db, big_db):
+    # (tag, checkout): the older code first; its files and projects are named "before_..."
+    codes = ([("before_", args.before.resolve())] if args.before else []) + [("", ROOT)]
+    study = {tag: work / f"{tag}study.db" for tag, _ in codes}
+    big = {tag: work / f"{tag}big.db" for tag, _ in codes}
+    for path in [*study.values(), *big.values()]:
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
-    p = ["--project", str(db)]
-    rows: list[tuple[str, dict]] = []
+    db = study[""]
+    rows: dict[str, dict[str, dict]] = {}
     reference: list[float] = []
 
-    def timed(name: str, command: list[str], output: str | None = None, project: list[str] = p) -> dict:
-        figures = run_command([*project, *command], out / output if output else None)
-        rows.append((name, figures))
-        return figures
+    def timed(name: str, command: list[str], output: str | None = None, on_big: bool = False) -> dict:
+        """Run a command with each checkout (the older first) on its own project; this one's figures."""
+        figures = {}
+        for tag, code in codes:
+            project = (big if on_big else study)[tag]
+            figures[tag] = run_command(["--project", str(project), *command],
+                                       out / f"{tag}{output}" if output else None, code)
+        rows[name] = figures
+        return figures[""]
 
     def sources() -> None:
-        reference.append(run_command([*p, "sources"], out / "sources.txt")["seconds"])
+        reference.append(run_command(["--project", str(db), "sources"], out / "sources.txt")["seconds"])
 
     def wanted_name(name: str) -> bool:
         return not args.only or name in args.only
 
     imported = timed("import", ["--quiet", "import", str(corpus), "--manifest", str(manifest)])
     autocoded = timed("autocode", ["--quiet", "autocode", "--codebook", str(CODEBOOK)])
-    auto_coder, second = add_second_coder(db, args.seed)
+    for tag, code in codes:
+        auto_coder, second = add_second_coder(study[tag], args.seed, code)
     con = sqlite3.connect(db)
     n_sources, n_codings = (con.execute("SELECT COUNT(*) FROM sources").fetchone()[0],
                             con.execute("SELECT COUNT(*) FROM codings").fetchone()[0])
@@ -211,31 +238,43 @@ def measure(work: Path, words: int, args) -> int:
         if index == len(commands) // 2:
             sources()
     sources()
-    big_project = ["--project", str(big_db)]
-    big_import = timed("big: import", ["--quiet", "import", str(big_path)], project=big_project)
-    timed("big: autocode", ["--quiet", "autocode", "--codebook", str(CODEBOOK)], project=big_project)
+    big_import = timed("big: import", ["--quiet", "import", str(big_path)], on_big=True)
+    timed("big: autocode", ["--quiet", "autocode", "--codebook", str(CODEBOOK)], on_big=True)
     if wanted_name("big: show"):
-        timed("big: show", ["show", big_path.name], "show_big.txt", project=big_project)
+        timed("big: show", ["show", big_path.name], "show_big.txt", on_big=True)
     if not args.no_pipeline and wanted_name("pipeline"):
-        timed("pipeline", ["--quiet", "pipeline", str(corpus), "--manifest", str(manifest),
-                           "--codebook", str(CODEBOOK), "--out", str(work / "pipeline")])
-        shutil.rmtree(work / "pipeline", ignore_errors=True)
+        for tag, code in codes:  # each into a folder of its own, the project made there
+            rows.setdefault("pipeline", {})[tag] = run_command(
+                ["--quiet", "pipeline", str(corpus), "--manifest", str(manifest), "--codebook", str(CODEBOOK),
+                 "--out", str(work / f"{tag}pipeline")], None, code)
+            shutil.rmtree(work / f"{tag}pipeline", ignore_errors=True)
     sources()
     base = min(reference)
     print(f"{n_sources} sources, {words:,} words asked, {n_codings:,} codings "
           f"({second:,} by {SECOND_CODER}); largest source {largest} ({largest_chars:,} characters)")
-    print(f"{'command':<24} {'s':>8} {'CPU s':>7} {'x sources':>9} {'RSS MB':>8}")
-    print(f"{'sources (reference)':<24} {base:8.2f} {'':>7} {1.0:9.1f} {'':>8}")
+    before_head = f" {'before s':>9} {'CPU s':>7} {'RSS MB':>7} |" if args.before else ""
+    print(f"{'command':<24}{before_head} {'s':>8} {'CPU s':>7} {'x sources':>9} {'RSS MB':>8}")
+    print(f"{'sources (reference)':<24}{' ' * len(before_head)} {base:8.2f} {'':>7} {1.0:9.1f} {'':>8}")
     result = {"interviews": args.interviews, "words": words, "sources": n_sources, "codings": n_codings,
               "second_coder_codings": second, "largest_source_chars": largest_chars,
               "big_characters": args.big_characters, "sources_s": round(base, 3),
               "sources_runs_s": [round(x, 3) for x in reference], "commands": {}}
-    for name, figures in rows:
-        print(f"{name:<24} {figures['seconds']:8.2f} {figures['cpu_s']:7.2f} "
+    if args.before:
+        result["before"] = str(args.before)
+
+    def summary(figures: dict) -> dict:
+        return {"s": round(figures["seconds"], 3), "cpu_s": round(figures["cpu_s"], 3),
+                "x_sources": round(figures["seconds"] / base, 2), "rss_mb": round(figures["rss_mb"], 1)}
+    for name, by_code in rows.items():
+        figures = by_code[""]
+        earlier = by_code.get("before_")
+        shown = (f" {earlier['seconds']:9.2f} {earlier['cpu_s']:7.2f} {earlier['rss_mb']:7.0f} |"
+                 if earlier else "")
+        print(f"{name:<24}{shown} {figures['seconds']:8.2f} {figures['cpu_s']:7.2f} "
               f"{figures['seconds'] / base:9.1f} {figures['rss_mb']:8.0f}")
-        result["commands"][name] = {"s": round(figures["seconds"], 3), "cpu_s": round(figures["cpu_s"], 3),
-                                    "x_sources": round(figures["seconds"] / base, 2),
-                                    "rss_mb": round(figures["rss_mb"], 1)}
+        result["commands"][name] = summary(figures)
+        if earlier:
+            result["commands"][name]["before"] = summary(earlier)
     if "pipeline" in result["commands"]:
         result["pipeline_x_import_autocode"] = round(
             result["commands"]["pipeline"]["s"] / (imported["seconds"] + autocoded["seconds"]), 2)

@@ -176,3 +176,20 @@ def test_commands_benchmark_times_each_command_beside_sources(tmp_path):
         assert any(line.startswith(name) for line in lines[:-1]), name  # the table came before the JSON
     assert (tmp_path / "work" / "out" / "segments.csv").stat().st_size > 0
     assert "big_fokusgruppe.txt" in (tmp_path / "work" / "out" / "show_big.txt").read_text(encoding="utf-8")
+
+
+def test_commands_benchmark_times_an_older_checkout_in_the_same_run(tmp_path):
+    """``--before DIR``: every command also with the code in DIR (here this same checkout), on a project
+    that code built itself, printed beside this checkout's figures."""
+    done = run_script(str(ROOT / "benchmarks" / "commands.py"), "--words", "2000", "--big-characters", "5000",
+                      "--keep", str(tmp_path / "work"), "--before", str(ROOT), "--no-pipeline", "--only", "segments")
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.strip().splitlines()
+    result = json.loads(lines[-1])
+    assert set(result["commands"]) == {"import", "autocode", "segments", "big: import", "big: autocode"}
+    for figures in result["commands"].values():
+        assert figures["before"]["s"] > 0 and figures["before"]["rss_mb"] > 0
+    assert "before s" in next(line for line in lines if line.startswith("command"))
+    work = tmp_path / "work"
+    assert (work / "before_study.db").exists() and (work / "out" / "before_segments.csv").exists()
+    assert (work / "out" / "before_segments.csv").read_bytes() == (work / "out" / "segments.csv").read_bytes()
