@@ -217,10 +217,11 @@ def build_model(project, case_by: str, *, themes: list[str] | None = None,
                for row, attrs in ((r, store.participant_attributes(r["id"])) for r in store.participants())}
     cells: dict[tuple[str, str], Cell] = {}
     wanted = {t.code for t in theme_list}
-    frame = project.segments(where=where, rollup=True, language=language)
-    frame = frame[frame["code"].isin(wanted)] if len(frame) else frame
-    column = case_by if case_by in frame.columns else None
-    for row in frame.to_dict("records"):
+    columns, segment_rows = project.segment_records(where=where, rollup=True, language=language)
+    column = case_by if case_by in columns else None
+    for row in segment_rows:
+        if row["code"] not in wanted:
+            continue
         participants = _split(row["participant"])
         if case_by == "participant":
             values_of_row = participants
