@@ -14,8 +14,8 @@ import openpyxl
 import pytest
 
 from coding import Project
-from coding.analysis.agreement import (cohen_kappa, krippendorff_alpha_nominal, percent_agreement,
-                                       sentence_spans)
+from coding.analysis.agreement import cohen_kappa, krippendorff_alpha_nominal, percent_agreement
+from coding.analysis.sentences import sentence_spans
 
 from cli_helpers import run
 

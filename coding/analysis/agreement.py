@@ -24,15 +24,17 @@ units are counted exactly without one entry per character.
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from typing import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Hashable, Iterable, Iterator, Sequence
+
+import numpy as np
 
 from ..errors import CodingError, NotFound
-from ..records import INTERVIEWER_ROLE, CodeTree
 from ..store import Store
+from .segments import Context
+from .sentences import BATCH_CHARACTERS, Runs, code_points, is_space, source_sentences
 
 UNITS = ("turn", "sentence", "character")
 
@@ -132,73 +134,128 @@ def _number(value: float) -> int | float:
 
 # --------------------------------------------------------------------------- units
 
-SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'»”’)]*\s+|\n+")
-SENTENCE_OPENERS = "\"'«“‘(-–"
+MAX_CODERS = 62   # a unit's coders are bits of one 64-bit integer
+_SHIFT = np.int64(1) << np.int64(32)   # positions in a source are below 2**32
+_NOT_SPACE = re.compile(r"\S")
 
 
 @dataclass
-class Unit:
-    source_id: int
-    source: str
-    start: int
-    end: int
-    turn: int | None
-    weight: int = 1
-    marks: dict[str, set[int]] = field(default_factory=dict)  # coder -> codes whose codings overlap
+class Units:
+    """The units of the compared sources as columns, in source, turn (idx) and position order:
+    ``source_id``, ``start``, ``end``, ``turn`` (idx, -1 for a source without turns), ``weight``."""
+
+    source_id: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    turn: np.ndarray
+    weight: np.ndarray
+
+    @classmethod
+    def of(cls, rows: list[tuple[np.ndarray, ...]]) -> "Units":
+        if not rows:
+            return cls(*(np.zeros(0, dtype=np.int64) for _ in range(5)))
+        return cls(*(np.concatenate(column).astype(np.int64) for column in zip(*rows)))
 
 
-def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Sentences of ``text[start:end]``: they end at . ! ? … before a capital letter, or at a line break."""
-    spans = []
-    position = start
-    piece = text[start:end]
-    for match in SENTENCE_END.finditer(piece):
-        if "\n" not in match.group(0):
-            following = piece[match.end():match.end() + 1]
-            if not (following.isupper() or (following and following in SENTENCE_OPENERS)):
-                continue  # "f.eks. når", "ca. 20": not a sentence end
-        spans.append((position, start + match.start()))
-        position = start + match.end()
-    spans.append((position, end))
-    out = []
-    for a, b in spans:
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        if b > a:
-            out.append((a, b))
+def _turns_of(ctx: Context, source_ids: list[int], include_interviewer: bool) -> dict[int, tuple[np.ndarray, ...]]:
+    """Per source: its turns' (idx, start, end) in idx order, the interviewer's left out unless
+    ``include_interviewer``; a source without any turn is one piece (idx -1) over its text."""
+    turns = ctx.turns
+    sid = turns["source_id"]
+    order = np.lexsort((turns["idx"], sid))
+    lo = np.searchsorted(sid[order], source_ids, side="left").tolist()
+    hi = np.searchsorted(sid[order], source_ids, side="right").tolist()
+    out = {}
+    for k, source_id in enumerate(source_ids):
+        rows = order[lo[k]:hi[k]]
+        if not include_interviewer:
+            rows = rows[~turns["interviewer"][rows]]
+        out[source_id] = (turns["idx"][rows], turns["start"][rows], turns["end"][rows], hi[k] > lo[k])
     return out
 
 
-def _units_of_source(store: Store, source, unit: str, include_interviewer: bool,
-                     cuts: set[int]) -> list[Unit]:
-    text = source["text"]
-    turns = [t for t in store.turns(source["id"]) if include_interviewer or t["role"] != INTERVIEWER_ROLE]
-    spans = [(t["start"], t["end"], t["idx"]) for t in turns]
-    if not spans and not store.turns(source["id"]):
-        spans = [(0, len(text), None)]
-    out: list[Unit] = []
-    for start, end, turn in spans:
-        if unit == "turn":
-            if text[start:end].strip():
-                out.append(Unit(source["id"], source["name"], start, end, turn))
-        elif unit == "sentence":
-            out.extend(Unit(source["id"], source["name"], a, b, turn) for a, b in sentence_spans(text, start, end))
-        else:
-            points = sorted({start, end} | {c for c in cuts if start < c < end})
-            for a, b in zip(points, points[1:]):
-                weight = sum(not ch.isspace() for ch in text[a:b])
-                if weight:
-                    while text[a].isspace():
-                        a += 1
-                    while text[b - 1].isspace():
-                        b -= 1
-                    out.append(Unit(source["id"], source["name"], a, b, turn, weight))
-    return out
+def _units(ctx: Context, unit: str, source_ids: list[int], texts: dict[int, str], include_interviewer: bool,
+           cut_keys: np.ndarray) -> Units:
+    """The units (see module doc) of these sources. ``cut_keys``: the starts and ends of the compared
+    codings as ``source_id * 2**32 + position``, sorted (character units end at each of them)."""
+    own = _turns_of(ctx, source_ids, include_interviewer)
+    pieces = {}
+    for source_id in source_ids:
+        idx, start, end, any_turn = own[source_id]
+        pieces[source_id] = (idx, start, end) if any_turn else \
+            (np.array([-1]), np.array([0]), np.array([len(texts[source_id])]))
+    rows = []
+    if unit == "turn":
+        for source_id in source_ids:
+            idx, start, end = pieces[source_id]
+            text = texts[source_id]
+            keep = np.array([_NOT_SPACE.search(text, a, b) is not None
+                             for a, b in zip(start.tolist(), end.tolist())], dtype=bool)
+            rows.append((np.full(int(keep.sum()), source_id), start[keep], end[keep], idx[keep],
+                         np.ones(int(keep.sum()), dtype=np.int64)))
+    elif unit == "sentence":
+        kept = source_sentences(ctx.store, ctx.turns, source_ids, texts)
+        for source_id in source_ids:
+            found = kept[source_id]
+            idx = pieces[source_id][0]
+            found = found[np.isin(found[:, 2], idx)]   # the turns taken (not the interviewer's)
+            rows.append((np.full(len(found), source_id), found[:, 0], found[:, 1], found[:, 2],
+                         np.ones(len(found), dtype=np.int64)))
+    else:
+        for batch in _batches(source_ids, texts):
+            rows.append(_character_units(batch, pieces, texts, cut_keys))
+    return Units.of(rows)
+
+
+def _batches(source_ids: list[int], texts: dict[int, str]) -> Iterator[list[int]]:
+    """The sources in runs of about BATCH_CHARACTERS characters, to be read as one array."""
+    batch: list[int] = []
+    size = 0
+    for source_id in source_ids:
+        batch.append(source_id)
+        size += len(texts[source_id])
+        if size >= BATCH_CHARACTERS:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _character_units(batch: list[int], pieces: dict, texts: dict[int, str], cut_keys: np.ndarray) -> tuple:
+    """Character units of these sources: each turn cut at every start and end of a compared coding
+    in it; a piece's weight is its non-space characters, its ends trimmed of white space."""
+    offsets = np.cumsum([0] + [len(texts[s]) for s in batch])
+    space = Runs(is_space(code_points("".join(texts[s] for s in batch))))
+    sid = np.concatenate([np.full(len(pieces[s][0]), s) for s in batch]).astype(np.int64)
+    offset = np.concatenate([np.full(len(pieces[s][0]), offsets[k]) for k, s in enumerate(batch)]).astype(np.int64)
+    idx, start, end = (np.concatenate([pieces[s][i] for s in batch]).astype(np.int64) for i in range(3))
+    # the cuts strictly inside each turn, with the turn's own ends, in turn and position order
+    lo = np.searchsorted(cut_keys, sid * _SHIFT + start, side="right")
+    hi = np.maximum(np.searchsorted(cut_keys, sid * _SHIFT + end, side="left"), lo)
+    inner = hi - lo
+    turn_of = np.repeat(np.arange(len(idx)), inner + 2)
+    first = np.cumsum(inner + 2) - (inner + 2)
+    within = np.arange(len(turn_of)) - first[turn_of]
+    points = (cut_keys[np.minimum(lo[turn_of] + within - 1, len(cut_keys) - 1)] & (_SHIFT - 1)) \
+        if len(cut_keys) else np.zeros(len(turn_of), dtype=np.int64)
+    points = np.where(within == 0, start[turn_of], np.where(within == inner[turn_of] + 1, end[turn_of], points))
+    same = turn_of[1:] == turn_of[:-1]
+    owner = turn_of[:-1][same]
+    a = points[:-1][same] + offset[owner]
+    b = points[1:][same] + offset[owner]
+    weight = (b - a) - (space.count(b) - space.count(a))
+    full = weight > 0
+    a, b, owner, weight = a[full], b[full], owner[full], weight[full]
+    a = space.after(a, b)
+    b = space.before(b, a)
+    return sid[owner], a - offset[owner], b - offset[owner], idx[owner], weight
 
 
 # --------------------------------------------------------------------------- agreement
+
+
+def _bits(mask: int, coders: Sequence[str]) -> list[str]:
+    return [c for k, c in enumerate(coders) if mask >> k & 1]
 
 
 def agreement(store: Store, coders: Sequence[str], *, unit: str = "turn", codes: Sequence[str] | None = None,
@@ -209,22 +266,32 @@ def agreement(store: Store, coders: Sequence[str], *, unit: str = "turn", codes:
         raise CodingError("agreement needs at least two coders (--coder A --coder B)")
     if len(set(coders)) != len(coders):
         raise CodingError(f"a coder is named twice: {', '.join(coders)}")
+    if len(coders) > MAX_CODERS:
+        raise CodingError(f"agreement compares at most {MAX_CODERS} coders at once, not {len(coders)}")
     if unit not in UNITS:
         raise CodingError(f"unknown unit '{unit}' (units: {', '.join(UNITS)})")
-    tree = CodeTree.load(store)
-    codings_by_coder = {coder: list(store.codings(coder=coder)) for coder in coders}
-    for coder, rows in codings_by_coder.items():
-        if not rows:
+    ctx = Context.load(store)
+    tree = ctx.tree
+    table = ctx.codings
+    names = table["coders"]
+    coder_of = np.full(len(names) + 1, -1, dtype=np.int64)   # the table's coder index -> ours
+    for k, coder in enumerate(coders):
+        if coder in names:
+            coder_of[names.index(coder)] = k
+    ours = coder_of[table["coder"]]
+    counts = np.bincount(ours[ours >= 0], minlength=len(coders))
+    for k, coder in enumerate(coders):
+        if not counts[k]:
             known = store.coders()
             raise NotFound(f"coder '{coder}' has no codings in the project"
                            + (f" (coders: {', '.join(known)})" if known else ""))
     if codes:
         from ..importing import CodeNames
 
-        names = CodeNames(tree)
+        code_names = CodeNames(tree)
         code_ids = []
         for name in codes:
-            node, problem = names.find(name)
+            node, problem = code_names.find(name)
             if node is None:
                 raise NotFound(problem)
             code_ids.append(node["id"])
@@ -232,107 +299,268 @@ def agreement(store: Store, coders: Sequence[str], *, unit: str = "turn", codes:
     else:
         code_ids = None
 
-    coded_sources: dict[str, set[int]] = {c: {r["source_id"] for r in rows} for c, rows in codings_by_coder.items()}
-    counted = Counter(sid for sids in coded_sources.values() for sid in sids)
-    source_ids = sorted(sid for sid, n in counted.items() if n >= 2)
+    mine = ours >= 0
+    sid_all, coder_all, code_all = table["source_id"][mine], ours[mine], table["code_id"][mine]
+    pairs = _distinct(sid_all * MAX_CODERS + coder_all)   # (source, coder) that coded it
+    coded_sid, coded_by = pairs // MAX_CODERS, pairs % MAX_CODERS
+    first = _run_starts(coded_sid)
+    sources_all = coded_sid[first]
+    presence = np.bitwise_or.reduceat(np.left_shift(1, coded_by), first) if len(first) else first
+    many = np.array([bin(int(m)).count("1") >= 2 for m in presence.tolist()], dtype=bool)
+    source_ids = sources_all[many].tolist()
+    present_of = dict(zip(source_ids, presence[many].tolist()))
     if not source_ids:
         raise CodingError(f"no source was coded by at least two of {', '.join(coders)}")
+    in_compared = np.isin(sid_all, source_ids)
     if code_ids is None:
-        used = {r["code_id"] for rows in codings_by_coder.values() for r in rows if r["source_id"] in counted
-                and counted[r["source_id"]] >= 2}
+        used = _distinct(code_all[in_compared]).tolist()
         order = {n["id"]: i for i, n in enumerate(tree.ordered())}
         code_ids = sorted(used, key=lambda i: (order.get(i, len(order)), tree.by_id[i]["code"]))
-    selected = set(code_ids)
+    position_of = {code_id: i for i, code_id in enumerate(code_ids)}
+    selected = in_compared & np.isin(code_all, code_ids)
+    c_sid, c_coder = sid_all[selected], coder_all[selected]
+    position = np.full(int(max(code_ids, default=0)) + 1, -1, dtype=np.int64)
+    position[code_ids] = np.arange(len(code_ids))
+    c_code = position[code_all[selected]]
+    c_start, c_end = table["start"][mine][selected], table["end"][mine][selected]
 
-    by_source: dict[int, list[tuple[str, int, int, int]]] = defaultdict(list)
-    for coder, rows in codings_by_coder.items():
-        for r in rows:
-            if r["code_id"] in selected:
-                by_source[r["source_id"]].append((coder, r["code_id"], r["start"], r["end"]))
-    units: list[Unit] = []
-    sources = []
-    texts: dict[int, str] = {}
-    for sid in source_ids:
-        source = store.source_by_id(sid)
-        sources.append(source["name"])
-        texts[sid] = source["text"]
-        relevant = by_source.get(sid, [])
-        cuts = {r[2] for r in relevant} | {r[3] for r in relevant}
-        source_units = _units_of_source(store, source, unit, include_interviewer, cuts)
-        starts = [u.start for u in source_units]
-        for coder in coders:
-            if sid in coded_sources[coder]:
-                for u in source_units:
-                    u.marks[coder] = set()
-        for coder, code_id, start, end in relevant:
-            i = max(0, bisect.bisect_right(starts, start) - 1)
-            while i < len(source_units) and source_units[i].start < end:
-                if source_units[i].end > start:
-                    source_units[i].marks[coder].add(code_id)
-                i += 1
-        units.extend(source_units)
-
-    def category(u: Unit, coder: str) -> frozenset | None:
-        given = u.marks.get(coder)
-        return frozenset(given) if given else None
-
+    sources = [ctx.sources[sid]["name"] for sid in source_ids]
+    texts = store.texts_of(source_ids)
+    cut_keys = _distinct(np.concatenate([c_sid * _SHIFT + c_start, c_sid * _SHIFT + c_end])) \
+        if unit == "character" else np.zeros(0, dtype=np.int64)
+    units = _units(ctx, unit, source_ids, texts, include_interviewer, cut_keys)
+    marks = _marks(units, c_sid, c_start, c_end, c_coder, c_code, len(coders), len(code_ids))
+    source_rank = np.searchsorted(np.asarray(source_ids, dtype=np.int64), units.source_id)
+    present = np.asarray([present_of[s] for s in source_ids], dtype=np.int64)[source_rank] \
+        if len(units.source_id) else np.zeros(0, dtype=np.int64)
     code_name = {i: tree.by_id[i]["code"] for i in code_ids}
-    position = {code_id: i for i, code_id in enumerate(code_ids)}
-    per_code: dict[str, dict] = {}
-    disagreements: list[dict] = []
-    coded_units = {c: defaultdict(float) for c in coders}  # coder -> code -> units they coded with it
-    for u in units:
-        for c in coders:
-            for code_id in u.marks.get(c, ()):
-                coded_units[c][code_id] += u.weight
-    if not exclusive:
-        pooled: list[tuple[Values, float]] = []
-        # Most units carry no coding of a given code: start from "nobody coded it" and correct the rest.
-        nobody: dict[tuple, float] = defaultdict(float)
-        marked: dict[int, list[Unit]] = defaultdict(list)
-        for u in units:
-            nobody[tuple(0 if c in u.marks else None for c in coders)] += u.weight
-            for code_id in set().union(*u.marks.values()) if u.marks else ():
-                marked[code_id].append(u)
-        for code_id in code_ids:
-            patterns = defaultdict(float, nobody)
-            for u in marked[code_id]:
-                patterns[tuple(0 if c in u.marks else None for c in coders)] -= u.weight
-                patterns[tuple(None if c not in u.marks else int(code_id in u.marks[c]) for c in coders)] += u.weight
-            values = [(k, w) for k, w in patterns.items() if w > 0]
-            pooled.extend(values)
-            per_code[code_name[code_id]] = summarize(values)
-        overall = summarize(pooled)
-        overall["units"] = _number(sum(u.weight for u in units if sum(c in u.marks for c in coders) >= 2))
-    else:
-        categorical = collapse((tuple(category(u, c) for c in coders), u.weight) for u in units)
-        overall = summarize([([_category_name(v, code_name) for v in values], w) for values, w in categorical])
-        for code_id in code_ids:
-            values = [([None if v is None else int(code_id in v) for v in vals], w) for vals, w in categorical]
-            per_code[code_name[code_id]] = summarize(values)
-        overall["combined_categories"] = _number(sum(
-            u.weight for u in units if any(len(u.marks.get(c, ())) > 1 for c in coders)))
+    counted = _Counted(coders, code_ids, code_name, units, present, marks)
+    per_code, overall = counted.categorical() if exclusive else counted.presence()
     for code_id in code_ids:
-        per_code[code_name[code_id]]["coded"] = {c: _number(coded_units[c][code_id]) for c in coders}
-
-    for u in units:
-        present = [c for c in coders if c in u.marks and (u.marks[c] or not exclusive)]
-        if len(present) < 2:
-            continue
-        for code_id in sorted(set().union(*(u.marks[c] for c in present)), key=position.__getitem__):
-            by = [c for c in present if code_id in u.marks[c]]
-            not_by = [c for c in present if c not in by]
-            if by and not_by:
-                piece = " ".join(texts[u.source_id][u.start:u.end].split())
-                disagreements.append({"source": u.source, "turn": u.turn, "start": u.start, "end": u.end,
-                                      "code": code_name[code_id], "coded_by": by, "not_coded_by": not_by,
-                                      "missing": [c for c in coders if c not in present],
-                                      "text": _short(piece)})
-    if unit == "character":
-        disagreements = _merge_spans(disagreements, {u.source: texts[u.source_id] for u in units})
-
+        coded = counted.coded[position_of[code_id]]
+        per_code[code_name[code_id]]["coded"] = {c: _number(v) for c, v in zip(coders, coded)}
+    disagreements = counted.disagreements(exclusive, unit == "character", sources, source_rank, texts)
     return {"unit": unit, "coders": list(coders), "mode": "exclusive" if exclusive else "presence",
             "sources": sources, "per_code": per_code, "overall": overall, "disagreements": disagreements}
+
+
+def _marks(units: Units, sid, start, end, coder, code, n: int, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which coder gave which code to which unit: a coding marks every unit it overlaps. Returns
+    (unit, code, coders) per unit and code that any coder gave it, ``coders`` as bits, in unit and
+    code order."""
+    key_start = units.source_id * _SHIFT + units.start
+    key_end = units.source_id * _SHIFT + units.end
+    order = np.argsort(key_start, kind="stable")
+    reach = np.maximum.accumulate(key_end[order]) if len(order) else key_end
+    c_start, c_end = sid * _SHIFT + start, sid * _SHIFT + end
+    lo = np.searchsorted(reach, c_start, side="right")
+    hi = np.maximum(np.searchsorted(key_start[order], c_end, side="left"), lo)
+    coding = np.repeat(np.arange(len(lo)), hi - lo)
+    step = np.arange(len(coding)) - np.repeat(np.cumsum(hi - lo) - (hi - lo), hi - lo)
+    unit = order[lo[coding] + step]
+    touching = key_end[unit] > c_start[coding]   # all of them unless units overlap each other
+    unit, coding = unit[touching], coding[touching]
+    key = _distinct((unit * m + code[coding]) * n + coder[coding])
+    group, who = key // n, key % n
+    first = _run_starts(group)
+    groups = group[first]
+    bits = np.bitwise_or.reduceat(np.left_shift(1, who), first) if len(first) else first
+    return groups // m, groups % m, bits
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted (np.unique, by sorting: it is faster here than its hashing)."""
+    values = np.sort(values)
+    return values[_run_starts(values)]
+
+
+def _run_starts(values: np.ndarray) -> np.ndarray:
+    """Where each run of equal values in ``values`` starts."""
+    if not len(values):
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.concatenate([[True], values[1:] != values[:-1]]))
+
+
+def _groups(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows equal in every column form a group: (each group's first row, each row's group), the
+    groups numbered in the order they first appear."""
+    n = len(columns[0])
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    order = np.lexsort(columns[::-1])   # stable: the rows of a group stay in their order
+    change = np.zeros(n, dtype=bool)
+    change[0] = True
+    for column in columns:
+        ordered = column[order]
+        change[1:] |= ordered[1:] != ordered[:-1]
+    first = order[change]
+    rank = np.argsort(first, kind="stable")
+    number = np.empty(len(first), dtype=np.int64)
+    number[rank] = np.arange(len(first))
+    group = np.empty(n, dtype=np.int64)
+    group[order] = number[np.cumsum(change) - 1]
+    return first[rank], group
+
+
+def _popcount(values: np.ndarray, n: int) -> np.ndarray:
+    return sum(((values >> k) & 1 for k in range(n)), np.zeros(len(values), dtype=np.int64))
+
+
+class _Counted:
+    """The units and their marks (which coders gave which code to which unit), counted."""
+
+    def __init__(self, coders: list[str], code_ids: list[int], code_name: dict[int, str], units: Units,
+                 present: np.ndarray, marks: tuple[np.ndarray, np.ndarray, np.ndarray]):
+        self.coders, self.code_ids, self.code_name = coders, code_ids, code_name
+        self.units, self.present = units, present   # present: per unit, the coders who coded its source
+        self.unit, self.code, self.bits = marks
+        n, m = len(coders), len(code_ids)
+        weight = units.weight[self.unit].astype(float)
+        by_coder = [np.bincount(self.code, weights=np.where((self.bits >> k) & 1, weight, 0.0), minlength=m)
+                    for k in range(n)] if m else []
+        self.coded = [[by_coder[k][j] for k in range(n)] for j in range(m)]   # code -> coder -> units
+
+    def _values(self, present: int, given: int | None = None) -> tuple:
+        """A unit's values for one code: None for a coder who did not code the source, else 0 or
+        whether they gave it (``given`` None: nobody did)."""
+        return tuple(None if not present >> k & 1 else (0 if given is None else given >> k & 1)
+                     for k in range(len(self.coders)))
+
+    def presence(self) -> tuple[dict, dict]:
+        """Each code a variable of its own (1: given, 0: not given), and all of them pooled."""
+        weight = self.units.weight.astype(float)
+        first, group = _groups(self.present)
+        nobody: dict[tuple, float] = {}   # most units carry no coding of a code: start from "nobody coded it"
+        for start, total in zip(first.tolist(), np.bincount(group, weights=weight).tolist()):
+            nobody[self._values(int(self.present[start]))] = total
+        per_code: dict[str, dict] = {}
+        pooled: list[tuple[Values, float]] = []
+        for j, code_id in enumerate(self.code_ids):
+            at = np.flatnonzero(self.code == j)
+            units, bits = self.unit[at], self.bits[at]
+            present, w = self.present[units], weight[units]
+            patterns = defaultdict(float, nobody)
+            base_first, base = _groups(present)
+            for start, total in zip(base_first.tolist(), np.bincount(base, weights=w).tolist()):
+                patterns[self._values(int(present[start]))] -= total
+            val_first, val = _groups(present, bits)
+            for start, total in zip(val_first.tolist(), np.bincount(val, weights=w).tolist()):
+                patterns[self._values(int(present[start]), int(bits[start]))] += total
+            values = [(k, w) for k, w in patterns.items() if w > 0]
+            pooled.extend(values)
+            per_code[self.code_name[code_id]] = summarize(values)
+        overall = summarize(pooled)
+        overall["units"] = _number(int(self.units.weight[_popcount(self.present, len(self.coders)) >= 2].sum()))
+        return per_code, overall
+
+    def categorical(self) -> tuple[dict, dict]:
+        """The codes one categorical variable: a unit's value for a coder is the set of codes they
+        gave it (missing when none)."""
+        n, total = len(self.coders), len(self.units.weight)
+        # (unit, coder, code) for every code a coder gave a unit, in that order
+        rows = [np.flatnonzero((self.bits >> k) & 1) for k in range(n)]
+        unit = np.concatenate([self.unit[r] for r in rows])
+        coder = np.concatenate([np.full(len(r), k) for k, r in enumerate(rows)]).astype(np.int64)
+        code = np.concatenate([self.code[r] for r in rows])
+        order = np.lexsort((code, coder, unit))
+        unit, coder, code = unit[order], coder[order], code[order]
+        starts = np.flatnonzero(np.concatenate([[True], (unit[1:] != unit[:-1]) | (coder[1:] != coder[:-1])])) \
+            if len(unit) else np.zeros(0, dtype=np.int64)
+        sizes = np.diff(np.append(starts, len(unit)))
+        # a set of codes as a number: a single code its position, a combination one after the codes
+        category = code[starts].copy()
+        sets: list[frozenset] = [frozenset([code_id]) for code_id in self.code_ids]
+        several = np.flatnonzero(sizes > 1)
+        if len(several):
+            widest = int(sizes.max())
+            table = np.full((len(several), widest), -1, dtype=np.int64)
+            for w in range(widest):
+                has = sizes[several] > w
+                table[has, w] = code[starts[several][has] + w]
+            combos, which = np.unique(table, axis=0, return_inverse=True)
+            category[several] = len(sets) + which.reshape(-1)
+            sets += [frozenset(self.code_ids[j] for j in combo if j >= 0) for combo in combos.tolist()]
+        change = np.zeros(len(starts), dtype=bool)
+        change[_run_starts(unit[starts])] = True
+        marked, unit_row = unit[starts][change], np.cumsum(change) - 1
+        matrix = np.full((len(marked), n), -1, dtype=np.int64)
+        matrix[unit_row, coder[starts]] = category
+        weight = self.units.weight.astype(float)
+        first, group = _groups(*matrix.T) if len(marked) else (np.zeros(0, dtype=np.int64),) * 2
+        keys = [tuple(None if c < 0 else sets[c] for c in matrix[f].tolist()) for f in first.tolist()]
+        weights = np.bincount(group, weights=weight[marked], minlength=len(first)).tolist()
+        appears = marked[first].tolist()
+        unmarked = np.ones(total, dtype=bool)
+        unmarked[marked] = False
+        if unmarked.any():   # units nobody gave a code: every value missing
+            keys.append((None,) * n)
+            weights.append(float(weight[unmarked].sum()))
+            appears.append(int(np.argmax(unmarked)))
+        categorical = [(keys[i], weights[i]) for i in np.argsort(appears, kind="stable").tolist()]
+        overall = summarize([([_category_name(v, self.code_name) for v in values], w) for values, w in categorical])
+        per_code = {}
+        for code_id in self.code_ids:
+            values = [([None if v is None else int(code_id in v) for v in vals], w) for vals, w in categorical]
+            per_code[self.code_name[code_id]] = summarize(values)
+        combined = np.zeros(total, dtype=bool)
+        combined[unit[starts[several]]] = True
+        overall["combined_categories"] = _number(int(self.units.weight[combined].sum()))
+        return per_code, overall
+
+    def disagreements(self, exclusive: bool, character: bool, sources: list[str], source_rank: np.ndarray,
+                      texts: dict[int, str]) -> list[dict]:
+        """Per unit and code: the coders who gave it and those who did not, among the coders who
+        coded the source (``exclusive``: who gave the unit any code), where two or more did; in
+        unit and code order. Character units: next to each other (or apart by white space only)
+        with the same disagreement, one span, by source, start and code."""
+        n = len(self.coders)
+        present = self.present
+        if exclusive:
+            present = np.zeros(len(present), dtype=np.int64)
+            np.bitwise_or.at(present, self.unit, self.bits)
+        own = present[self.unit]
+        differ = (_popcount(own, n) >= 2) & ((self.bits & own) != 0) & ((own & ~self.bits) != 0)
+        unit = self.unit[differ]
+        row = {"unit": unit, "code": self.code[differ], "by": self.bits[differ], "own": own[differ],
+               "start": self.units.start[unit], "end": self.units.end[unit], "sid": self.units.source_id[unit],
+               "rank": source_rank[unit], "turn": self.units.turn[unit]}
+        if character:
+            row = self._merged(row, sources, texts)
+        every = (1 << n) - 1
+        names: dict[int, list[str]] = {}
+
+        def who(mask: int) -> list[str]:
+            if mask not in names:
+                names[mask] = _bits(mask, self.coders)
+            return list(names[mask])
+
+        rows = []
+        columns = ("start", "end", "sid", "rank", "turn", "code", "by", "own")
+        for a, b, source_id, r, t, j, given, coded in zip(*(row[c].tolist() for c in columns)):
+            rows.append({"source": sources[r], "turn": None if t < 0 else t, "start": a, "end": b,
+                         "code": self.code_name[self.code_ids[j]], "coded_by": who(given),
+                         "not_coded_by": who(coded & ~given), "missing": who(every & ~coded),
+                         "text": _short(" ".join(texts[source_id][a:b].split()))})
+        return rows
+
+    def _merged(self, row: dict[str, np.ndarray], sources: list[str], texts: dict[int, str]) -> dict[str, np.ndarray]:
+        """Character disagreements by source name, code name and start, those next to each other (or
+        apart by white space only) with the same code, turn and coders made one; then by source
+        name, start and code name."""
+        by_name = np.argsort(np.argsort(np.array(sources, dtype=object), kind="stable"), kind="stable")
+        code_names = np.array([self.code_name[i] for i in self.code_ids], dtype=object)
+        code_by_name = np.argsort(np.argsort(code_names, kind="stable"), kind="stable")
+        row["source_name"], row["code_name"] = by_name[row["rank"]], code_by_name[row["code"]]
+        row = {k: v[np.lexsort((row["start"], row["code_name"], row["source_name"]))] for k, v in row.items()}
+        merge = np.zeros(len(row["start"]), dtype=bool)
+        merge[1:] = np.all([row[k][1:] == row[k][:-1] for k in ("sid", "code", "turn", "by", "own")], axis=0)
+        start, end, sid = row["start"], row["end"], row["sid"]
+        for i in np.flatnonzero(merge).tolist():   # ... and only white space between them
+            merge[i] = _NOT_SPACE.search(texts[int(sid[i])], int(end[i - 1]), int(start[i])) is None
+        heads = np.flatnonzero(~merge)
+        last = np.append(heads[1:], len(merge)) - 1
+        row = {k: (v[last] if k == "end" else v[heads]) for k, v in row.items()}
+        return {k: v[np.lexsort((row["code_name"], row["start"], row["source_name"]))] for k, v in row.items()}
 
 
 def _category_name(value: frozenset | None, names: dict[int, str]) -> str | None:
@@ -341,26 +569,6 @@ def _category_name(value: frozenset | None, names: dict[int, str]) -> str | None
 
 def _short(text: str, width: int = 200) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _merge_spans(rows: list[dict], texts: dict[str, str]) -> list[dict]:
-    """Character segments next to each other (or apart by spaces only) with the same disagreement
-    become one span. ``texts``: source name -> plain text."""
-    def key(row: dict) -> tuple:
-        return (row["source"], row["code"], row["turn"], tuple(row["coded_by"]), tuple(row["not_coded_by"]),
-                tuple(row["missing"]))
-
-    merged: list[dict] = []
-    for row in sorted(rows, key=lambda r: (r["source"], r["code"], r["start"])):
-        last = merged[-1] if merged else None
-        text = texts[row["source"]]
-        if last is not None and key(last) == key(row) and not text[last["end"]:row["start"]].strip():
-            last["end"] = row["end"]
-            last["text"] = _short(" ".join(text[last["start"]:last["end"]].split()))
-            continue
-        merged.append(dict(row))
-    merged.sort(key=lambda r: (r["source"], r["start"], r["code"]))
-    return merged
 
 
 def agreement_rows(result: dict) -> list[dict]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..analysis.agreement import sentence_spans
+from ..analysis.sentences import sentence_spans
 from ..errors import CodingError, InputError, NotFound
 from ..records import INTERVIEWER_ROLE, CodeTree
 from ..store import Store

@@ -27,6 +27,7 @@ class MaterialMethods:
         every file is checked and every problem reported at once (:class:`importing.ImportFailed`);
         ``skip_bad`` imports the good files and lists the bad ones in the report instead.
         ``single_speaker`` reads files without speaker labels as the words of that one person."""
+        from ..analysis.sentences import keep_sentences
         from ..search import update_index
 
         with self.store.transaction():
@@ -34,6 +35,7 @@ class MaterialMethods:
                                             progress=progress, single_speaker=single_speaker,
                                             skip_bad=skip_bad, count=count)
             update_index(self.store, progress=progress)     # the search index of new or changed texts
+            keep_sentences(self.store)   # and their sentences (agreement by sentence reads them)
             if self.store.anonymization_scans():  # a scanned project: scan what is new, at once
                 from ..anonymize.key import scan
                 scan(self.store, only_new=True)
@@ -128,14 +130,15 @@ class MaterialMethods:
 
     def import_qdpx(self, path: str | Path) -> importing.ImportReport:
         """Import a REFI-QDA project (.qdpx) into this project, all or nothing."""
+        from ..analysis.sentences import keep_sentences
         from ..refi import import_qdpx
-
         from ..search import update_index
 
         report = importing.ImportReport()
         with self.store.transaction():
             import_qdpx(self.store, Path(path), report)
             update_index(self.store)
+            keep_sentences(self.store)
         return report
 
     def export_qdc(self, path: str | Path, *, language: str | None = None) -> int:

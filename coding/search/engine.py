@@ -534,7 +534,7 @@ def code_hits(store: Store, query: str, *, code: str, coder: str, unit: str = "s
     """Code the sentence (or turn) around every hit with ``code`` for ``coder``; the caller
     holds the transaction. Returns hits, units, new (codings made) and already (units that
     this coder had coded with this code already)."""
-    from ..analysis.agreement import sentence_spans
+    from ..analysis.sentences import sentence_spans
 
     if unit not in UNITS:
         raise CodingError(f"unknown unit '{unit}'; use sentence or turn")

@@ -17,6 +17,7 @@ and migrations (here), and the queries, one module per kind of thing stored, mix
 - ``kept.py``        kept copies (packed turn and coding columns) and ``coding_table.py``, their format
 - ``threads.py``     big reads shared with a second connection in a thread
 - ``search.py``      the text search index: analysed word forms and each source's tokens
+- ``sentences.py``   each source's sentences, kept with what they were made from
 
 The statements are plain SQL so that another backend could be added behind the same methods.
 Offsets are Python string indices (code points) into a source's plain text, end exclusive.
@@ -42,6 +43,7 @@ from .participants import ParticipantQueries
 from .reorganise import ReorganiseQueries
 from .reviews import ReviewQueries
 from .search import SearchQueries
+from .sentences import SentenceQueries
 from .sources import SourceQueries
 from .threads import ThreadReads
 
@@ -57,7 +59,8 @@ BUSY_WAIT_MS = 10 * 60_000   # then how long it waits in all before giving up wi
 
 
 class Store(SourceQueries, ParticipantQueries, CodeQueries, CodingQueries, AutoCodingQueries, NoteQueries, ReviewQueries,
-            AnonymizationQueries, ReorganiseQueries, ManifestQueries, KeptCopies, ThreadReads, SearchQueries):
+            AnonymizationQueries, ReorganiseQueries, ManifestQueries, KeptCopies, ThreadReads, SearchQueries,
+            SentenceQueries):
     """One open project database. Use :meth:`transaction` around every change.
 
     Several programs may open the same project (the workspace server and commands): SQLite in WAL

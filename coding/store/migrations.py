@@ -368,3 +368,18 @@ def m013_interview_list(db: sqlite3.Connection) -> None:
             PRIMARY KEY (source_id, participant_id, name)
         )
     """)
+
+
+@migration
+def m014_sentence_cache(db: sqlite3.Connection) -> None:
+    """Each source's sentences (the sentence unit of agreement, :mod:`coding.analysis.sentences`) as
+    packed rows, tagged with what they were made from (the splitting rule's version, the text's
+    digest and the turns' bounds): a reader uses a row only while that still describes the source,
+    so a replaced text or new turns are split again, never read stale. A deleted source takes its
+    row along; a text changed in place drops it at once."""
+    db.execute("""CREATE TABLE sentence_cache (
+                      source_id INTEGER PRIMARY KEY REFERENCES sources(id) ON DELETE CASCADE,
+                      made_from TEXT NOT NULL,
+                      data BLOB NOT NULL)""")
+    db.execute("CREATE TRIGGER sources_text_drops_sentences AFTER UPDATE OF text ON sources "
+               "BEGIN DELETE FROM sentence_cache WHERE source_id = OLD.id; END")
