@@ -120,6 +120,36 @@ class CodingQueries:
             params,
         )
 
+    def listed_codings(self, source_id: int, *, code_ids: Iterable[int] | None = None, coder: str | None = None,
+                       origin: str | None = None) -> list[tuple]:
+        """One source's codings that pass the filters as plain tuples ``(id, start, end, code_id,
+        coder, origin, rule, matched)`` by start, end and id: the rows of a coding list, read one
+        source at a time (their memos: :meth:`coding_memo_texts`)."""
+        clauses, params = _coding_filters("", code_ids, coder, origin, source_id)
+        return self.tuples(
+            f"""SELECT id, start, "end", code_id, coder, origin, rule, matched FROM codings
+                WHERE {' AND '.join(clauses)} ORDER BY start, "end", id""", params)
+
+    def coding_list_part(self, source_id: int, code_ids: list[int] | None, coder: str | None, origin: str | None,
+                         with_text: bool) -> tuple[list[tuple], list[tuple], dict[str, int | None], str | None]:
+        """What a coding list needs of one source: :meth:`listed_codings`, and when there are any, the
+        source's :meth:`turn_rows`, :meth:`speaker_ids` and (``with_text``) its text."""
+        codings = self.listed_codings(source_id, code_ids=code_ids, coder=coder, origin=origin)
+        if not codings:
+            return codings, [], {}, None
+        return (codings, self.turn_rows(source_id), self.speaker_ids(source_id),
+                self.source_text(source_id) if with_text else None)
+
+    def coding_memo_texts(self) -> dict[int, str]:
+        """The memos on codings, per coding id, joined as ``codings``' memo column joins them (in the
+        order they were written, a blank line between two)."""
+        out: dict[int, list[str]] = {}
+        for coding_id, text in self.tuples(
+                "SELECT coding_id, text FROM memos WHERE coding_id IS NOT NULL ORDER BY coding_id, id"):
+            if text is not None:
+                out.setdefault(coding_id, []).append(text)
+        return {coding_id: "\n\n".join(texts) for coding_id, texts in out.items()}
+
     def coding_counts_by_code_and_origin(self) -> dict[int, dict[str, int]]:
         out: dict[int, dict[str, int]] = {}
         for code_id, origin, n in self.db.execute(

@@ -111,6 +111,16 @@ class SourceQueries:
                ORDER BY t.source_id, t.start"""
         ).fetchall()
 
+    def turn_rows(self, source_id: int) -> list[tuple]:
+        """One source's turns as plain tuples ``(idx, start, end, speaker)`` by start (their
+        participants: :meth:`speaker_ids`)."""
+        return self.tuples('SELECT idx, start, "end", speaker FROM turns WHERE source_id = ? ORDER BY start, idx',
+                           (source_id,))
+
+    def speaker_ids(self, source_id: int) -> dict[str, int | None]:
+        """The participant id each speaker label of a source stands for (None: not mapped)."""
+        return dict(self.tuples("SELECT label, participant_id FROM speakers WHERE source_id = ?", (source_id,)))
+
     def speakers(self, source_id: int) -> list[sqlite3.Row]:
         return self.db.execute(
             """SELECT sp.label, p.pid AS participant, p.auto
