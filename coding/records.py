@@ -1,7 +1,8 @@
-"""Codings as flat records: where they are, which code, who coded, and who spoke.
+"""The codebook as stored, who speaks in which turn, and sources and participants as flat records.
 
-Every listing and analysis starts here. A coding belongs to the participant(s) whose turns it
-overlaps; attributes come from the participant first, then from the source.
+Every listing and analysis starts here (the list of codings: coding.analysis.coding_list). A coding
+belongs to the participant(s) whose turns it overlaps; attributes come from the participant first,
+then from the source.
 """
 
 from __future__ import annotations
@@ -137,62 +138,6 @@ def join_values(values: Iterable) -> str:
         value = values[0]
         return "" if value is None or value == "" else str(value)
     return "; ".join(dict.fromkeys(str(v) for v in values if v not in (None, "")))
-
-
-def coding_records(store: Store, *, code: str | None = None, coder: str | None = None,
-                   origin: str | None = None, source: str | None = None,
-                   where: dict[str, str] | None = None, include_interviewer: bool = True,
-                   with_text: bool = True) -> list[dict]:
-    """One record per coding, with speaker, participant, role and every attribute.
-
-    ``code`` includes its descendants; ``where`` filters on attributes (participant or source);
-    interviewer-only codings are left out when ``include_interviewer`` is false."""
-    tree = CodeTree.load(store)
-    code_ids = tree.descendants(tree.get(code)["id"]) if code else None
-    source_id = None
-    if source is not None:
-        row = store.source_by_name(source)
-        if row is None:
-            raise NotFound(f"no source named '{source}' in the project")
-        source_id = row["id"]
-    turns = TurnIndex(store)
-    texts = store.source_texts() if with_text else {}
-    records = []
-    for c in store.codings(code_ids=code_ids, coder=coder, origin=origin, source_id=source_id):
-        overlapping = turns.overlapping(c["source_id"], c["start"], c["end"])
-        respondents = [t for t in overlapping if t["role"] != INTERVIEWER_ROLE]
-        if not include_interviewer:
-            if overlapping and not respondents:
-                continue
-            overlapping = respondents or overlapping
-        attrs: dict[str, str] = {}
-        for t in overlapping:
-            for k, v in turns.attributes(c["source_id"], t["participant_id"]).items():
-                attrs[k] = join_values([attrs.get(k), v]) if k in attrs and attrs[k] != v else v
-        if not overlapping:
-            attrs = turns.attributes(c["source_id"], None)
-        if where and any(v not in attrs.get(k, "").split("; ") for k, v in where.items()):
-            continue
-        node = tree.by_id[c["code_id"]]
-        record = {
-            "id": c["id"], "source": c["source"], "start": c["start"], "end": c["end"],
-            "text": texts[c["source_id"]][c["start"]:c["end"]] if with_text else None,
-            "code": node["code"], "code_path": node["path"], "coder": c["coder"], "origin": c["origin"],
-            "rule": c["rule"], "matched": c["matched"], "memo": c["memo"],
-            "turn": join_values(t["idx"] for t in overlapping),
-            "speaker": join_values(t["speaker"] for t in overlapping),
-            "participant": join_values(t["participant"] for t in overlapping),
-            "role": join_values(t["role"] for t in overlapping),
-            "source_id": c["source_id"], "code_id": c["code_id"],
-            "participant_ids": [t["participant_id"] for t in overlapping if t["participant_id"] is not None],
-        }
-        for k, v in attrs.items():
-            record.setdefault(k, v)
-        records.append(record)
-    # the store lists them by source name; "Interview 2" before "Interview 10" (stable: positions kept)
-    order = {row["id"]: i for i, row in enumerate(store.sources())}
-    records.sort(key=lambda r: order.get(r["source_id"], 0))
-    return records
 
 
 def source_records(store: Store) -> list[dict]:

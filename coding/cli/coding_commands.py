@@ -8,11 +8,7 @@ import click
 
 from . import cli
 from .anonymize_commands import anonymize_option, unreviewed_option
-from .output import emit, format_option
-
-INTERNAL_FIELDS = ("source_id", "code_id", "participant_ids")
-LEADING_COLUMNS = ("id", "source", "start", "end", "text", "code", "code_path", "coder", "origin", "turn",
-                   "speaker", "participant", "role")
+from .output import emit, emit_stream, format_option
 
 
 def parse_where(values: tuple[str, ...]) -> dict[str, str]:
@@ -40,15 +36,6 @@ def filter_options(fn):
     return fn
 
 
-def coding_columns(records: list[dict]) -> list[str]:
-    extra: dict[str, None] = {}
-    for record in records:
-        for key in record:
-            if key not in LEADING_COLUMNS and key not in INTERNAL_FIELDS and key not in ("rule", "matched", "memo"):
-                extra.setdefault(key, None)
-    return [*LEADING_COLUMNS, "rule", "matched", "memo", *sorted(extra)]
-
-
 @cli.group("codings", invoke_without_command=True)
 @filter_options
 @click.option("--include-interviewer/--no-interviewer", default=True, show_default=True,
@@ -60,14 +47,17 @@ def coding_columns(records: list[dict]) -> list[str]:
 def codings_group(ctx, code, coder, origin, source, where, include_interviewer, anonymize, unreviewed, fmt, output):
     """List codings with their text, code path, coder, origin, speaker, role and attributes.
 
+    One column per attribute of the project; sources in natural order, codings by position; csv and
+    json are written row by row as they are made.
+
     Example: coding codings --code leadership --where role=Leder --format csv
     """
     if ctx.invoked_subcommand is not None:
         return
-    state = ctx.obj
-    records = state.project.codings(code=code, coder=coder, origin=origin, source=source,
-                                    where=parse_where(where), include_interviewer=include_interviewer,
-                                    anonymize=anonymize, unreviewed=unreviewed)
-    columns = coding_columns(records)
-    emit(records, fmt, output, columns, sheet="codings",
-         json_data=[{c: r.get(c) for c in columns} for r in records])
+    columns, rows = ctx.obj.project.coding_rows(code=code, coder=coder, origin=origin, source=source,
+                                                where=parse_where(where), include_interviewer=include_interviewer,
+                                                anonymize=anonymize, unreviewed=unreviewed)
+    if fmt in ("csv", "json"):  # rows written as they are made
+        emit_stream(rows, fmt, output, columns, values=True)
+        return
+    emit([dict(zip(columns, row)) for row in rows], fmt, output, columns, sheet="codings")

@@ -7,8 +7,8 @@ from typing import Any, Iterable, Sequence
 
 import click
 
-from ..export.tables import (CSV_ENCODING, iter_csv, iter_csv_columns, iter_json, iter_json_columns, render,
-                             render_json, write_xlsx)
+from ..export.tables import (CSV_ENCODING, iter_csv, iter_csv_columns, iter_csv_values, iter_json, iter_json_columns,
+                             iter_json_values, render, render_json, write_xlsx)
 
 
 def _remember_excel(ctx: click.Context, _param, value: bool) -> bool:
@@ -55,14 +55,17 @@ def emit(rows: Sequence[dict], fmt: str, output: Path | None = None, columns: Se
         click.echo(text, nl=False)
 
 
-def emit_stream(rows: Iterable[dict] | Iterable[Sequence[Sequence]], fmt: str, output: Path | None,
-                columns: Sequence[str], *, batches: bool = False) -> None:
+def emit_stream(rows: Iterable[dict] | Iterable[Sequence[Sequence]] | Iterable[Sequence], fmt: str,
+                output: Path | None, columns: Sequence[str], *, batches: bool = False, values: bool = False) -> None:
     """``emit`` for csv or json, writing the rows as they come instead of collecting them first;
-    with ``batches`` the rows come as batches of columns of plain values (str, int, None)."""
+    with ``batches`` the rows come as batches of columns of plain values (str, int, None), with
+    ``values`` one at a time as tuples of plain values in the columns' order."""
     ctx = click.get_current_context(silent=True)
     excel = bool(ctx is not None and ctx.meta.get("coding.excel"))
     if batches:
         pieces = iter_csv_columns(rows, columns, excel=excel) if fmt == "csv" else iter_json_columns(rows, columns)
+    elif values:
+        pieces = iter_csv_values(rows, columns, excel=excel) if fmt == "csv" else iter_json_values(rows, columns)
     else:
         pieces = iter_csv(rows, columns, excel=excel) if fmt == "csv" else iter_json(rows, columns)
     if output is not None:

@@ -10,7 +10,7 @@ from typing import Callable, Iterable
 
 from .. import importing
 from ..errors import NotFound
-from ..records import participant_records, source_records, source_view, CodeTree, coding_records
+from ..records import participant_records, source_records, source_view, CodeTree
 from ..store import Store
 
 
@@ -75,13 +75,36 @@ class MaterialMethods:
     def codings(self, *, code: str | None = None, coder: str | None = None, origin: str | None = None,
                 source: str | None = None, where: dict[str, str] | None = None,
                 include_interviewer: bool = True, anonymize: bool = False, unreviewed: str = "replace") -> list[dict]:
-        """Codings with their text, code path, coder, origin and who spoke (see coding.records)."""
+        """Codings with their text, code path, coder, origin and who spoke, one dict each (see
+        coding.analysis.coding_list): sources in natural order, by start inside a source."""
+        from ..analysis.coding_list import coding_records
+
         if anonymize:
             with self.anonymized(unreviewed=unreviewed) as copy:
                 return copy.codings(code=code, coder=coder, origin=origin, source=copy.anonymized_source(source),
                                     where=copy.anonymized_where(where), include_interviewer=include_interviewer)
         return coding_records(self.store, code=code, coder=coder, origin=origin, source=source,
                               where=where, include_interviewer=include_interviewer)
+
+    def coding_rows(self, *, code: str | None = None, coder: str | None = None, origin: str | None = None,
+                    source: str | None = None, where: dict[str, str] | None = None,
+                    include_interviewer: bool = True, anonymize: bool = False,
+                    unreviewed: str = "replace") -> tuple[list[str], Iterable[tuple]]:
+        """``(columns, rows)``: what :meth:`codings` lists as a table whose columns are known first
+        (the fixed ones, then every attribute name of the project), each row a tuple in the columns'
+        order made as it is read, so that a long list is written without being held (an anonymized
+        list is made in full while its throw-away copy is open)."""
+        from ..analysis.coding_list import coding_rows
+
+        if anonymize:
+            with self.anonymized(unreviewed=unreviewed) as copy:
+                columns, rows = copy.coding_rows(code=code, coder=coder, origin=origin,
+                                                 source=copy.anonymized_source(source),
+                                                 where=copy.anonymized_where(where),
+                                                 include_interviewer=include_interviewer)
+                return columns, list(rows)
+        return coding_rows(self.store, code=code, coder=coder, origin=origin, source=source, where=where,
+                           include_interviewer=include_interviewer)
 
     # ------------------------------------------------------------------ manual coding, agreement (issue 6)
     def import_codings(self, path: str | Path) -> dict[str, int]:
