@@ -177,9 +177,10 @@ class _Walk:
             attrs = overlapping[0][1].attributes
         else:
             attrs = {}
-            for _, person in overlapping:
+            for _, person in overlapping:  # several people: their different values joined, in turn order
                 for key, value in person.attributes.items():
-                    attrs[key] = join_values([attrs.get(key), value]) if key in attrs and attrs[key] != value else value
+                    known = attrs.get(key)
+                    attrs[key] = join_values([known, value]) if key in attrs and known != value else value
         if any(value not in attrs.get(key, "").split("; ") for key, value in self.where):
             return None
         labels = (join_values(t[0] for t, _ in overlapping), join_values(t[3] for t, _ in overlapping),
@@ -233,5 +234,6 @@ class _People:
                 attributes.update(own)
                 attributes.update(here)
                 role = here["role"] if here.get("role") is not None else own.get("role")
-            person = self.known[pid] = _Person(key, self.names.get(key) if key is not None else None, role, attributes)
+            name = self.names.get(key) if key is not None else None
+            person = self.known[pid] = _Person(key, name, role, attributes)
         return person
