@@ -42,13 +42,27 @@ def render_table(rows: Sequence[dict], columns: Sequence[str] | None = None, *, 
     cols = _columns(rows, columns)
     if not cols:
         return "(nothing)"
-    cells = [[_text(r.get(c)).replace("\n", " ") for c in cols] for r in rows]
-    cells = [[v if len(v) <= width else v[: width - 1] + "…" for v in row] for row in cells]
-    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(cols)]
+    # column by column: one pass of plain loops per column rather than a call per cell
+    cells = [_table_column([r.get(c) for r in rows], width) for c in cols]
+    widths = [max(len(c), max(map(len, column), default=0)) for c, column in zip(cols, cells)]
+    padded = [[v.ljust(w) for v in column] for column, w in zip(cells, widths)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip(),
              "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
+    lines += ["  ".join(row).rstrip() for row in zip(*padded)]
     return "\n".join(lines)
+
+
+def _table_column(values: list, width: int) -> list[str]:
+    """The cells of one column: :func:`_text` on one line, cut to ``width`` with an ellipsis."""
+    out = []
+    for value in values:
+        text = value if value.__class__ is str else _text(value)
+        if "\n" in text:
+            text = text.replace("\n", " ")
+        if len(text) > width:
+            text = text[: width - 1] + "…"
+        out.append(text)
+    return out
 
 
 CSV_ENCODING = "utf-8-sig"   # a CSV file starts with a BOM: Excel then reads it as UTF-8 (æ, ø, å)
