@@ -551,7 +551,8 @@ class _Counted:
         code_names = np.array([self.code_name[i] for i in self.code_ids], dtype=object)
         code_by_name = np.argsort(np.argsort(code_names, kind="stable"), kind="stable")
         row["source_name"], row["code_name"] = by_name[row["rank"]], code_by_name[row["code"]]
-        row = {k: v[np.lexsort((row["start"], row["code_name"], row["source_name"]))] for k, v in row.items()}
+        order = np.lexsort((row["start"], row["code_name"], row["source_name"]))
+        row = {k: v[order] for k, v in row.items()}
         merge = np.zeros(len(row["start"]), dtype=bool)
         merge[1:] = np.all([row[k][1:] == row[k][:-1] for k in ("sid", "code", "turn", "by", "own")], axis=0)
         start, end, sid = row["start"], row["end"], row["sid"]
@@ -560,7 +561,8 @@ class _Counted:
         heads = np.flatnonzero(~merge)
         last = np.append(heads[1:], len(merge)) - 1
         row = {k: (v[last] if k == "end" else v[heads]) for k, v in row.items()}
-        return {k: v[np.lexsort((row["code_name"], row["start"], row["source_name"]))] for k, v in row.items()}
+        order = np.lexsort((row["code_name"], row["start"], row["source_name"]))
+        return {k: v[order] for k, v in row.items()}
 
 
 def _category_name(value: frozenset | None, names: dict[int, str]) -> str | None:

@@ -81,6 +81,7 @@ class Runs:
 
     def __init__(self, mask: np.ndarray):
         self.mask = mask
+        self._before: np.ndarray | None = None   # positions in runs before each run
         if not len(mask):
             self.starts = self.ends = np.zeros(0, dtype=np.int64)
             return
@@ -93,12 +94,12 @@ class Runs:
 
     def count(self, at: np.ndarray) -> np.ndarray:
         """For each position: how many positions before it are in a run."""
-        lengths = self.ends - self.starts
-        before = np.concatenate([[0], np.cumsum(lengths)])
-        run = np.searchsorted(self.starts, at, side="right") - 1
-        partial = np.clip(at - self.starts[np.maximum(run, 0)], 0, lengths[np.maximum(run, 0)]) if len(lengths) \
-            else np.zeros(len(at), dtype=np.int64)
-        return np.where(run >= 0, before[np.maximum(run, 0)] + partial, 0)
+        if not len(self.starts):
+            return np.zeros(len(at), dtype=np.int64)
+        if self._before is None:
+            self._before = np.concatenate([[0], np.cumsum(self.ends - self.starts)])
+        run = np.maximum(np.searchsorted(self.starts, at, side="right") - 1, 0)
+        return self._before[run] + np.clip(at - self.starts[run], 0, self.ends[run] - self.starts[run])
 
     def after(self, at: np.ndarray, limit: np.ndarray) -> np.ndarray:
         """For each position: the first at or after it outside the runs, at most ``limit``."""
