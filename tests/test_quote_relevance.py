@@ -130,3 +130,80 @@ def test_accepted_proposals_come_first_and_rejected_ones_are_never_quoted(tmp_pa
     assert frame["source"].tolist()[0] == "ccc_leder.txt" and frame["reviewed"].tolist()[0] == "accepted"
     assert "accepted in review" in frame["evidence"].iloc[0]
     assert "bbb_sagsbehandler.txt" not in frame["source"].tolist()
+
+
+def test_sentence_breaks_read_once_per_turn_widen_passages_as_reading_up_to_each_did():
+    """``expand`` with the breaks of the whole turn (read once for many passages) gives what reading
+    the turn up to each passage gave, for every passage of texts full of awkward punctuation; and
+    the break pattern, written to start with one character class, finds what the readable one finds."""
+    import itertools
+    import random
+    import re
+
+    from coding.analysis.quotes import SENTENCE_BREAK, expand, sentence_breaks
+
+    readable = re.compile(r"[.!?…]+[\"'»”’)]*\s+|\n\s*")
+    alphabet = ".!?…\"»)’ \n\taB"
+    draw = random.Random(24)
+    texts = ["".join(t) for n in range(1, 4) for t in itertools.product(alphabet, repeat=n)]
+    texts += ["".join(draw.choice(alphabet) for _ in range(draw.randint(4, 30))) for _ in range(3000)]
+    for text in texts:
+        for lo in range(len(text) + 1):
+            hi = draw.randint(lo, len(text) + 1)
+            assert [m.span() for m in SENTENCE_BREAK.finditer(text, lo, hi)] == \
+                [m.span() for m in readable.finditer(text, lo, hi)], (text, lo, hi)
+    turn = ("Ja. Altså… jeg tror på det!  \"Det kan de godt.\" Og så?\n\nNej —  (men) ja.»  Hun sagde: "
+            "»Vi prøver.« Slut! ...Og mere? Ja.\tnej\n  igen. ")
+    inside_spaces = turn.index("!  ") + 2   # a turn that ends between the spaces after a sentence
+    for lo, hi in ((0, len(turn)), (5, 60), (17, 18), (30, len(turn) - 3), (0, inside_spaces)):
+        for start in range(lo, hi + 1):
+            for end in range(start, hi + 1):
+                for until in (end + 1, hi):
+                    breaks = sentence_breaks(turn, lo, min(until, hi))
+                    assert expand(turn, lo, hi, start, end, breaks) == expand(turn, lo, hi, start, end), \
+                        (lo, hi, start, end, until)
+
+
+def test_quote_list_is_the_frame_without_pandas(tmp_path):
+    """``Project.quote_list`` (what ``coding quotes`` prints) has the rows and attrs of
+    ``Project.quotes``, in the same order, for several groupings and limits; reviewed, hand-coded
+    and rejected passages included."""
+    import math
+
+    db = make_project(tmp_path)
+    sheet = tmp_path / "hand.csv"
+    sheet.write_text("source,code,coder,turn\naaa_borger.txt,belief,anna,2\n", encoding="utf-8")
+    run(db, "codings", "import", str(sheet))
+    with Project.open(db) as project:
+        proposals = [c["id"] for c in project.codings(origin="auto", code="internal_collaboration")]
+        project.review(proposals[0], "accept", "anna")
+        for code, by, limit in (("belief", "municipality", None), ("belief", "role", 1),
+                                ("internal_collaboration", "role", None), ("leadership", "municipality", 2),
+                                ("leader_support", "role", None)):
+            frame = project.quotes(code, by=by, limit=limit)
+            listed = project.quote_list(code, by=by, limit=limit)
+            assert listed.attrs == frame.attrs and len(listed) == len(frame)
+            assert all(list(row) == list(frame.columns) for row in listed.rows)
+            for row, expected in zip(listed.rows, frame.to_dict("records")):
+                for name, value in expected.items():
+                    if isinstance(value, float) and math.isnan(value):
+                        assert row[name] is None, (name, row)
+                    else:
+                        assert row[name] == value, (name, row[name], value)
+
+
+def test_quotes_command_loads_no_pandas_and_no_readers(tmp_path):
+    """``coding quotes`` (text, md) needs neither pandas nor the importers (yaml, lxml, the readers):
+    the command's fixed cost stays small."""
+    import subprocess
+    import sys
+
+    db = make_project(tmp_path)
+    probe = ("import sys\nfrom coding.cli import cli\n"
+             f"cli.main(['--project', {str(db)!r}, 'quotes', '--code', 'belief', '--explain', '--format', 'md'], "
+             "standalone_mode=False)\n"
+             "print('LOADED', [m for m in ('pandas', 'coding.importing', 'yaml', 'docx', 'spacy') if m in sys.modules])")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert "> Jeg tror på, at alle kan noget" in done.stdout and "*score " in done.stdout
+    assert done.stdout.rstrip().endswith("LOADED []"), done.stdout[-300:]

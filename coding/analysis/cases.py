@@ -236,11 +236,11 @@ def build_model(project, case_by: str, *, themes: list[str] | None = None,
             cell.segments += 1
             cell.participants.update(participants)
     # a sentence serves one theme per table (the one whose rules hold it most strongly)
-    chosen = project.quotes_for_themes([theme.code for theme in theme_list], by=case_by, limit=None, where=where,
-                                       max_chars=quote_chars, language=language)
+    chosen = project.quote_lists([theme.code for theme in theme_list], by=case_by, limit=None, where=where,
+                                 max_chars=quote_chars, language=language)
     for theme in theme_list:
         quotes = chosen[theme.code]
-        for row in quotes.to_dict("records"):
+        for row in quotes.rows:
             case = row["group"]
             if case not in by_case:
                 continue

@@ -24,6 +24,10 @@ The quotes are ranked by how surely they are about the theme, then how well they
 
 ``quotes_for_themes`` picks quotes for several themes at once (a report's table), giving each
 sentence to one theme only: the theme whose rules hold it most strongly.
+
+The quotes are made as plain rows (:class:`QuoteList`) without pandas, which a command that prints
+them does not need; :meth:`QuoteList.frame` gives the DataFrame of :meth:`coding.Project.quotes`.
+Speakers and timestamps are read for the quotes given only, not for every candidate.
 """
 
 from __future__ import annotations
@@ -31,18 +35,19 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
-from bisect import bisect_left
-from pathlib import Path
+from bisect import bisect_left, bisect_right
+from typing import TYPE_CHECKING, Iterable
 
-import numpy as np
-import pandas as pd
-
-from ..errors import InputError
 from ..ordering import natural_key
 from ..store import Store
 from .segments import NONE_VALUE, Context, build, present
 
-SENTENCE_BREAK = re.compile(r"[.!?…]+[\"'»”’)]*\s+|\n\s*")
+if TYPE_CHECKING:
+    import pandas as pd
+
+# A sentence break: ``[.!?…]+[closing quotes]*\s+`` or ``\n\s*``, written to begin with one class of
+# characters (punctuation or a line break) so that ``re`` can skip ahead to it: the same matches.
+SENTENCE_BREAK = re.compile(r"[.!?…\n](?:(?<=\n)\s*|[.!?…]*[\"'»”’)]*\s+)")
 SENTENCE_END = re.compile(r"[.!?…]+[\"'»”’)]*(?=\s|$)")
 ATTRIBUTION = ("role", "municipality", "kommune")
 QUOTE_FORMATS = ("text", "md", "docx")
@@ -50,16 +55,25 @@ HEADINGS = {"da": ("Citater", "citat", "citater", "tur", "(ingen citater)"),
             "en": ("Quotes", "quote", "quotes", "turn", "(no quotes)")}
 
 
-def expand(text: str, lo: int, hi: int, start: int, end: int) -> tuple[int, int]:
-    """Widen ``[start, end)`` to sentence boundaries inside ``[lo, hi)``."""
+def expand(text: str, lo: int, hi: int, start: int, end: int,
+           breaks: list[int] | None = None) -> tuple[int, int]:
+    """Widen ``[start, end)`` to sentence boundaries inside ``[lo, hi)``. ``breaks``: the
+    :func:`sentence_breaks` from ``lo`` to anywhere past ``end`` (or to ``hi``), for a caller that
+    widens many passages of one turn: the same result, without reading the turn up to each passage."""
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
-    new_start = lo
-    for m in SENTENCE_BREAK.finditer(text, lo, start + 1):
-        if m.end() <= start:
-            new_start = m.end()
+    if breaks is not None and lo <= start < hi:
+        # the last break that ends at or before the start: the breaks that end there are the same
+        # however far past the start the turn is read (one that reaches further ends after it)
+        k = bisect_right(breaks, start)
+        new_start = breaks[k - 1] if k else lo
+    else:
+        new_start = lo
+        for m in SENTENCE_BREAK.finditer(text, lo, start + 1):
+            if m.end() <= start:
+                new_start = m.end()
     new_end = hi
     if end > start and text[end - 1] in ".!?…":
         new_end = end
@@ -72,6 +86,12 @@ def expand(text: str, lo: int, hi: int, start: int, end: int) -> tuple[int, int]
     while new_start < new_end and text[new_start].isspace():
         new_start += 1
     return new_start, new_end
+
+
+def sentence_breaks(text: str, lo: int, until: int) -> list[int]:
+    """Where a sentence starts after each sentence break from ``lo`` up to ``until``, in order (for
+    :func:`expand`)."""
+    return [m.end() for m in SENTENCE_BREAK.finditer(text, lo, until)]
 
 
 def score(text: str, min_chars: int, max_chars: int) -> tuple[float, bool]:
@@ -98,31 +118,31 @@ class Evidence:
     """The codings of one theme (code and sub-codes) by source, to weigh a passage by."""
 
     def __init__(self, store: Store, code_ids: set[int], coder: str | None, origin: str | None):
+        raw: dict[int, list] = {}
+        for sid, start, end, origin_, coder_, rule, matched, code_id in store.coding_evidence(
+                code_ids=sorted(code_ids), coder=coder, origin=origin):
+            raw.setdefault(sid, []).append((start, end, origin_, coder_, rule or "", matched or "", code_id))
+        # each coding as (start, end, origin, coder, rules, words, code id): its rule text split into
+        # (rule, weight) and its matched words, once per distinct text
+        parsed: dict[tuple[str, str], tuple[tuple, tuple]] = {}
         self.by_source: dict[int, list] = {}
-        for row in store.codings(code_ids=sorted(code_ids), coder=coder, origin=origin):
-            self.by_source.setdefault(row["source_id"], []).append(
-                (row["start"], row["end"], row["origin"], row["coder"], row["rule"] or "", row["matched"] or "",
-                 row["code_id"]))
-        self.longest = {sid: max(e - s for s, e, *_ in rows) for sid, rows in self.by_source.items()}
-        for rows in self.by_source.values():
+        for sid, rows in raw.items():
             rows.sort()
+            out = self.by_source[sid] = []
+            for start, end, origin_, coder_, rule, matched, code_id in rows:
+                parts = parsed.get((rule, matched))
+                if parts is None:
+                    parts = parsed[(rule, matched)] = _parse_evidence(rule, matched)
+                out.append((start, end, origin_, coder_, parts[0], parts[1], code_id))
+        self.longest = {sid: max(e - s for s, e, *_ in rows) for sid, rows in self.by_source.items()}
         self.starts = {sid: [r[0] for r in rows] for sid, rows in self.by_source.items()}
-        # reviews of automatic codings, where the project keeps them: (source, start, end, code) -> decision
+        # reviews of automatic codings: (source, start, end, code) -> decision
         self.decisions: dict[tuple, str] = {}
-        reviews = getattr(store, "reviews", None)
-        if callable(reviews):
-            try:
-                for r in reviews():
-                    keys = r.keys()
-                    source_id = r["source_id"] if "source_id" in keys else None
-                    if source_id is None or r["code_id"] not in code_ids:
-                        continue
-                    decision = str(r["decision"]).lower()
-                    self.decisions[(source_id, r["start"], r["end"], r["code_id"])] = \
-                        "accepted" if decision.startswith("accept") else (
-                            "rejected" if decision.startswith("reject") else decision)
-            except Exception:  # noqa: BLE001 - an older or newer reviews table: rank without it
-                self.decisions = {}
+        for source_id, start, end, code_id, decision in store.review_decisions(code_ids):
+            decision = str(decision).lower()
+            self.decisions[(source_id, start, end, code_id)] = \
+                "accepted" if decision.startswith("accept") else (
+                    "rejected" if decision.startswith("reject") else decision)
 
     def weigh(self, sid: int, start: int, end: int) -> tuple[float, str, str] | None:
         """(relevance, reviewed, evidence text) of the passage ``[start, end)``; None when every coding
@@ -135,10 +155,11 @@ class Evidence:
         words: set[str] = set()
         human: list[str] = []
         accepted = rejected = kept = 0
-        for s, e, origin, coder, rule, matched, code_id in rows[lo:hi]:
+        decisions = self.decisions
+        for s, e, origin, coder, parts, matched, code_id in rows[lo:hi]:
             if e <= start or s >= end:
                 continue
-            decision = self.decisions.get((sid, s, e, code_id))
+            decision = decisions.get((sid, s, e, code_id)) if decisions else None
             if decision == "rejected":
                 rejected += 1
                 continue
@@ -148,11 +169,9 @@ class Evidence:
             elif origin in HUMAN_ORIGINS:
                 human.append(coder)
                 continue
-            for part in rule.split(";"):
-                part = part.strip()
-                if part:
-                    rules[part] = RULE_WEIGHTS.get(part.split(" ", 1)[0], 0.6)
-            words.update(w.strip().lower() for w in matched.split(",") if w.strip())
+            for part, weight in parts:
+                rules[part] = weight
+            words.update(matched)
         if not kept and rejected:
             return None
         relevance = min(EVIDENCE_CAP, sum(rules.values())) + 0.25 * min(2, max(0, len(words) - 1))
@@ -173,15 +192,67 @@ class Evidence:
         return round(relevance, 3), reviewed, "; ".join(parts)
 
 
+def _parse_evidence(rule: str, matched: str) -> tuple[tuple, tuple]:
+    """A coding's rule text as ((rule, weight), ...) in order, its matched words lower-cased."""
+    parts = []
+    for part in rule.split(";"):
+        part = part.strip()
+        if part:
+            parts.append((part, RULE_WEIGHTS.get(part.split(" ", 1)[0], 0.6)))
+    return tuple(parts), tuple(w.strip().lower() for w in matched.split(",") if w.strip())
+
+
+class QuoteList:
+    """Quotes as :func:`quotes` ranks them, without pandas: ``rows`` (dicts keyed by
+    :data:`COLUMNS`, best first) and ``attrs`` (code, label, by, language)."""
+
+    columns = COLUMNS
+
+    def __init__(self, store: Store, ranked: list[dict], picked: list[int], attrs: dict):
+        self._store = store
+        self._ranked = ranked   # every candidate in rank order (the frame's column types come from all)
+        self._picked = picked   # the positions in it of the quotes given
+        self.rows = [ranked[k] for k in picked]
+        _label(store, self.rows)
+        self.attrs = dict(attrs)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    @property
+    def empty(self) -> bool:
+        return not self.rows
+
+    def frame(self) -> "pd.DataFrame":
+        """The quotes as the DataFrame of :meth:`coding.Project.quotes`."""
+        import pandas as pd
+
+        _label(self._store, [r for r in self._ranked if "_turn" in r])  # while the store is open
+        frame = pd.DataFrame(self._ranked, columns=COLUMNS)
+        if len(self._picked) != len(self._ranked):
+            frame = frame.iloc[self._picked].reset_index(drop=True)
+        frame.attrs.update(self.attrs)
+        return frame
+
+
 def quotes(store: Store, *, code: str, by: str = "role", limit: int | None = None, coder: str | None = None,
            origin: str | None = None, source: str | None = None, where: dict[str, str] | None = None,
            include_interviewer: bool = False, min_chars: int = 60, max_chars: int = 400,
            language: str | None = None) -> pd.DataFrame:
     """See :meth:`coding.Project.quotes`."""
-    frame = _candidates(store, code=code, by=by, coder=coder, origin=origin, source=source, where=where,
-                        include_interviewer=include_interviewer, min_chars=min_chars, max_chars=max_chars,
-                        language=language)
-    return _rank(frame, limit)
+    return quote_list(store, code=code, by=by, limit=limit, coder=coder, origin=origin, source=source, where=where,
+                      include_interviewer=include_interviewer, min_chars=min_chars, max_chars=max_chars,
+                      language=language).frame()
+
+
+def quote_list(store: Store, *, code: str, by: str = "role", limit: int | None = None, **options) -> QuoteList:
+    """:func:`quotes` as a :class:`QuoteList` (no pandas); ``options`` are those of :func:`quotes`."""
+    rows, attrs = _candidates(store, code=code, by=by, **options)
+    ranked, picked = _rank(rows, limit)
+    return QuoteList(store, ranked, picked, attrs)
 
 
 def quotes_for_themes(store: Store, codes: list[str], *, by: str = "role", limit: int | None = 1,
@@ -191,13 +262,24 @@ def quotes_for_themes(store: Store, codes: list[str], *, by: str = "role", limit
     them most strongly (relevance, then score, then the theme listed first); each theme then takes
     its best passages among its own. A theme left with fewer than ``limit`` in a group takes its
     next candidates that overlap nothing already quoted."""
-    ranked = {code: _rank(_candidates(store, code=code, by=by, **options), None) for code in codes}
+    return {code: chosen.frame() for code, chosen in quote_lists(store, codes, by=by, limit=limit,
+                                                                  **options).items()}
+
+
+def quote_lists(store: Store, codes: list[str], *, by: str = "role", limit: int | None = 1,
+                **options) -> dict[str, QuoteList]:
+    """:func:`quotes_for_themes` as a :class:`QuoteList` per theme (no pandas)."""
+    ranked: dict[str, list[dict]] = {}
+    attrs: dict[str, dict] = {}
+    for code in codes:
+        rows, attrs[code] = _candidates(store, code=code, by=by, **options)
+        ranked[code] = _rank(rows, None)[0]
     # every candidate: (source, start, end, strength, theme order, theme, position in its ranking)
     candidates = []
-    for order, (code, frame) in enumerate(ranked.items()):
-        for position, row in enumerate(frame.itertuples(index=False)):
-            candidates.append((row.source, row.start, row.end, (row.relevance, row.score, -order), code, position,
-                               row.group))
+    for order, (code, rows) in enumerate(ranked.items()):
+        for position, row in enumerate(rows):
+            candidates.append((row["source"], row["start"], row["end"], (row["relevance"], row["score"], -order),
+                               code, position, row["group"]))
     owner_of: dict[tuple[str, int], bool] = {}
     by_source: dict[str, list] = {}
     for cand in candidates:
@@ -240,23 +322,25 @@ def quotes_for_themes(store: Store, codes: list[str], *, by: str = "role", limit
         return True
 
     for second_pass in (False, True):
-        for code, frame in ranked.items():
-            for position, row in enumerate(frame.itertuples(index=False)):
+        for code, rows in ranked.items():
+            for position, row in enumerate(rows):
                 if position in taken[code] or (not second_pass and not owner_of[(code, position)]):
                     continue
-                take(code, position, row.group, row.source, row.start, row.end)
+                take(code, position, row["group"], row["source"], row["start"], row["end"])
     out = {}
-    for code, frame in ranked.items():
-        picked = frame.iloc[sorted(chosen[code])].reset_index(drop=True)
-        picked.attrs.update(frame.attrs)
-        out[code] = picked
+    for code, rows in ranked.items():
+        out[code] = QuoteList(store, rows, sorted(chosen[code]), attrs[code])
     return out
 
 
 def _candidates(store: Store, *, code: str, by: str = "role", coder: str | None = None,
                 origin: str | None = None, source: str | None = None, where: dict[str, str] | None = None,
                 include_interviewer: bool = False, min_chars: int = 60, max_chars: int = 400,
-                language: str | None = None) -> pd.DataFrame:
+                language: str | None = None) -> tuple[list[dict], dict]:
+    """Every passage of the theme that could be quoted, unranked, as rows (speaker and timestamp
+    left for :func:`_label`), and the attrs of the list."""
+    import numpy as np
+
     ctx = Context.load(store)
     ctx.check_dimension(by, "--by", allow_code=False)
     node = ctx.tree.get(code)
@@ -266,28 +350,45 @@ def _candidates(store: Store, *, code: str, by: str = "role", coder: str | None 
     group_value, group_labels = ctx.value_codes(by, segs)
     known = set(ctx.attribute_names())
     place = next((a for a in ATTRIBUTION[1:] if a in known), None)
-    attribution_names = [a for a in ("role", place) if a in known]
-    attribution_values = {a: ctx.value_codes(a, segs) for a in attribution_names}
+    attribution_values = [(values.tolist(), labels) for values, labels in
+                          (ctx.value_codes(a, segs) for a in ("role", place) if a in known)]
     turns = ctx.turns
-    speakers, timestamps = ctx.turn_labels()
     texts = ctx.texts(present(pairs["sid"]).tolist())
     evidence = Evidence(store, ctx.subtree(node["id"]), coder, origin)
     piece_start, piece_end = segs.spans()
+    # plain lists: reading numpy arrays one element at a time is slow
+    sids, turn_of, pids = pairs["sid"].tolist(), pairs["turn"].tolist(), pairs["pid"].tolist()
+    groups, starts, ends = group_value.tolist(), piece_start.tolist(), piece_end.tolist()
+    if len(turns["start"]):
+        safe = np.maximum(pairs["turn"], 0)
+        turn_lo, turn_hi = turns["start"][safe].tolist(), turns["end"][safe].tolist()
+        turn_idx = turns["idx"][safe].tolist()
+    else:
+        turn_lo = turn_hi = turn_idx = [0] * len(sids)
+    # the turn (or paragraph) of every piece, and how far into it its sentence breaks are needed
+    bounds = []
+    reach: dict[tuple[int, int, int], int] = {}
+    for i in range(len(sids)):
+        sid, turn = sids[i], turn_of[i]
+        lo, hi = (turn_lo[i], turn_hi[i]) if turn >= 0 else _paragraph(texts[sid], starts[i], ends[i])
+        bounds.append((lo, hi))
+        if reach.get((sid, lo, hi), -1) < ends[i]:
+            reach[(sid, lo, hi)] = ends[i]
+    breaks = {(sid, lo, hi): sentence_breaks(texts[sid], lo, min(e + 1, hi)) for (sid, lo, hi), e in reach.items()}
     # widen every piece, then join overlapping pieces of the same turn
     pieces: dict[tuple, list] = {}
-    for i in range(len(pairs["seg"])):
-        sid, turn = int(pairs["sid"][i]), int(pairs["turn"][i])
-        text = texts[sid]
-        if turn >= 0:
-            lo, hi = int(turns["start"][turn]), int(turns["end"][turn])
-        else:
-            lo, hi = _paragraph(text, int(piece_start[i]), int(piece_end[i]))
-        s, e = int(piece_start[i]), int(piece_end[i])
-        ws, we = expand(text, lo, hi, s, e)
-        if we - ws > 2 * max_chars:
-            ws, we = expand(text, s, e, s, e)  # the coded words alone
-        pieces.setdefault((sid, turn, int(pairs["pid"][i]), int(group_value[i])), []).append(
-            (ws, we, i))
+    widened: dict[tuple, tuple[int, int]] = {}  # two coders often code the same words
+    for i in range(len(sids)):
+        sid, s, e = sids[i], starts[i], ends[i]
+        lo, hi = bounds[i]
+        span = widened.get((sid, lo, hi, s, e))
+        if span is None:
+            text = texts[sid]
+            ws, we = expand(text, lo, hi, s, e, breaks[(sid, lo, hi)])
+            if we - ws > 2 * max_chars:
+                ws, we = expand(text, s, e, s, e)  # the coded words alone
+            span = widened[(sid, lo, hi, s, e)] = (ws, we)
+        pieces.setdefault((sid, turn_of[i], pids[i], groups[i]), []).append((*span, i))
     rows = []
     for (sid, turn, pid, gv), spans in pieces.items():
         spans.sort()
@@ -299,59 +400,73 @@ def _candidates(store: Store, *, code: str, by: str = "role", coder: str | None 
                 merged[-1][1] = max(merged[-1][1], we)
             else:
                 merged.append([ws, we, i])
+        name = ctx.sources[sid]["name"]
+        participant = ctx.participants.get(pid, "") if pid >= 0 else ""
         for ws, we, i in merged:
-            text = " ".join(texts[sid][ws:we].split())
-            if not text:
+            quote = " ".join(text[ws:we].split())
+            if not quote:
                 continue
             weighed = evidence.weigh(sid, ws, we)
             if weighed is None:     # rejected in review
                 continue
             relevance, reviewed, because = weighed
-            value, complete = score(text, min_chars, max_chars)
-            attribution = ", ".join(labels[v[i]] for v, labels in attribution_values.values()
-                                    if labels[v[i]] != NONE_VALUE)
+            value, complete = score(quote, min_chars, max_chars)
+            attribution = ", ".join(labels[v[i]] for v, labels in attribution_values if labels[v[i]] != NONE_VALUE)
             rows.append({
-                "group": group_labels[gv], "text": text, "attribution": attribution,
-                "source": ctx.sources[sid]["name"],
-                "turn": int(turns["idx"][turn]) if turn >= 0 else None,
-                "timestamp": timestamps[turn] if turn >= 0 else None,
-                "speaker": speakers[turn] if turn >= 0 else None,
-                "participant": ctx.participants.get(pid, "") if pid >= 0 else "",
-                "start": ws, "end": we, "score": round(relevance + value, 3), "complete": complete,
-                "relevance": relevance, "reviewed": reviewed, "evidence": because,
+                "group": group_labels[gv], "text": quote, "attribution": attribution, "source": name,
+                "turn": turn_idx[i] if turn >= 0 else None, "timestamp": None, "speaker": None,
+                "participant": participant, "start": ws, "end": we, "score": round(relevance + value, 3),
+                "complete": complete, "relevance": relevance, "reviewed": reviewed, "evidence": because,
+                "_turn": (sid, turn_idx[i]) if turn >= 0 else None,
             })
-    frame = pd.DataFrame(rows, columns=COLUMNS)
     lang = ctx.language(language)
-    frame.attrs.update({"code": node["path"], "label": ctx.tree.label(node["id"], lang), "by": by,
-                        "language": lang})
-    return frame
+    return rows, {"code": node["path"], "label": ctx.tree.label(node["id"], lang), "by": by, "language": lang}
 
 
-def _rank(frame: pd.DataFrame, limit: int | None) -> pd.DataFrame:
-    """Reviewed first, then spread over people and interviews, then score; ``limit`` per group."""
-    attrs = dict(frame.attrs)
-    if len(frame):
-        frame = frame.copy()
-        frame["_none"] = frame["group"] == NONE_VALUE
-        groups = {g: i for i, g in enumerate(sorted(set(frame["group"]), key=natural_key))}
-        frame["_group"] = frame["group"].map(groups)   # "Case 2" before "Case 10"
-        frame["_unreviewed"] = frame["reviewed"] == ""
-        # equal scores: interviews in an order of their names' digests (not alphabetical, which
-        # would always favour the same interview), passages of one interview in text order
-        frame["_tie"] = [hashlib.sha1(name.encode()).hexdigest() for name in frame["source"]]
-        frame = frame.sort_values(["_none", "_group", "_unreviewed", "score", "_tie", "start"],
-                                  ascending=[True, True, True, False, True, True], kind="stable")
-        # each person's and each interview's best quote before anyone's second
-        by_person = frame.groupby(["group", "_unreviewed", "participant"], sort=False).cumcount()
-        by_source = frame.groupby(["group", "_unreviewed", "source"], sort=False).cumcount()
-        frame["_nth"] = np.maximum(by_person.to_numpy(), by_source.to_numpy())
-        frame = frame.sort_values(["_none", "_group", "_unreviewed", "_nth"], kind="stable")
-        frame = frame.drop(columns=["_none", "_group", "_unreviewed", "_tie", "_nth"])
-        if limit is not None:
-            frame = frame.groupby("group", sort=False).head(limit)
-        frame = frame.reset_index(drop=True)
-    frame.attrs.update(attrs)
-    return frame
+def _rank(rows: list[dict], limit: int | None) -> tuple[list[dict], list[int]]:
+    """Reviewed first, then spread over people and interviews, then score: the rows in that order,
+    and the positions in it of the first ``limit`` of each group (all without ``limit``)."""
+    if not rows:
+        return rows, []
+    groups = {g: i for i, g in enumerate(sorted({r["group"] for r in rows}, key=natural_key))}  # Case 2 < Case 10
+    # equal scores: interviews in an order of their names' digests (not alphabetical, which would
+    # always favour the same interview), passages of one interview in text order
+    tie = {name: hashlib.sha1(name.encode()).hexdigest() for name in {r["source"] for r in rows}}
+    rows = sorted(rows, key=lambda r: (r["group"] == NONE_VALUE, groups[r["group"]], r["reviewed"] == "",
+                                       -r["score"], tie[r["source"]], r["start"]))
+    # each person's and each interview's best quote before anyone's second
+    by_person: dict[tuple, int] = {}
+    by_source: dict[tuple, int] = {}
+    nth = []
+    for r in rows:
+        person = (r["group"], r["reviewed"] == "", r["participant"])
+        source = (r["group"], r["reviewed"] == "", r["source"])
+        a, b = by_person.get(person, 0), by_source.get(source, 0)
+        by_person[person], by_source[source] = a + 1, b + 1
+        nth.append(max(a, b))
+    order = sorted(range(len(rows)), key=lambda k: (rows[k]["group"] == NONE_VALUE, groups[rows[k]["group"]],
+                                                    rows[k]["reviewed"] == "", nth[k]))
+    rows = [rows[k] for k in order]
+    if limit is None:
+        return rows, list(range(len(rows)))
+    seen: dict[str, int] = {}
+    picked = []
+    for k, r in enumerate(rows):
+        n = seen.get(r["group"], 0)
+        if n < limit:
+            picked.append(k)
+        seen[r["group"]] = n + 1
+    return rows, picked
+
+
+def _label(store: Store, rows: list[dict]) -> None:
+    """Speaker and timestamp of the rows' turns, read for these rows only."""
+    wanted = [r["_turn"] for r in rows if r.get("_turn") is not None]
+    labels = store.turn_labels_of(wanted) if wanted else {}
+    for r in rows:
+        at = r.pop("_turn", None)
+        if at is not None:
+            r["speaker"], r["timestamp"] = labels.get(at, (None, None))
 
 
 def _paragraph(text: str, start: int, end: int) -> tuple[int, int]:
@@ -369,14 +484,24 @@ def _where(row, words: tuple = HEADINGS["en"]) -> str:
     return ", ".join(parts)
 
 
-def _groups(frame: pd.DataFrame):
-    for group, part in frame.groupby("group", sort=False):
-        yield group, [row for _, row in part.iterrows()]
+def _table(quotes) -> tuple[list, dict]:
+    """Rows and attrs of a :class:`QuoteList` or of the DataFrame :func:`quotes` gives."""
+    if isinstance(quotes, QuoteList):
+        return quotes.rows, quotes.attrs
+    return quotes.to_dict("records"), dict(quotes.attrs)
 
 
-def _heading(frame: pd.DataFrame) -> tuple[str, tuple]:
-    words = HEADINGS.get(frame.attrs.get("language", "en"), HEADINGS["en"])
-    return f"{words[0]}: {frame.attrs.get('label', '')} ({frame.attrs.get('code', '')})", words
+def _groups(rows: list) -> list[tuple[str, list]]:
+    """The rows by group, the groups in the order they first come."""
+    out: dict[str, list] = {}
+    for row in rows:
+        out.setdefault(row["group"], []).append(row)
+    return list(out.items())
+
+
+def _heading(attrs: dict) -> tuple[str, tuple]:
+    words = HEADINGS.get(attrs.get("language", "en"), HEADINGS["en"])
+    return f"{words[0]}: {attrs.get('label', '')} ({attrs.get('code', '')})", words
 
 
 def explanation(row) -> str:
@@ -385,27 +510,29 @@ def explanation(row) -> str:
             f"{row['score'] - row['relevance']:.2f}; {row['evidence'] or 'no rule evidence'}")
 
 
-def render_quotes(frame: pd.DataFrame, fmt: str, explain: bool = False) -> str:
-    """The quotes as plain text or Markdown, one section per group (``explain``: why each was chosen)."""
-    title, words = _heading(frame)
+def render_quotes(quotes, fmt: str, explain: bool = False) -> str:
+    """The quotes (a :class:`QuoteList` or the DataFrame of :func:`quotes`) as plain text or Markdown,
+    one section per group (``explain``: why each was chosen)."""
+    rows, attrs = _table(quotes)
+    title, words = _heading(attrs)
     lines: list[str] = []
     if fmt == "md":
         lines += [f"# {title}", ""]
-        for group, rows in _groups(frame):
-            lines += [f"## {group} ({len(rows)})", ""]
-            for row in rows:
+        for group, part in _groups(rows):
+            lines += [f"## {group} ({len(part)})", ""]
+            for row in part:
                 lines += [f"> {row['text']}", ">", f"> — {row['attribution'] or '?'} ({_where(row, words)})", ""]
                 if explain:
                     lines += [f"*{explanation(row)}*", ""]
     else:
         lines += [title, "=" * len(title), ""]
-        for group, rows in _groups(frame):
-            lines += [f"{group} ({len(rows)} {words[1] if len(rows) == 1 else words[2]})", ""]
-            for row in rows:
+        for group, part in _groups(rows):
+            lines += [f"{group} ({len(part)} {words[1] if len(part) == 1 else words[2]})", ""]
+            for row in part:
                 lines += [f"  “{row['text']}”", f"      — {row['attribution'] or '?'} ({_where(row, words)})"]
                 if explain:
                     lines += [f"      [{explanation(row)}]"]
                 lines += [""]
-    if frame.empty:
+    if not rows:
         lines.append(words[4])
     return "\n".join(lines).rstrip("\n") + "\n"

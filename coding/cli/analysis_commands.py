@@ -181,19 +181,20 @@ def quotes_command(state, code, by, limit, coder, origin, source, where, include
     Example: coding quotes --code samarbejde --by municipality --limit 3 --explain
     """
     from ..analysis.quotes import render_quotes
-    from ..export.quotes_docx import write_quotes_docx
 
     if fmt == "docx" and output is None:
         raise click.UsageError("--format docx needs -o FILE.docx")
-    frame = state.project.quotes(code, by=by, limit=limit, coder=coder, origin=origin, source=source,
-                                 where=parse_where(where), include_interviewer=include_interviewer,
-                                 min_chars=min_chars, max_chars=max_chars, language=language,
-                                 anonymize=anonymize, unreviewed=unreviewed)
+    quotes = state.project.quote_list(code, by=by, limit=limit, coder=coder, origin=origin, source=source,
+                                      where=parse_where(where), include_interviewer=include_interviewer,
+                                      min_chars=min_chars, max_chars=max_chars, language=language,
+                                      anonymize=anonymize, unreviewed=unreviewed)
     if fmt == "docx":
-        write_quotes_docx(frame, output)
+        from ..export.quotes_docx import write_quotes_docx
+
+        write_quotes_docx(quotes, output)
         state.say(f"wrote {output}")
         return
-    text = render_quotes(frame, fmt, explain=explain)
+    text = render_quotes(quotes, fmt, explain=explain)
     if output is not None:
         output.write_text(text, encoding="utf-8")
         state.say(f"wrote {output}")

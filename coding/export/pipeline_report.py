@@ -244,20 +244,20 @@ def write_all(project, folder: Path, *, say: Callable[[int, int, str], None], st
     blocks += [Block("h2", w["quotes"]), Block("note", w["quotes_note"])]
     tree = project.codes()
     themes = tree.children(None)
-    chosen = project.quotes_for_themes([node["code"] for node in themes], by=case_by if has_place else "role",
-                                       limit=1, language=language)
+    chosen = project.quote_lists([node["code"] for node in themes], by=case_by if has_place else "role",
+                                 limit=1, language=language)
     for node in themes:
         quotes = chosen[node["code"]]
         if not len(quotes):
             continue
         blocks.append(Block("h3", tree.label(node["id"], language)))
-        for row in quotes.itertuples(index=False):
-            where = [row.source]
-            if row.turn is not None and row.turn == row.turn:
-                where.append(f"{'tur' if language == 'da' else 'turn'} {int(row.turn)}")
-            if isinstance(row.timestamp, str) and row.timestamp:
-                where.append(row.timestamp)
-            blocks.append(Block("quote", row.text, by=f"{row.attribution} ({', '.join(where)})"))
+        for row in quotes.rows:
+            where = [row["source"]]
+            if row["turn"] is not None:
+                where.append(f"{'tur' if language == 'da' else 'turn'} {int(row['turn'])}")
+            if isinstance(row["timestamp"], str) and row["timestamp"]:
+                where.append(row["timestamp"])
+            blocks.append(Block("quote", row["text"], by=f"{row['attribution']} ({', '.join(where)})"))
 
     # ---------------------------------------------------------------- documents
     shown = out if out is not None else result.out

@@ -122,9 +122,8 @@ class AnalysisMethods:
             by_slug = {path_.split("/")[-1]: path_ for path_ in frame.index}
             filters = {k: options[k] for k in ("coder", "origin", "source", "where", "include_interviewer",
                                                "language") if options.get(k) is not None}
-            chosen = self.quotes_for_themes(list(by_slug), by=cols[0], limit=1, **filters)
-            cell_quotes = {(by_slug[slug], row["group"]): row for slug, frame_ in chosen.items()
-                           for row in frame_.to_dict("records")}
+            chosen = self.quote_lists(list(by_slug), by=cols[0], limit=1, **filters)
+            cell_quotes = {(by_slug[slug], row["group"]): row for slug, listed in chosen.items() for row in listed.rows}
         return write_matrix_docx(frame, path, quotes=cell_quotes, title=title)
 
     def cooccurrence(self, *, unit: str = "turn", level: int | None = None, code: str | None = None,
@@ -178,17 +177,39 @@ class AnalysisMethods:
                                    source=copy.anonymized_source(source), where=copy.anonymized_where(where),
                                    include_interviewer=include_interviewer, min_chars=min_chars,
                                    max_chars=max_chars, language=language)
-        from ..analysis.quotes import quotes
-        return quotes(self.store, code=code, by=by, limit=limit, coder=coder, origin=origin, source=source,
-                      where=where, include_interviewer=include_interviewer, min_chars=min_chars,
-                      max_chars=max_chars, language=language)
+        return self.quote_list(code, by=by, limit=limit, coder=coder, origin=origin, source=source, where=where,
+                               include_interviewer=include_interviewer, min_chars=min_chars, max_chars=max_chars,
+                               language=language).frame()
+
+    def quote_list(self, code: str, *, by: str = "role", limit: int | None = None, coder: str | None = None,
+                   origin: str | None = None, source: str | None = None, where: dict[str, str] | None = None,
+                   include_interviewer: bool = False, min_chars: int = 60, max_chars: int = 400,
+                   language: str | None = None, anonymize: bool = False, unreviewed: str = "replace"):
+        """:meth:`quotes` without pandas: a :class:`coding.analysis.quotes.QuoteList` whose ``rows``
+        are the DataFrame's rows as dicts (same order, same columns) and ``attrs`` its attrs;
+        ``.frame()`` gives the DataFrame while the project is open (not after ``anonymize``)."""
+        if anonymize:
+            with self.anonymized(unreviewed=unreviewed) as copy:
+                return copy.quote_list(code, by=by, limit=limit, coder=coder, origin=origin,
+                                       source=copy.anonymized_source(source), where=copy.anonymized_where(where),
+                                       include_interviewer=include_interviewer, min_chars=min_chars,
+                                       max_chars=max_chars, language=language)
+        from ..analysis.quotes import quote_list
+        return quote_list(self.store, code=code, by=by, limit=limit, coder=coder, origin=origin, source=source,
+                          where=where, include_interviewer=include_interviewer, min_chars=min_chars,
+                          max_chars=max_chars, language=language)
 
     def quotes_for_themes(self, codes: list[str], *, by: str = "role", limit: int | None = 1, **filters):
         """Quotes for several codes at once, {code: DataFrame as :meth:`quotes` gives it}, where a
         sentence serves one code only (the one whose rules hold it most strongly): a report's table
         of quotes per theme. ``filters`` are those of :meth:`quotes`."""
-        from ..analysis.quotes import quotes_for_themes
-        return quotes_for_themes(self.store, codes, by=by, limit=limit, **filters)
+        return {code: chosen.frame() for code, chosen in self.quote_lists(codes, by=by, limit=limit,
+                                                                           **filters).items()}
+
+    def quote_lists(self, codes: list[str], *, by: str = "role", limit: int | None = 1, **filters):
+        """:meth:`quotes_for_themes` without pandas: {code: :class:`coding.analysis.quotes.QuoteList`}."""
+        from ..analysis.quotes import quote_lists
+        return quote_lists(self.store, codes, by=by, limit=limit, **filters)
 
     # ------------------------------------------------------------------ text search, word frequency (issue 25)
     def search(self, query: str, *, where: dict[str, str] | None = None, code: str | None = None,

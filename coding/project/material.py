@@ -6,12 +6,14 @@ the transaction."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
-from .. import importing
 from ..errors import NotFound
 from ..records import participant_records, source_records, source_view, CodeTree
 from ..store import Store
+
+if TYPE_CHECKING:  # the readers of every format are loaded by the methods that import, not by every command
+    from .. import importing
 
 
 class MaterialMethods:
@@ -27,6 +29,7 @@ class MaterialMethods:
         every file is checked and every problem reported at once (:class:`importing.ImportFailed`);
         ``skip_bad`` imports the good files and lists the bad ones in the report instead.
         ``single_speaker`` reads files without speaker labels as the words of that one person."""
+        from .. import importing
         from ..analysis.sentences import keep_sentences
         from ..search import update_index
 
@@ -43,9 +46,13 @@ class MaterialMethods:
 
     def manifest_status(self) -> list[dict]:
         """Rows of the kept interview list that wait for sources not imported yet."""
+        from .. import importing
+
         return importing.manifest_status(self.store)
 
     def apply_manifest(self, manifest: str | Path) -> importing.ImportReport:
+        from .. import importing
+
         report = importing.ImportReport()
         with self.store.transaction():
             importing.apply_manifest(self.store, manifest, report)
@@ -153,6 +160,7 @@ class MaterialMethods:
 
     def import_qdpx(self, path: str | Path) -> importing.ImportReport:
         """Import a REFI-QDA project (.qdpx) into this project, all or nothing."""
+        from .. import importing
         from ..analysis.sentences import keep_sentences
         from ..refi import import_qdpx
         from ..search import update_index

@@ -150,6 +150,15 @@ class CodingQueries:
                 out.setdefault(coding_id, []).append(text)
         return {coding_id: "\n\n".join(texts) for coding_id, texts in out.items()}
 
+    def coding_evidence(self, *, code_ids: Iterable[int], coder: str | None = None,
+                        origin: str | None = None) -> list[tuple]:
+        """``(source_id, start, end, origin, coder, rule, matched, code_id)`` of the codings of these
+        codes, as plain tuples in no particular order: what a quote is weighed by."""
+        clauses, params = _coding_filters("c.", code_ids, coder, origin, None)
+        return self.tuples(
+            f"""SELECT c.source_id, c.start, c."end", c.origin, c.coder, c.rule, c.matched, c.code_id
+                FROM codings c WHERE {" AND ".join(clauses)}""", params)
+
     def coding_counts_by_code_and_origin(self) -> dict[int, dict[str, int]]:
         out: dict[int, dict[str, int]] = {}
         for code_id, origin, n in self.db.execute(

@@ -106,6 +106,15 @@ class ReviewQueries:
                 FROM reviews r JOIN sources s ON s.id = r.source_id JOIN codes k ON k.id = r.code_id
                 {where} ORDER BY s.name, r.start, r.id""", params).fetchall()
 
+    def review_decisions(self, code_ids: Iterable[int]) -> list[tuple]:
+        """``(source_id, start, end, code_id, decision)`` of the reviews of these codes."""
+        ids = sorted(set(int(i) for i in code_ids))
+        if not ids:
+            return []
+        return self.tuples(
+            f'''SELECT source_id, start, "end", code_id, decision FROM reviews
+                WHERE code_id IN ({",".join("?" * len(ids))})''', ids)
+
     def reviewed_spans(self) -> dict[int, set[tuple[int, int, int]]]:
         """{source id: {(start, end, code id)}} of every reviewed automatic coding: the auto-coder
         does not propose these again."""

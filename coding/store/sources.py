@@ -164,6 +164,21 @@ class SourceQueries:
             'SELECT speaker, timestamp FROM turns ORDER BY source_id, start, idx').fetchall()
         return [r[0] for r in rows], [r[1] for r in rows]
 
+    def turn_labels_of(self, turns: Iterable[tuple[int, int]]) -> dict[tuple[int, int], tuple[str, str | None]]:
+        """Speaker label and timestamp of the turns given as ``(source id, turn index)``, by that pair
+        (a few turns of a big project, without reading the labels of all of them)."""
+        import json
+
+        keys = sorted({int(sid) * 4294967296 + int(idx) for sid, idx in turns})
+        if not keys:
+            return {}
+        # the list drives the join (CROSS JOIN keeps that order): one look-up per turn in its unique index
+        rows = self.tuples(
+            """SELECT t.source_id, t.idx, t.speaker, t.timestamp FROM json_each(?) AS j
+               CROSS JOIN turns AS t ON t.source_id = (j.value >> 32) AND t.idx = (j.value & 4294967295)""",
+            [json.dumps(keys)])
+        return {(sid, idx): (speaker, timestamp) for sid, idx, speaker, timestamp in rows}
+
     def source_names(self) -> list[sqlite3.Row]:
         """Id, name and language of every source, by name (no text)."""
         return self.db.execute("SELECT id, name, language FROM sources ORDER BY name").fetchall()
