@@ -284,3 +284,19 @@ def test_more_coders_than_fit_in_a_unit_are_refused(scrambled, tmp_path):
         with pytest.raises(CodingError, match="at most 62 coders"):
             project.agreement([f"k{i}" for i in range(63)])
         assert project.agreement([f"k{i}" for i in range(62)])["overall"]["percent_agreement"] == 100.0
+
+
+def test_sentences_split_a_part_at_a_time_are_the_same(sample, tmp_path, monkeypatch):
+    from coding.analysis import sentences
+
+    path = copy_of(sample, tmp_path)
+    with sqlite3.connect(path) as db:
+        db.execute("DELETE FROM sentence_cache")
+    monkeypatch.setattr(sentences, "SOURCES_READ_AT_ONCE", 3)
+    monkeypatch.setattr(sentences, "BATCH_CHARACTERS", 5000)
+    with Project.open(path) as project:
+        assert sentences.keep_sentences(project.store) == len(project.store.source_names())
+        assert sentences.keep_sentences(project.store) == 0
+        ids = [r["id"] for r in project.store.source_names()]
+        kept = source_sentences(project.store, project.store.turn_columns(), ids)
+        assert {s: [tuple(r) for r in rows.tolist()] for s, rows in kept.items()} == fresh_sentences(project)

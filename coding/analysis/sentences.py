@@ -22,19 +22,22 @@ import numpy as np
 
 from ..store import Store
 
-SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'»”’)]*\s+|\n+")
+SENTENCE_MARKS = ".!?…"
+SENTENCE_CLOSERS = "\"'»”’)"   # closing quotes and brackets, after a mark
 SENTENCE_OPENERS = "\"'«“‘(-–"
+SENTENCE_END = re.compile(rf"(?<=[{re.escape(SENTENCE_MARKS)}])[{re.escape(SENTENCE_CLOSERS)}]*\s+|\n+")
 SENTENCE_RULE = 1
 """The version of the splitting rule; kept sentences made by another version are split again."""
 
 SPACE_LIMIT = 0x3001
 """Every code point that Python calls white space (``str.isspace``, ``\\s``) is below this."""
 _SPACE, _END, _QUOTE = 1, 2, 4   # kinds of character, as bits
-_KINDS = np.array([(_SPACE if chr(c).isspace() else 0) | (_END if chr(c) in ".!?…" else 0)
-                   | (_QUOTE if chr(c) in "\"'»”’)" else 0)
+_KINDS = np.array([(_SPACE if chr(c).isspace() else 0) | (_END if chr(c) in SENTENCE_MARKS else 0)
+                   | (_QUOTE if chr(c) in SENTENCE_CLOSERS else 0)
                    for c in range(SPACE_LIMIT)] + [0], dtype=np.uint8)   # the last: every code point above
 _ASCII_STARTS = np.array([chr(c).isupper() or chr(c) in SENTENCE_OPENERS for c in range(128)], dtype=bool)
 BATCH_CHARACTERS = 4_000_000  # texts split together: numpy steps over long arrays, bounded memory
+SOURCES_READ_AT_ONCE = 100    # texts read from the project together to be split (and then let go)
 
 
 def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -250,21 +253,22 @@ class _Made:
             self.made_from[source_id] = f"rule {SENTENCE_RULE}; text {digests.get(source_id, '')}; turns {bounds}"
 
     def split(self, store: Store, source_ids: list[int], texts: dict[int, str]) -> dict[int, np.ndarray]:
-        """Split these sources (every turn; a source without turns as one piece) and keep the result."""
-        if not source_ids:
-            return {}
-        read = store.texts_of([s for s in source_ids if s not in texts])
-        split_texts = [texts[s] if s in texts else read.get(s, "") for s in source_ids]
-        pieces = []
-        for source_id, text in zip(source_ids, split_texts):
-            idx, starts, ends = self.turns[source_id]
-            pieces.append((starts, ends) if len(idx) else (np.array([0]), np.array([len(text)])))
+        """Split these sources (every turn; a source without turns as one piece) and keep the
+        result; texts not given are read a part at a time (an import's whole study is not held)."""
         out: dict[int, np.ndarray] = {}
-        for source_id, found in zip(source_ids, split_sources(split_texts, pieces)):
-            idx = self.turns[source_id][0]
-            found[:, 2] = idx[found[:, 2]] if len(idx) else -1
-            out[source_id] = found
-        store.keep_sentences([(s, self.made_from[s], out[s].astype("<i8").tobytes()) for s in source_ids])
+        for first in range(0, len(source_ids), SOURCES_READ_AT_ONCE):
+            part = source_ids[first:first + SOURCES_READ_AT_ONCE]
+            read = store.texts_of([s for s in part if s not in texts])
+            part_texts = [texts[s] if s in texts else read.get(s, "") for s in part]
+            pieces = []
+            for source_id, text in zip(part, part_texts):
+                idx, starts, ends = self.turns[source_id]
+                pieces.append((starts, ends) if len(idx) else (np.array([0]), np.array([len(text)])))
+            for source_id, found in zip(part, split_sources(part_texts, pieces)):
+                idx = self.turns[source_id][0]
+                found[:, 2] = idx[found[:, 2]] if len(idx) else -1
+                out[source_id] = found
+            store.keep_sentences([(s, self.made_from[s], out[s].astype("<i8").tobytes()) for s in part])
         return out
 
 
