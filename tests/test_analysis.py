@@ -268,6 +268,33 @@ def test_matrix_csv_json_md_xlsx_through_cli(project_path, tmp_path):
                                              "I", "alt"]
 
 
+def test_matrix_table_is_the_frame_without_pandas(project_path):
+    """``Project.matrix_table`` (what ``coding matrix`` prints) has the DataFrame's row ids, columns,
+    values (their type too) and attrs for counts, normalisations and either direction, and gives
+    the same records; also when a column value is named Total (here a coder), which the frame's
+    Total column replaces."""
+    from coding.analysis.matrix import matrix_records, matrix_rows
+
+    with Project.open(project_path) as project:
+        text = project.source("nordby_leder.txt")["text"]
+        project.add_coding("nordby_leder.txt", *span(text, "Vi mangler flere konsulenter."), "ressourcer", "Total")
+        for args, options in [((), {}), (("code", ["municipality", "role"]), {"count": "participants"}),
+                              (("role", ["code"]), {"normalize": "row"}),
+                              ((), {"count": "words", "normalize": "col"}),
+                              (("municipality", ["role"]), {"level": 1, "normalize": "total"}),
+                              (("code", ["coder"]), {}), (("code", ["coder"]), {"normalize": "row"})]:
+            frame = project.matrix(*args, **options)
+            table = project.matrix_table(*args, **options)
+            assert (table.name, table.index, table.columns) == (frame.index.name, list(frame.index),
+                                                                list(frame.columns))
+            assert table.attrs == frame.attrs
+            assert table.values.dtype == frame.to_numpy().dtype and (table.values == frame.to_numpy()).all()
+            assert matrix_rows(table, for_people=True) == matrix_rows(frame, for_people=True)
+            assert matrix_records(table) == matrix_records(frame)
+        clash = project.matrix_table(cols=["coder"])
+        assert "Total" in clash.labels and clash.columns == clash.labels  # the case above was there
+
+
 def test_heatmap_png(project_path, tmp_path):
     png = tmp_path / "heat.png"
     run(project_path, "matrix", "--cols", "role", "--heatmap", str(png), "--format", "csv")

@@ -22,19 +22,24 @@ attribute columns adds up, because a segment's words are split between speakers.
 ``normalize``: ``row`` divides each cell by the row's Total, ``col`` by the column's value over all
 rows together (for code rows: all codes together), ``total`` by the value of everything together;
 normalised values are percentages with one decimal.
+
+:func:`matrix_table` gives the matrix without pandas (:class:`MatrixTable`: what a command prints);
+:func:`matrix` the DataFrame made from it.
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
-import pandas as pd
 
 from ..errors import CodingError
 from ..ordering import natural_key
 from ..store import Store
 from .segments import NONE_VALUE, ROOT, Context, build, distinct, present
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 COUNTS = ("segments", "participants", "sources", "words")
 NORMALIZE = ("none", "row", "col", "total")
@@ -44,12 +49,43 @@ def _sort_key(value: str) -> tuple:
     return (value == NONE_VALUE, natural_key(value))
 
 
-def matrix(store: Store, *, rows: str = "code", cols: Sequence[str] | str = ("role",), count: str = "segments",
-           level: int | None = None, code: str | None = None, coder: str | None = None,
-           origin: str | None = None, source: str | None = None, where: dict[str, str] | None = None,
-           normalize: str = "none", include_interviewer: bool = False,
-           language: str | None = None, empty_codes: bool = False) -> pd.DataFrame:
-    """See :meth:`coding.Project.matrix`."""
+class MatrixTable:
+    """The matrix of :func:`matrix` without pandas: ``index`` (the row ids), ``name`` (the row
+    dimension), ``labels`` (the column labels), ``data`` (rows x labels) and ``totals`` (numpy
+    arrays), ``attrs``; :meth:`frame` is the DataFrame, ``columns``/``values`` its columns and
+    :meth:`to_numpy`, the Total column last."""
+
+    def __init__(self, name: str, index: list[str], labels: list[str], data: np.ndarray, totals: np.ndarray,
+                 attrs: dict):
+        self.name, self.index, self.labels, self.data, self.totals = name, index, labels, data, totals
+        self.attrs = attrs
+        if "Total" in labels:   # a column value named Total: the frame's column of that name is replaced
+            frame = self.frame()
+            self.columns, self.values = list(frame.columns), frame.to_numpy()
+        else:
+            self.columns = [*labels, "Total"]
+            self.values = np.concatenate([data, np.asarray(totals)[:, None]], axis=1)
+
+    def frame(self) -> "pd.DataFrame":
+        import pandas as pd
+
+        frame = pd.DataFrame(self.data, index=pd.Index(self.index, name=self.name), columns=self.labels)
+        frame["Total"] = self.totals
+        frame.attrs.update(self.attrs)
+        return frame
+
+
+def matrix(store: Store, **options) -> "pd.DataFrame":
+    """See :meth:`coding.Project.matrix`; ``options`` are those of :func:`matrix_table`."""
+    return matrix_table(store, **options).frame()
+
+
+def matrix_table(store: Store, *, rows: str = "code", cols: Sequence[str] | str = ("role",),
+                 count: str = "segments", level: int | None = None, code: str | None = None,
+                 coder: str | None = None, origin: str | None = None, source: str | None = None,
+                 where: dict[str, str] | None = None, normalize: str = "none", include_interviewer: bool = False,
+                 language: str | None = None, empty_codes: bool = False) -> MatrixTable:
+    """The matrix of :meth:`coding.Project.matrix` as a :class:`MatrixTable` (no pandas)."""
     cols = [cols] if isinstance(cols, str) else list(cols)
     if count not in COUNTS:
         raise CodingError(f"--count must be one of {', '.join(COUNTS)}, not '{count}'")
@@ -178,11 +214,9 @@ def matrix(store: Store, *, rows: str = "code", cols: Sequence[str] | str = ("ro
         totals = _percent(row_total, tot_den)
 
     labels = [" / ".join(k) for k in col_keys]
-    frame = pd.DataFrame(data, index=pd.Index(row_ids, name=rows), columns=labels)
-    frame["Total"] = totals
     lang = ctx.language(language)
     by_path = {n["path"]: n for n in ctx.tree.by_id.values()}
-    frame.attrs.update({
+    return MatrixTable(rows, list(row_ids), labels, data, totals, {
         "rows": rows, "cols": cols, "count": count, "normalize": normalize, "level": level,
         "language": lang, "col_keys": col_keys,
         "row_labels": {r: (ctx.tree.label(by_path[r]["id"], lang) if rows == "code" else r) for r in row_ids},
@@ -190,7 +224,6 @@ def matrix(store: Store, *, rows: str = "code", cols: Sequence[str] | str = ("ro
         "col_labels": {lab: " / ".join(ctx.tree.label(by_path[v]["id"], lang) if c == "code" else v
                                        for c, v in zip(cols, key)) for lab, key in zip(labels, col_keys)},
     })
-    return frame
 
 
 def reached_codes(tree, coded: set[int]) -> set[int]:
@@ -224,38 +257,48 @@ def _value(v):
 TOTAL_WORDS = {"da": "I alt", "en": "Total"}
 
 
-def matrix_rows(frame: pd.DataFrame, *, for_people: bool = False) -> tuple[list[dict], list[str]]:
-    """The wide table as records: first column named after the row dimension, then the columns.
+def _shape(matrix) -> tuple[str, list, list, object]:
+    """Row dimension, row ids, columns and values (rows x columns) of a MatrixTable or a DataFrame."""
+    if isinstance(matrix, MatrixTable):
+        return matrix.name, matrix.index, matrix.columns, matrix.values
+    return matrix.index.name, list(matrix.index), list(matrix.columns), matrix.to_numpy()
+
+
+def matrix_rows(frame, *, for_people: bool = False) -> tuple[list[dict], list[str]]:
+    """The wide table (a :class:`MatrixTable` or the DataFrame of :func:`matrix`) as records: first
+    column named after the row dimension, then the columns.
 
     ``for_people`` (tables, CSV, Markdown, Excel): code rows get a ``label`` column in the table's
     language beside their id, and the total column is named in that language ("I alt" in Danish,
     as in the report and the Word tables)."""
-    first = frame.index.name
+    first, index, frame_columns, table = _shape(frame)
     language = frame.attrs.get("language") or "en"
     total = TOTAL_WORDS.get(language, "Total") if for_people else "Total"
-    names = {c: (total if c == "Total" else str(c)) for c in frame.columns}
+    names = {c: (total if c == "Total" else str(c)) for c in frame_columns}
     labels = frame.attrs.get("row_labels", {}) if for_people and first == "code" else None
     columns = [first, *(["label"] if labels is not None else []), *names.values()]
     records = []
-    for row_id, values in zip(frame.index, frame.to_numpy()):
+    for row_id, values in zip(index, table):
         record = {first: row_id}
         if labels is not None:
             record["label"] = labels.get(row_id, row_id)
-        record.update({names[c]: _value(v) for c, v in zip(frame.columns, values)})
+        record.update({names[c]: _value(v) for c, v in zip(frame_columns, values)})
         records.append(record)
     return records, columns
 
 
-def matrix_records(frame: pd.DataFrame) -> list[dict]:
-    """The long form for JSON: one ``{row, col..., count}`` per cell (the Total column left out)."""
-    first = frame.index.name
+def matrix_records(frame) -> list[dict]:
+    """The long form for JSON (of a :class:`MatrixTable` or the DataFrame of :func:`matrix`): one
+    ``{row, col..., count}`` per cell (the Total column left out)."""
+    first, index, frame_columns, table = _shape(frame)
     cols = frame.attrs.get("cols") or ["col"]
-    keys = frame.attrs.get("col_keys") or [(c,) for c in frame.columns if c != "Total"]
+    keys = frame.attrs.get("col_keys") or [(c,) for c in frame_columns if c != "Total"]
+    shown = [(j, c) for j, c in enumerate(frame_columns) if c != "Total"]
     out = []
-    for row_id in frame.index:
-        for label, key in zip([c for c in frame.columns if c != "Total"], keys):
+    for i, row_id in enumerate(index):
+        for (j, label), key in zip(shown, keys):
             record = {first: row_id}
             record.update(dict(zip(cols, key)))
-            record["count"] = _value(frame.at[row_id, label])
+            record["count"] = _value(table[i][j])
             out.append(record)
     return out

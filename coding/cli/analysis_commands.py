@@ -89,7 +89,6 @@ def matrix_command(state, rows, cols, count, level, code, coder, origin, source,
     Example: coding matrix --cols municipality --level 1 --format docx --quotes -o cases.docx
     """
     from ..analysis.matrix import matrix_records, matrix_rows
-    from ..export.plots import heatmap_png
 
     if heatmap is not None and heatmap.suffix.lower() != ".png":
         raise click.BadParameter(f"'{heatmap}' must be a .png file", param_hint="--heatmap")
@@ -106,14 +105,17 @@ def matrix_command(state, rows, cols, count, level, code, coder, origin, source,
                                          empty_codes=empty_codes)
         state.say(f"wrote {output}")
         return
-    frame = state.project.matrix(rows, list(cols) or ["role"], count=count, level=level, code=code, coder=coder,
-                                 origin=origin, source=source, where=parse_where(where), normalize=normalize,
-                                 include_interviewer=include_interviewer, language=language,
-                                 empty_codes=empty_codes, anonymize=anonymize, unreviewed=unreviewed)
-    records, columns = matrix_rows(frame, for_people=True)
-    emit(records, fmt, output, columns, sheet="matrix", json_data=matrix_records(frame))
+    table = state.project.matrix_table(rows, list(cols) or ["role"], count=count, level=level, code=code,
+                                       coder=coder, origin=origin, source=source, where=parse_where(where),
+                                       normalize=normalize, include_interviewer=include_interviewer,
+                                       language=language, empty_codes=empty_codes, anonymize=anonymize,
+                                       unreviewed=unreviewed)
+    records, columns = matrix_rows(table, for_people=True)
+    emit(records, fmt, output, columns, sheet="matrix", json_data=matrix_records(table))
     if heatmap is not None:
-        heatmap_png(frame, heatmap)
+        from ..export.plots import heatmap_png  # matplotlib and pandas only for the figure
+
+        heatmap_png(table.frame(), heatmap)
         state.say(f"wrote {heatmap}")
 
 

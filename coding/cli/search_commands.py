@@ -9,7 +9,7 @@ import click
 from . import cli
 from .coding_commands import parse_where
 from .anonymize_commands import anonymize_option, unreviewed_option
-from .output import emit, format_option
+from .output import emit, emit_stream, format_option
 
 KWIC_SIDE = 45      # characters of context shown each side in the terminal table
 
@@ -97,6 +97,10 @@ def search_command(state, query, where, code, source, context, exact, include_in
             state.say(f"wrote {output}")
         else:
             click.echo(text, nl=False)
+        return
+    if fmt in ("csv", "json"):  # the hits' plain values, written a column at a time (the same text)
+        emit_stream((tuple(r[c] for c in HIT_COLUMNS) for r in records), fmt, output, list(HIT_COLUMNS),
+                    values=True)
         return
     emit(records, fmt, output, list(HIT_COLUMNS), sheet="search")
 

@@ -92,10 +92,29 @@ class AnalysisMethods:
                                    source=copy.anonymized_source(source), where=copy.anonymized_where(where),
                                    normalize=normalize, include_interviewer=include_interviewer, language=language,
                                    empty_codes=empty_codes)
-        from ..analysis.matrix import matrix
-        return matrix(self.store, rows=rows, cols=cols, count=count, level=level, code=code, coder=coder,
-                      origin=origin, source=source, where=where, normalize=normalize,
-                      include_interviewer=include_interviewer, language=language, empty_codes=empty_codes)
+        return self.matrix_table(rows, cols, count=count, level=level, code=code, coder=coder, origin=origin,
+                                 source=source, where=where, normalize=normalize,
+                                 include_interviewer=include_interviewer, language=language,
+                                 empty_codes=empty_codes).frame()
+
+    def matrix_table(self, rows: str = "code", cols=("role",), *, count: str = "segments", level: int | None = None,
+                     code: str | None = None, coder: str | None = None, origin: str | None = None,
+                     source: str | None = None, where: dict[str, str] | None = None, normalize: str = "none",
+                     include_interviewer: bool = False, language: str | None = None, empty_codes: bool = False,
+                     anonymize: bool = False, unreviewed: str = "replace"):
+        """:meth:`matrix` without pandas: a :class:`coding.analysis.matrix.MatrixTable` (row ids,
+        columns, values, the same attrs); ``.frame()`` gives the DataFrame."""
+        if anonymize:
+            with self.anonymized(unreviewed=unreviewed) as copy:
+                return copy.matrix_table(rows, cols, count=count, level=level, code=code, coder=coder,
+                                         origin=origin, source=copy.anonymized_source(source),
+                                         where=copy.anonymized_where(where), normalize=normalize,
+                                         include_interviewer=include_interviewer, language=language,
+                                         empty_codes=empty_codes)
+        from ..analysis.matrix import matrix_table
+        return matrix_table(self.store, rows=rows, cols=cols, count=count, level=level, code=code, coder=coder,
+                            origin=origin, source=source, where=where, normalize=normalize,
+                            include_interviewer=include_interviewer, language=language, empty_codes=empty_codes)
 
     def export_matrix_docx(self, path: str | Path, rows: str = "code", cols=("municipality",), *,
                            quotes: bool = False, anonymize: bool = False, unreviewed: str = "replace",

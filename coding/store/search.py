@@ -105,16 +105,18 @@ class SearchQueries:
     def turns_numbered(self, pairs: list[tuple[int, int]]) -> list[tuple]:
         """Turns by (source id, number) as (source id, idx, start, end, speaker, timestamp,
         participant, role), in no order."""
-        out: list[tuple] = []
-        for i in range(0, len(pairs), 10_000):
-            part = pairs[i:i + 10_000]
-            out += self.tuples(
-                f"""SELECT t.source_id, t.idx, t.start, t."end", t.speaker, t.timestamp, p.pid, pa.value
-                    FROM turns t
-                    LEFT JOIN speakers sp ON sp.source_id = t.source_id AND sp.label = t.speaker
-                    LEFT JOIN participants p ON p.id = sp.participant_id
-                    LEFT JOIN participant_attributes pa ON pa.participant_id = p.id AND pa.name = 'role'
-                    WHERE (t.source_id, t.idx) IN (VALUES {','.join(['(?, ?)'] * len(part))})""",
-                [x for pair in part for x in pair])
-        return out
+        import json
+
+        keys = sorted({int(sid) * 4294967296 + int(idx) for sid, idx in pairs})
+        if not keys:
+            return []
+        # the list drives the join (CROSS JOIN keeps that order): one look-up per turn in its unique index
+        return self.tuples(
+            """SELECT t.source_id, t.idx, t.start, t."end", t.speaker, t.timestamp, p.pid, pa.value
+               FROM json_each(?) AS j
+               CROSS JOIN turns AS t ON t.source_id = (j.value >> 32) AND t.idx = (j.value & 4294967295)
+               LEFT JOIN speakers sp ON sp.source_id = t.source_id AND sp.label = t.speaker
+               LEFT JOIN participants p ON p.id = sp.participant_id
+               LEFT JOIN participant_attributes pa ON pa.participant_id = p.id AND pa.name = 'role'""",
+            [json.dumps(keys)])
 
