@@ -304,7 +304,9 @@ def quote_lists(store: Store, codes: list[str], *, by: str = "role", limit: int 
                     owns = False
                 j -= 1
             owner_of[(cand[4], cand[5])] = owns
-    used: dict[str, list[tuple[int, int]]] = {}
+    # the spans quoted so far in each source, sorted: they never overlap, so their ends are sorted too
+    # and the one span that could overlap a new one is the last that starts before it ends
+    used: dict[str, tuple[list[int], list[int]]] = {}
     chosen: dict[str, list[int]] = {code: [] for code in codes}
     taken: dict[str, set[int]] = {code: set() for code in codes}  # chosen[code] as a set, to look up
     counts: dict[tuple[str, str], int] = {}
@@ -312,10 +314,12 @@ def quote_lists(store: Store, codes: list[str], *, by: str = "role", limit: int 
     def take(code: str, position: int, group: str, source: str, start: int, end: int) -> bool:
         if limit is not None and counts.get((code, group), 0) >= limit:
             return False
-        spans = used.setdefault(source, [])
-        if any(start < e and end > b for b, e in spans):
+        span_starts, span_ends = used.setdefault(source, ([], []))
+        before = bisect_left(span_starts, end)  # the spans that start before this one ends
+        if before and span_ends[before - 1] > start:
             return False
-        spans.append((start, end))
+        span_starts.insert(before, start)
+        span_ends.insert(before, end)
         chosen[code].append(position)
         taken[code].add(position)
         counts[(code, group)] = counts.get((code, group), 0) + 1
