@@ -36,7 +36,7 @@ import hashlib
 import itertools
 import re
 from bisect import bisect_left, bisect_right
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from ..ordering import natural_key
 from ..store import Store
