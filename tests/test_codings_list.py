@@ -16,12 +16,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import threading
 from pathlib import Path
 
 import pytest
 
 from coding import Project
+from coding.errors import NotFound
 from coding.export.tables import CSV_ENCODING, render_csv, render_json
 from coding.ordering import natural_key
 from coding.records import INTERVIEWER_ROLE, CodeTree, TurnIndex, join_values
@@ -244,15 +244,16 @@ def test_sources_in_natural_order_and_codings_by_start_end_and_id(project):
     assert [r["coder"] for r in same_span] == ["bo", "anne"] and int(same_span[0]["id"]) < int(same_span[1]["id"])
 
 
-def test_a_list_left_early_stops_its_reading_thread(project):
-    def readers():
-        return [t for t in threading.enumerate() if t.name.startswith("coding-read-ahead")]
+def test_rows_are_made_when_asked_for(project):
+    """Project.coding_rows gives the columns at once and the rows one at a time: a bad filter fails
+    before any row, and the rows are the list's."""
     with Project.open(project) as p:
-        columns, rows = p.coding_rows()
-        assert columns == FIXED + ATTRIBUTES and readers() == []  # nothing read before the first row
-        first = next(iter(rows))
-        assert first[1] == "Interview 1.txt"
-        rows.close()
-        assert readers() == []
-        columns, rows = p.coding_rows()
-        assert len(list(rows)) == len(p.codings())
+        columns, rows = p.coding_rows(code="samarbejde")
+        assert columns == FIXED + ATTRIBUTES and iter(rows) is rows
+        first = next(rows)
+        assert first[1] == "Interview 1.txt" and first[6] == "samarbejde/virksomheder"
+        assert [first, *rows] == [tuple(r.get(c) for c in columns) for r in p.codings(code="samarbejde")]
+        with pytest.raises(NotFound, match="no source named 'Interview 3.txt'"):
+            p.coding_rows(source="Interview 3.txt")
+    bad = run(project, "codings", "--code", "nothing", "--format", "csv", ok=False)
+    assert bad.exit_code == 1 and "no code 'nothing'" in bad.output and "id,source" not in bad.output

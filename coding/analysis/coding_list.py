@@ -97,16 +97,11 @@ class _Walk:
         memos = store.coding_memo_texts()
         nodes = {cid: (node["code"], node["path"]) for cid, node in self.tree.by_id.items()}
         people = _People(store)
-        # each source's codings, turns and text read in a thread while the one before is written
-        parts = store.read_ahead("coding_list_part", [(sid, self.code_ids, self.coder, self.origin, self.with_text)
-                                                      for sid, _ in self.sources])
-        try:
-            for (sid, name), part in zip(self.sources, parts):
-                if part[0]:
-                    people.start_source(sid, part[2])
-                    yield from self._source(sid, name, part, nodes, memos, people, records)
-        finally:
-            parts.close()  # the reading thread stops when the list is left early
+        for sid, name in self.sources:
+            part = store.coding_list_part(sid, self.code_ids, self.coder, self.origin, self.with_text)
+            if part[0]:
+                people.start_source(sid, part[2])
+                yield from self._source(sid, name, part, nodes, memos, people, records)
 
     def _source(self, sid: int, name: str, part: tuple, nodes: dict, memos: dict, people: "_People",
                 records: bool) -> Iterator:

@@ -155,6 +155,8 @@ def _plain_strings(values: Sequence) -> Sequence[str]:
         return values
     if kinds == {int}:
         return list(map(str, values))
+    if kinds <= {str, type(None)}:  # text with gaps (attributes, memos): no call for each value
+        return [v or "" for v in values]
     return ["" if v is None else str(v) for v in values]
 
 

@@ -4,7 +4,7 @@ big read."""
 from __future__ import annotations
 
 import sqlite3
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable
 
 
 class ThreadReads:
@@ -58,64 +58,6 @@ class ThreadReads:
         (its changes are not committed) and not for an in-memory database."""
         return not self.db.in_transaction and self.path not in ("", ":memory:") and not self.path.startswith("file:")
 
-    def read_ahead(self, method: str, calls: Iterable[tuple], *, ahead: int = 2) -> Iterator[Any]:
-        """The results of the read-only method ``method`` for each argument tuple of ``calls``, in
-        order, read on a connection of its own in a thread (in one read transaction) at most
-        ``ahead`` results before they are asked for, so that reading the next part and working on
-        this one overlap in memory that does not grow with the parts. Where another connection
-        would not see this one's changes (:meth:`can_read_in_thread`), each is read here when asked."""
-        calls = list(calls)
-        if len(calls) < 2 or not self.can_read_in_thread():
-            for args in calls:
-                yield getattr(self, method)(*args)
-            return
-        import queue
-        import threading
-
-        reader = self._reader()
-        results: queue.Queue = queue.Queue(maxsize=ahead)
-        stop = threading.Event()
-
-        def hand_over(item: tuple) -> bool:
-            while not stop.is_set():
-                try:
-                    results.put(item, timeout=0.05)
-                    return True
-                except queue.Full:
-                    continue
-            return False
-
-        def work() -> None:
-            try:
-                reader.db.execute("BEGIN")  # one snapshot for every part
-                for args in calls:
-                    if not hand_over((True, getattr(reader, method)(*args))):
-                        return
-            except BaseException as exc:  # raised again by the caller's loop
-                hand_over((False, exc))
-            finally:
-                reader.db.close()
-
-        thread = threading.Thread(target=work, name=f"coding-read-ahead-{method}", daemon=True)
-        thread.start()
-        try:
-            for _ in calls:
-                ok, value = results.get()
-                if not ok:
-                    raise value
-                yield value
-        finally:
-            stop.set()
-            thread.join()
-
-    def _reader(self):
-        """A store on a connection of its own, to read in another thread (no migrations or pragmas)."""
-        reader = type(self).__new__(type(self))
-        reader.path, reader._depth, reader._bulk, reader._forgotten, reader.memo = self.path, 0, False, set(), {}
-        reader.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        reader.db.row_factory = sqlite3.Row
-        return reader
-
     def in_thread(self, method: str, *args: Any) -> Callable[[], Any]:
         """Start the read-only method ``method`` on a connection of its own in a thread; return a
         function that waits for its result. Where another connection would not see this one's
@@ -125,7 +67,10 @@ class ThreadReads:
             return lambda: value
         import threading
 
-        reader = self._reader()
+        reader = type(self).__new__(type(self))  # no migrations or pragmas: this one only reads
+        reader.path, reader._depth, reader._bulk, reader._forgotten, reader.memo = self.path, 0, False, set(), {}
+        reader.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        reader.db.row_factory = sqlite3.Row
         box: dict[str, Any] = {}
 
         def work() -> None:
