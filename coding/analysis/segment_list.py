@@ -86,7 +86,8 @@ def _lookup(values: list) -> np.ndarray:
     """``values`` as an object array with "" for None and one more "" at the end, so that index -1
     (no turn, no participant) gives ""."""
     out = np.empty(len(values) + 1, dtype=object)
-    out[:-1] = ["" if v is None else str(v) for v in values]
+    same: dict = {}  # one string per distinct value (turn numbers repeat in every source)
+    out[:-1] = [same.setdefault(v, "" if v is None else str(v)) for v in values]
     out[-1] = ""
     return out
 
@@ -110,7 +111,8 @@ def _rows(ctx: Context, segs: Segments, lang: str, attr_names: list[str]) -> Ite
                           np.where(pairs["pid"] < top, pairs["pid"], -1)))
     for name in attr_names:
         value, labels = ctx.value_codes(name, segs)
-        piece_columns.append((_lookup(["", *labels[1:]]), value))  # 0 is "(none)": an empty cell
+        # 0 is "(none)": an empty cell; the indexes as int32, held for the whole list
+        piece_columns.append((_lookup(["", *labels[1:]]), value.astype(np.int32)))
     tree = ctx.tree
     codes = present(segs.code[live])
     by_code = {cid: tree.by_id[cid] for cid in codes.tolist()}

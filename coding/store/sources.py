@@ -160,9 +160,14 @@ class SourceQueries:
 
     def turn_labels(self) -> tuple[list[str], list[str | None]]:
         """Speaker labels and timestamps of every turn, in :meth:`turn_columns` order."""
-        rows = self.db.execute(
-            'SELECT speaker, timestamp FROM turns ORDER BY source_id, start, idx').fetchall()
-        return [r[0] for r in rows], [r[1] for r in rows]
+        speakers: list[str] = []
+        timestamps: list[str | None] = []
+        same: dict[str, str] = {}  # one string per label: a study has a million turns but few labels
+        for speaker, timestamp in self.db.execute(
+                'SELECT speaker, timestamp FROM turns ORDER BY source_id, start, idx'):
+            speakers.append(same.setdefault(speaker, speaker))
+            timestamps.append(timestamp)
+        return speakers, timestamps
 
     def turn_labels_of(self, turns: Iterable[tuple[int, int]]) -> dict[tuple[int, int], tuple[str, str | None]]:
         """Speaker label and timestamp of the turns given as ``(source id, turn index)``, by that pair
