@@ -47,3 +47,14 @@ def test_empty_tables():
     assert "".join(iter_csv_values([], COLUMNS)) == render_csv([], COLUMNS)
     assert "".join(iter_json_values([], COLUMNS)) == "[]\n"
     assert "".join(iter_json_columns([[[] for _ in COLUMNS]], COLUMNS)) == "[]\n"
+
+
+def test_json_writer_knows_which_characters_json_escapes():
+    """A column with none of these characters is written without asking json about each value."""
+    from json.encoder import encode_basestring
+
+    from coding.export.tables import _JSON_ESCAPED
+
+    for point in [*range(0x3000), 0x2028, 0x2029, 0xFEFF, 0x1F600, 0x10FFFF]:
+        char = chr(point)
+        assert (encode_basestring(char) != f'"{char}"') == bool(_JSON_ESCAPED.search(char)), hex(point)

@@ -186,6 +186,9 @@ def iter_json_values(rows: Iterable[Sequence], columns: Sequence[str], *, batch:
     return iter_json_columns(_as_columns(rows, batch), columns)
 
 
+_JSON_ESCAPED = re.compile(r'[\x00-\x1f\\"]')  # what json escapes in a string when ensure_ascii is off
+
+
 def iter_json_columns(batches: Iterable[Sequence[Sequence]], columns: Sequence[str]) -> Iterator[str]:
     """:func:`iter_json` for rows that come as batches of columns (str, int or None); the same text."""
     keys = ["    " + encode_basestring(c) + ": " for c in columns]
@@ -193,9 +196,11 @@ def iter_json_columns(batches: Iterable[Sequence[Sequence]], columns: Sequence[s
     def encoded(key: str, values: Sequence) -> list[str]:
         kinds = set(map(type, values))
         if kinds <= {str}:
+            if not _JSON_ESCAPED.search("".join(values)):  # nothing to escape: the usual column
+                return [f'{key}"{v}"' for v in values]
             return [key + encode_basestring(v) for v in values]
         if kinds == {int}:
-            return [key + str(v) for v in values]
+            return [f"{key}{v}" for v in values]
         return [key + ("null" if v is None else encode_basestring(v) if type(v) is str else json.dumps(v))
                 for v in values]
     first = True
