@@ -161,18 +161,24 @@ def add_toc(document, placeholder: str, levels: str = "1-2") -> None:
         update = OxmlElement("w:updateFields")
         update.set(qn("w:val"), "true")
         # the schema fixes the order of settings; Word refuses a file with updateFields after these
-        later = {qn(f"w:{n}") for n in SETTINGS_AFTER_UPDATE_FIELDS}
-        following = next((child for child in settings if child.tag in later), None)
-        if following is not None:
-            following.addprevious(update)
-        else:
-            settings.append(update)
+        _insert_before(settings, update, {qn(f"w:{n}") for n in SETTINGS_AFTER_UPDATE_FIELDS})
+
+
+def _insert_before(parent, element, later: set[str]) -> None:
+    """Add ``element`` to ``parent`` before its first child whose tag is in ``later`` (the elements
+    the schema puts after it), or at the end."""
+    following = next((child for child in parent if child.tag in later), None)
+    if following is not None:
+        following.addprevious(element)
+    else:
+        parent.append(element)
 
 
 LANGUAGE_TAGS = {"da": "da-DK", "en": "en-GB", "sv": "sv-SE", "nb": "nb-NO", "no": "nb-NO", "de": "de-DE"}
 # elements that come after w:lang in a run's properties (CT_RPr), and after w:cantSplit in a row's (CT_TrPr)
-_AFTER_LANG = ("eastAsianLayout", "specVanish", "oMath")
-_AFTER_CANT_SPLIT = ("trHeight", "tblHeader", "tblCellSpacing", "jc", "hidden", "ins", "del", "trPrChange")
+_AFTER_LANG = {qn(f"w:{n}") for n in ("eastAsianLayout", "specVanish", "oMath")}
+_AFTER_TBL_HEADER = {qn(f"w:{n}") for n in ("tblCellSpacing", "jc", "hidden", "ins", "del", "trPrChange")}
+_AFTER_CANT_SPLIT = {qn("w:trHeight"), qn("w:tblHeader")} | _AFTER_TBL_HEADER
 
 
 def language_tag(language: str | None) -> str:
@@ -185,11 +191,7 @@ def _set_lang(r_pr, tag: str) -> None:
     lang = r_pr.find(qn("w:lang"))
     if lang is None:
         lang = OxmlElement("w:lang")
-        following = next((c for c in r_pr if c.tag in {qn(f"w:{n}") for n in _AFTER_LANG}), None)
-        if following is not None:
-            following.addprevious(lang)
-        else:
-            r_pr.append(lang)
+        _insert_before(r_pr, lang, _AFTER_LANG)
     lang.set(qn("w:val"), tag)
     lang.set(qn("w:eastAsia"), tag)
 
@@ -241,20 +243,9 @@ def finish_document(document, language: str | None) -> None:
                 else:
                     row.append(tr_pr)
             if tr_pr.find(qn("w:cantSplit")) is None:
-                cant = OxmlElement("w:cantSplit")
-                following = next((c for c in tr_pr if c.tag in {qn(f"w:{n}") for n in _AFTER_CANT_SPLIT}), None)
-                if following is not None:
-                    following.addprevious(cant)
-                else:
-                    tr_pr.append(cant)
+                _insert_before(tr_pr, OxmlElement("w:cantSplit"), _AFTER_CANT_SPLIT)
             if number == 0 and tr_pr.find(qn("w:tblHeader")) is None:
-                header = OxmlElement("w:tblHeader")
-                following = next((c for c in tr_pr if c.tag in {qn(f"w:{n}") for n in _AFTER_CANT_SPLIT[2:]}),
-                                 None)
-                if following is not None:
-                    following.addprevious(header)
-                else:
-                    tr_pr.append(header)
+                _insert_before(tr_pr, OxmlElement("w:tblHeader"), _AFTER_TBL_HEADER)
 
 
 def save_document(document, path: str | Path, language: str | None) -> None:
