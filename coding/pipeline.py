@@ -29,12 +29,11 @@ import datetime as _dt
 import os
 import shutil
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from .errors import InputError, Refused
-from .export.pipeline_report import REPORT_FILES
+from .export.pipeline_report import REPORT_FILES, ReportResult
 from .store import Store
 
 CREATED_BY = "coding pipeline"
@@ -42,15 +41,7 @@ PARTIAL = ".pipeline-partial"
 CASE_ATTRIBUTE = "municipality"
 STEPS = 7
 OUTPUT_NAMES = REPORT_FILES    # the files a run writes
-
-
-@dataclass
-class PipelineResult:
-    out: Path
-    files: list[Path] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
-    seconds: float = 0.0
+PipelineResult = ReportResult  # what a run wrote, its notes, counts and seconds: the same record
 
 
 def _check_inputs(input: Path, codebook: Path, manifest: Path | None, out: Path) -> None:

@@ -21,8 +21,8 @@ from lxml import etree
 from ..errors import InputError
 
 # Bounds on what a .qdpx may inflate to, so that reading one takes bounded memory (a source is
-# held as bytes and as text while it is read): the project XML, one source (32 MB is about five
-# million words, far more than any interview) and the whole archive.
+# held as bytes and as text while it is read): the project XML, one source (far larger than any
+# interview transcript) and the whole archive.
 MAX_XML_BYTES = 256 * 1024 * 1024
 MAX_SOURCE_BYTES = 32 * 1024 * 1024
 MAX_TOTAL_BYTES = 512 * 1024 * 1024
