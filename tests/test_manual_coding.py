@@ -374,3 +374,16 @@ def test_unreadable_spreadsheets(tmp_path, name, content, message):
     path.write_bytes(content)
     result = run(project, "codings", "import", str(path), ok=False)
     assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
+
+
+def test_a_csv_in_no_known_encoding_is_refused_with_its_line(tmp_path):
+    """Byte 0x81 is neither UTF-8 nor cp1252: a clear error naming the file and line, nothing imported
+    (the sheet reader shares the transcript reader's decoding)."""
+    project = make_project(tmp_path / "p.db")
+    run(project, "import", str(write_transcript(tmp_path / "nordby.docx")))
+    path = tmp_path / "coder_d.csv"
+    path.write_bytes(b"source;code;coder;turn\nnordby.docx;leadership;dina;2\x81\n")
+    result = run(project, "codings", "import", str(path), ok=False)
+    assert result.exit_code != 0
+    assert "coder_d.csv" in result.output and "line 2" in result.output and "cp1252" in result.output
+    assert codings(project, "--coder", "dina") == []

@@ -204,3 +204,14 @@ def test_long_category_names_stay_attributes_and_a_changed_survey_needs_replace(
 def write_rows(path: Path, rows: list[tuple]) -> Path:
     path.write_text("source,code,coder,turn\n" + "".join(",".join(r) + "\n" for r in rows), encoding="utf-8")
     return path
+
+
+def test_a_csv_in_no_known_encoding_is_refused_with_its_line(tmp_path):
+    """Byte 0x81 is neither UTF-8 nor cp1252: a clear error with the file and line, no traceback."""
+    path = tmp_path / "svar.csv"
+    path.write_bytes("id;kommune;Hvad virkede?\n1;Nordby;Godt samarbejde\n2;Åbæk;Mere tid\n".encode("cp1252")[:-1] + b"\x81\n")
+    db = tmp_path / "p.db"
+    result = run(db, "import", str(path), "--survey", ok=False)
+    assert result.exit_code != 0
+    assert "svar.csv" in result.output and "line 3" in result.output and "cp1252" in result.output
+    assert json.loads(run(db, "sources", "--format", "json").output) == []

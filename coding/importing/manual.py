@@ -219,11 +219,9 @@ def read_sheet(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]
         finally:
             book.close()
     elif suffix in (".csv", ".tsv", ".txt"):
-        raw = path.read_bytes()
-        try:
-            content = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            content = raw.decode("cp1252")
+        from ..ingest.text_reader import decode  # UTF-8 (BOM or not), UTF-16 with a BOM, or cp1252
+
+        content, _ = decode(path, path.read_bytes())
         first = content.split("\n", 1)[0]
         delimiter = "\t" if suffix == ".tsv" else max((",", ";", "\t"), key=first.count)
         rows = [[c.strip() for c in row] for row in csv.reader(io.StringIO(content), delimiter=delimiter)]

@@ -67,11 +67,9 @@ def read_rows(path: Path) -> list[tuple[int, list[str]]]:
             book.close()
         return rows
     if suffix == ".csv":
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = raw.decode("cp1252")
+        from .text_reader import decode  # UTF-8 (BOM or not), UTF-16 with a BOM, or cp1252
+
+        text, _ = decode(path, path.read_bytes())
         first = text.split("\n", 1)[0]
         delimiter = max((";", ",", "\t"), key=first.count)
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
