@@ -107,8 +107,11 @@ class _Package:
         return out
 
     def xml(self, name: str):
+        return self.parse(name, self.read(name))
+
+    def parse(self, name: str, data: bytes):
         try:
-            return etree.fromstring(self.read(name), parser=_PARSER)
+            return etree.fromstring(data, parser=_PARSER)
         except etree.XMLSyntaxError as exc:
             raise InputError(self.path, f"not a readable Word .docx file ({name} is not valid XML: {exc})") from None
 
@@ -121,14 +124,31 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=Tru
                           remove_pis=True)
 
 
-def _heading_styles(package: _Package) -> tuple[set[str], bool]:
+# The styles parts read last, by their bytes: files made from one template share theirs, and it is
+# often the largest part of the package (Word's and python-docx's carry every built-in style)
+_STYLES_READ: dict[bytes, tuple[frozenset[str], bool]] = {}
+_STYLES_KEPT = 8
+
+
+def _heading_styles(package: _Package) -> tuple[frozenset[str], bool]:
     """Style ids that are headings, and whether the default paragraph style is one."""
     name = package.part(STYLES_RELTYPE)
     if name is None:
-        return set(), False
+        return frozenset(), False
+    data = package.read(name)
+    found = _STYLES_READ.get(data)
+    if found is None:
+        found = _read_heading_styles(package, name, data)
+        if len(_STYLES_READ) >= _STYLES_KEPT:
+            del _STYLES_READ[next(iter(_STYLES_READ))]
+        _STYLES_READ[data] = found
+    return found
+
+
+def _read_heading_styles(package: _Package, name: str, data: bytes) -> tuple[frozenset[str], bool]:
     headings: set[str] = set()
     default_heading = False
-    for style in package.xml(name).iter(W + "style"):
+    for style in package.parse(name, data).iter(W + "style"):
         if style.get(_TYPE) != "paragraph":
             continue
         element = style.find(W + "name")
@@ -138,11 +158,11 @@ def _heading_styles(package: _Package) -> tuple[set[str], bool]:
             headings.add(style.get(W + "styleId") or "")
         if style.get(W + "default") in ("1", "true", "on") and is_heading:
             default_heading = True
-    return headings, default_heading
+    return frozenset(headings), default_heading
 
 
-def _bold(run) -> bool:
-    rpr = run.find(_RPR)
+def _bold(rpr) -> bool:
+    """Whether a run's properties (``w:rPr``, or None) make it bold."""
     if rpr is None:
         return False
     b = rpr.find(_B)
@@ -179,6 +199,7 @@ class _Paragraph:
 
     def run(self, run) -> None:
         pieces = []
+        rpr = None
         for e in run:
             tag = e.tag
             if tag == _T:
@@ -195,11 +216,13 @@ class _Paragraph:
                 pieces.append("-")
             elif tag == _REF:
                 self.marks.append((tag, e.get(W + "id") or "", self.length + sum(map(len, pieces))))
+            elif tag == _RPR and rpr is None:
+                rpr = e
         if not pieces:
             return
         text = "".join(pieces)
         if self.bold_open:
-            if _bold(run):
+            if _bold(rpr):
                 self.bold += len(text)
             else:
                 self.bold_open = False

@@ -105,13 +105,15 @@ TITLE_WORDS = 12  # a line before the first label with at most this many words i
 
 
 def _tidy(label: str) -> str:
-    label = re.sub(r"\s+", " ", label).strip()
-    return re.sub(r"\s+([-–])\s+", r" \1 ", label)
+    """White space runs as one space, none at the ends (so a dash between words stands between
+    single spaces: "Anne - VK")."""
+    return " ".join(label.split())
 
 
 def _opener(label: str) -> bool:
-    first = label.split(" ")[0].lower()
-    return first in SENTENCE_OPENERS and not (len(label.split(" ")) == 1 and first in LETTER_LABELS)
+    first, space, _ = label.partition(" ")
+    first = first.lower()
+    return first in SENTENCE_OPENERS and not (not space and first in LETTER_LABELS)
 
 
 def split_label(text: str) -> tuple[str, str | None, int] | None:
@@ -126,6 +128,8 @@ def split_label(text: str) -> tuple[str, str | None, int] | None:
 
 def _colon_label(text: str) -> tuple[str, str | None, int, bool] | None:
     """(label, timestamp, end, strong) for a colon label; strong = counts on its own."""
+    if ":" not in text:   # (every form has one)
+        return None
     m = LABEL_RE.match(text)
     if not m:
         return None
@@ -155,27 +159,28 @@ def _name_like(label: str) -> bool:
 
 def find_label(text: str, bold_prefix: str = "") -> Candidate | None:
     """The label a block of text starts with, in any convention of this module, or None."""
-    found = _colon_label(text)
+    colon = ":" in text     # the forms with a colon or a time; each other form has its mark
+    found = _colon_label(text) if colon else None
     if found is not None:
         label, ts, end, strong = found
         return Candidate(label, ts, end, strong)
-    m = BRACKET_RE.match(text)
+    m = BRACKET_RE.match(text) if "[" in text else None
     if m:
         label = _tidy(m.group("label"))
         if label.lower() not in NOTES and len(label.split(" ")) <= 6 and not label.lower().startswith(NOTES_PREFIXES):
             # "[Anne] 11:02:09" alone is Zoom's caption layout: clear on its own
             return Candidate(label, m.group("ts"), m.end(), strong=bool(m.group("ts")))
-    m = BRACE_RE.match(text)
+    m = BRACE_RE.match(text) if "{" in text else None
     if m:
         label = _tidy(m.group("label"))
         if label.lower() not in NOTES and len(label.split(" ")) <= 6:
             return Candidate(label, None, m.end(), strong=False)
-    m = BOLD_RE.match(text)
+    m = BOLD_RE.match(text) if "**" in text or "__" in text else None
     if m:
         label = _tidy(m.group("label"))
         if _name_like(label):
             return Candidate(label, m.group("ts"), m.end(), strong=bool(m.group("ts")))
-    for regex in (NAME_TIME_RE, TIME_NAME_RE):
+    for regex in (NAME_TIME_RE, TIME_NAME_RE) if colon else ():
         m = regex.match(text)
         if m:
             label = _tidy(m.group("label"))
@@ -348,7 +353,7 @@ def _find_labels(blocks: list[Block]) -> dict[int, Candidate | None]:
             continue
         text = blocks[i].text
         following = nonempty[n + 1] if n + 1 < len(nonempty) else None
-        cue = CUE_LINE_RE.match(text)
+        cue = CUE_LINE_RE.match(text) if "-->" in text else None
         if cue:
             # Teams .docx (a): the cue's time line, then the name alone, then the text
             found[i] = Candidate("", _pad(cue.group("a")), len(text), strong=True, meta=True)
@@ -358,15 +363,15 @@ def _find_labels(blocks: list[Block]) -> dict[int, Candidate | None]:
                     found[following] = Candidate(_tidy(m.group("label")), _pad(cue.group("a")),
                                                  len(blocks[following].text), strong=True)
             continue
-        m = NAME_ALONE_RE.match(text)
-        if m and following is not None and _name_like(_tidy(m.group("label"))):
-            time_line = BARE_TIME_RE.match(blocks[following].text)
-            if time_line:
-                # Zoom's web transcript: the name, then the time alone, then the text
-                found[i] = Candidate(_tidy(m.group("label")), time_line.group("ts"), len(text), strong=True)
-                found[following] = Candidate("", time_line.group("ts"), len(blocks[following].text),
-                                             strong=True, meta=True)
-                continue
+        # (the next line's time first: it rules out most lines at once)
+        time_line = BARE_TIME_RE.match(blocks[following].text) if following is not None else None
+        m = NAME_ALONE_RE.match(text) if time_line else None
+        if m and _name_like(_tidy(m.group("label"))):
+            # Zoom's web transcript: the name, then the time alone, then the text
+            found[i] = Candidate(_tidy(m.group("label")), time_line.group("ts"), len(text), strong=True)
+            found[following] = Candidate("", time_line.group("ts"), len(blocks[following].text),
+                                         strong=True, meta=True)
+            continue
         found[i] = find_label(text, blocks[i].bold_prefix)
     return found
 

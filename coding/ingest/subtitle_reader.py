@@ -16,8 +16,8 @@ from .labels import build_turns, split_label
 from .model import Block, Transcript
 from .text_reader import decode
 
-CUE_TIME = re.compile(
-    r"^\s*(?P<a>(?:\d{1,2}:)?\d{1,2}:\d{2}[.,]\d{1,3})\s*-->\s*(?P<b>(?:\d{1,2}:)?\d{1,2}:\d{2}[.,]\d{1,3})"
+CUE_TIME = re.compile(  # each time's hours (optional), minutes, seconds and fraction in groups too
+    r"^\s*(?P<a>(?:(\d{1,2}):)?(\d{1,2}):(\d{2})[.,](\d{1,3}))\s*-->\s*(?P<b>(?:(\d{1,2}):)?(\d{1,2}):(\d{2})[.,](\d{1,3}))"
 )
 # a line meant as a cue's time line but not readable as one ("00:00:04.000 -> 00:00:07.000")
 TIME_LINE_LIKE = re.compile(r"^\s*\d{1,2}:\d{2}[\d:.,]*\s*(?:-+>|–|—|-|to)\s*\d{1,2}:\d{2}|-->")
@@ -25,24 +25,15 @@ VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
 TAG = re.compile(r"</?[^>]+>")
 
 
-def _clock(value: str) -> str:
-    value = value.replace(",", ".")
-    parts = value.split(":")
-    if len(parts) == 2:
-        parts.insert(0, "00")
-    hours, minutes, seconds = parts
-    return f"{int(hours):02d}:{int(minutes):02d}:{seconds.split('.')[0].zfill(2)}"
-
-
-def _seconds(value: str) -> float | None:
-    """Seconds of a cue time, None when a minute or second is 60 or more."""
-    parts = value.replace(",", ".").split(":")
-    if len(parts) == 2:
-        parts.insert(0, "0")
-    hours, minutes, seconds = int(parts[0]), int(parts[1]), float(parts[2])
-    if minutes >= 60 or seconds >= 60:
-        return None
-    return hours * 3600 + minutes * 60 + seconds
+def _time(hours: str | None, minutes: str, seconds: str, fraction: str) -> tuple[str, float | None]:
+    """A cue time (its parts as CUE_TIME finds them) as HH:MM:SS, the fraction cut, and its seconds
+    (None when a minute or second is 60 or more)."""
+    h, m = int(hours) if hours else 0, int(minutes)
+    whole = float(seconds + "." + fraction)
+    clock = f"{h:02d}:{m:02d}:{seconds}"
+    if m >= 60 or whole >= 60:
+        return clock, None
+    return clock, h * 3600 + m * 60 + whole
 
 
 def _cues(path: Path, text: str, fmt: str, warnings: list[str]) -> list[tuple[int, str, str, str]]:
@@ -78,7 +69,8 @@ def _cues(path: Path, text: str, fmt: str, warnings: list[str]) -> list[tuple[in
             i += 1
             continue
         number = i + 1
-        start, end = _seconds(m.group("a")), _seconds(m.group("b"))
+        parts = m.groups()
+        (start_clock, start), (end_clock, end) = _time(*parts[1:5]), _time(*parts[6:10])
         if start is None or end is None:
             bad = m.group("a") if start is None else m.group("b")
             raise InputError(path, f"impossible time '{bad}' in the cue's time line", f"cue at line {number}")
@@ -87,10 +79,13 @@ def _cues(path: Path, text: str, fmt: str, warnings: list[str]) -> list[tuple[in
                             f"({m.group('a')}); its text is kept")
         i += 1
         body = []
-        while i < len(lines) and lines[i].strip():
-            body.append(lines[i].strip())
+        while i < len(lines):
+            stripped = lines[i].strip()
+            if not stripped:
+                break
+            body.append(stripped)
             i += 1
-        cues.append([number, _clock(m.group("a")), _clock(m.group("b")), body])
+        cues.append([number, start_clock, end_clock, body])
     if not cues:
         raise InputError(path, f"no cues with timestamps ('00:00:01{'.' if fmt == 'vtt' else ','}000 --> ...') found")
     return [(n, a, b, "\n".join(body)) for n, a, b, body in cues]
@@ -104,10 +99,11 @@ def read_subtitles(path: Path, raw: bytes, fmt: str, *, single_speaker: str | No
     previous: str | None = None
     for line_no, start, end, body in _cues(path, text, fmt, warnings):
         speaker = None
-        voice = VOICE.search(body)
+        tagged = "<" in body      # (voice tags and other tags)
+        voice = VOICE.search(body) if tagged else None
         if voice:
             speaker = voice.group(1).strip()
-        cue_text = " ".join(TAG.sub("", body).split())
+        cue_text = " ".join((TAG.sub("", body) if tagged else body).split())
         if not cue_text:
             continue
         if speaker is None and single_speaker is None:
