@@ -21,6 +21,10 @@ class InputError(CodingError):
         where = f"{self.file}, {place}" if place else self.file
         super().__init__(f"{where}: {message}")
 
+    def __reduce__(self):
+        # made again from its parts when it crosses from a worker process (pickle)
+        return type(self), (self.file, self.detail, self.place)
+
 
 class NotFound(CodingError):
     """A named thing (source, code, participant) is not in the project."""

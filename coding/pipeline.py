@@ -113,7 +113,7 @@ def run_pipeline(input: str | Path, *, codebook: str | Path, out: str | Path, ma
                 project.store.set_meta("pipeline_codebook", str(codebook))
 
             say(1, STEPS, f"importing {input}" + (f" with manifest {manifest}" if manifest else ""))
-            imported = project.import_paths([input], manifest=manifest, progress=progress)
+            imported = project.import_paths([input], manifest=manifest, progress=progress, jobs=0)
             for warning in imported.warnings:
                 result.notes.append(f"warning: {warning}")
                 if notify:

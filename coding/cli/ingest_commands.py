@@ -31,9 +31,11 @@ from .output import emit, format_option
               help="Read files without speaker labels (a monologue, a written answer) as the words of NAME.")
 @click.option("--skip-bad", is_flag=True,
               help="Import the good files and list the bad ones (default: nothing is imported when any file fails).")
+@click.option("--jobs", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Worker processes reading the files ahead; 0 = one per core when there are many files (else 1).")
 @pass_state
 def import_command(state, paths, manifest, replace, survey, id_column, text_columns, attribute_columns, by,
-                   single_speaker, skip_bad):
+                   single_speaker, skip_bad, jobs):
     """Import transcripts (.docx .txt .md .vtt .srt .qdpx; folders recursively), or a survey with --survey.
 
     Every file is checked and every problem reported in one run. Creates the project file if there
@@ -62,7 +64,8 @@ def import_command(state, paths, manifest, replace, survey, id_column, text_colu
     bar = FileBar(state.quiet)
     try:
         report = state.project.import_paths(paths, manifest=manifest, replace=replace, progress=bar.step,
-                                            single_speaker=single_speaker, skip_bad=skip_bad, count=bar.start)
+                                            single_speaker=single_speaker, skip_bad=skip_bad, count=bar.start,
+                                            jobs=jobs)
     finally:
         bar.close()
     for line in report.lines():

@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from ..errors import CodingError, InputError
-from ..ingest import TRANSCRIPT_EXTENSIONS, read_transcript
+from ..ingest import TRANSCRIPT_EXTENSIONS
 from ..ingest.manifest import ManifestRow, read_manifest
 from ..store import Store
+from .reading import Reader, file_reader
 from .sources import ImportReport, store_transcript
 
 IMPORTABLE = set(TRANSCRIPT_EXTENSIONS) | {".qdpx"}
@@ -106,27 +107,32 @@ def _link_out(path: Path, root: Path, out: Collected) -> bool:
 def import_paths(store: Store, paths: Iterable[str | Path], *, manifest: str | Path | None = None,
                  replace: bool = False, progress: Callable[[str], None] | None = None,
                  single_speaker: str | None = None, skip_bad: bool = False,
-                 count: Callable[[int], None] | None = None) -> ImportReport:
+                 count: Callable[[int], None] | None = None, jobs: int = 1) -> ImportReport:
     """Import every file; check them all and report every problem at once.
 
     A file that cannot be imported leaves no trace (its changes are undone); unless ``skip_bad``,
     any such file makes the whole import fail (:class:`ImportFailed`, or the file's own error when
     only one file was named), and the caller's transaction leaves the project as it was.
-    ``count(n)`` is told the number of files first, ``progress(name)`` each file as it starts."""
+    ``count(n)`` is told the number of files first, ``progress(name)`` each file as it starts.
+    ``jobs`` > 1 reads the transcripts ahead in that many worker processes (:mod:`.reading`); 0
+    means one per core when there are enough files to pay for them. Files are stored in order,
+    by this process, either way."""
     report = ImportReport()
     collected = collect_files(paths, ignore=[manifest] if manifest is not None else [])
     report.skipped = collected.skipped
     problems = list(collected.problems)
     if count:
         count(len(collected.files))
-    for path in collected.files:
-        if progress:
-            progress(path.name)
-        try:
-            with store.savepoint("import_file"):
-                _import_file(store, path, replace, single_speaker, report)
-        except CodingError as exc:
-            problems.append(exc)
+    transcripts = [path for path in collected.files if path.suffix.lower() != ".qdpx"]
+    with file_reader(transcripts, single_speaker, jobs) as read:
+        for path in collected.files:
+            if progress:
+                progress(path.name)
+            try:
+                with store.savepoint("import_file"):
+                    _import_file(store, path, replace, read, report)
+            except CodingError as exc:
+                problems.append(exc)
     total = len(collected.files) + len(collected.problems)
     if problems and not skip_bad:
         if total == 1:
@@ -140,18 +146,13 @@ def import_paths(store: Store, paths: Iterable[str | Path], *, manifest: str | P
     return report
 
 
-def _import_file(store: Store, path: Path, replace: bool, single_speaker: str | None,
-                 report: ImportReport) -> None:
+def _import_file(store: Store, path: Path, replace: bool, read: Reader, report: ImportReport) -> None:
     if path.suffix.lower() == ".qdpx":
         from ..refi import import_qdpx  # REFI-QDA projects bring sources, codes and codings
 
         import_qdpx(store, path, report)
         return
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(path, f"cannot be read ({exc.strerror})") from None
-    transcript = read_transcript(path, raw, single_speaker=single_speaker)
+    raw, transcript = read(path)
     if path.suffix.lower() == ".docx":
         from .manual import import_docx  # Word comments become codings (issue 6)
 

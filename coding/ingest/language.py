@@ -46,6 +46,13 @@ def detect_language(text: str) -> str:
     return best
 
 
+def load_identifier() -> None:
+    """Load py3langid's model now (once a process), so that processes forked after share it."""
+    import py3langid
+
+    py3langid.rank("")
+
+
 def _sample(text: str) -> str:
     """Up to SAMPLE characters from the start, middle and end of the text (a long title block or a
     summary in another language does not decide alone)."""

@@ -24,11 +24,13 @@ class MaterialMethods:
                      replace: bool = False,
                      progress: Callable[[str], None] | None = None,
                      single_speaker: str | None = None, skip_bad: bool = False,
-                     count: Callable[[int], None] | None = None) -> importing.ImportReport:
+                     count: Callable[[int], None] | None = None, jobs: int = 1) -> importing.ImportReport:
         """Import transcripts (files or folders) and optionally apply a manifest, all or nothing:
         every file is checked and every problem reported at once (:class:`importing.ImportFailed`);
         ``skip_bad`` imports the good files and lists the bad ones in the report instead.
-        ``single_speaker`` reads files without speaker labels as the words of that one person."""
+        ``single_speaker`` reads files without speaker labels as the words of that one person.
+        ``jobs`` > 1 reads the files ahead in that many worker processes; 0: one per core when
+        there are enough files to pay for them."""
         from .. import importing
         from ..analysis.sentences import keep_sentences
         from ..search import update_index
@@ -36,7 +38,7 @@ class MaterialMethods:
         with self.store.transaction():
             report = importing.import_paths(self.store, list(paths), manifest=manifest, replace=replace,
                                             progress=progress, single_speaker=single_speaker,
-                                            skip_bad=skip_bad, count=count)
+                                            skip_bad=skip_bad, count=count, jobs=jobs)
             update_index(self.store, progress=progress)     # the search index of new or changed texts
             keep_sentences(self.store)   # and their sentences (agreement by sentence reads them)
             if self.store.anonymization_scans():  # a scanned project: scan what is new, at once
