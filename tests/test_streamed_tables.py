@@ -9,7 +9,7 @@ import random
 import pytest
 
 from coding.export.tables import (iter_csv_columns, iter_csv_values, iter_json_columns, iter_json_values,
-                                  render_csv, render_json)
+                                  iter_keyed_columns, render_csv, render_json)
 
 COLUMNS = ["source", "start", "text", "speaker", "note"]
 
@@ -58,3 +58,29 @@ def test_json_writer_knows_which_characters_json_escapes():
     for point in [*range(0x3000), 0x2028, 0x2029, 0xFEFF, 0x1F600, 0x10FFFF]:
         char = chr(point)
         assert (encode_basestring(char) != f'"{char}"') == bool(_JSON_ESCAPED.search(char)), hex(point)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+@pytest.mark.parametrize("excel", [False, True])
+def test_keyed_batches_are_written_in_the_order_of_their_keys(fmt, excel):
+    """Batches that come out of order (a key each) are written as if they had come sorted by key,
+    those of one key in the order they came; empty batches and no batches at all too."""
+    if fmt == "json" and excel:
+        pytest.skip("--excel is for csv")
+    rows = _rows(11, 500)
+    rng = random.Random(3)
+    parts, at = [], 0
+    while at < len(rows):
+        size = rng.choice([0, 1, 5, 40])
+        parts.append((rng.randint(0, 6), [list(c) for c in zip(*rows[at:at + size])] or [[] for _ in COLUMNS]))
+        at += size
+    in_order = [batch for _, batch in sorted(parts, key=lambda p: p[0])]  # stable: arrival within a key
+    assert [k for k, _ in parts] != sorted(k for k, _ in parts)
+    expected = "".join(iter_csv_columns(in_order, COLUMNS, excel=excel) if fmt == "csv"
+                       else iter_json_columns(in_order, COLUMNS))
+    assert b"".join(iter_keyed_columns(parts, COLUMNS, fmt, excel=excel)).decode("utf-8") == expected
+    flat = [row for batch in in_order for row in zip(*batch)]
+    assert expected == (render_csv([dict(zip(COLUMNS, r)) for r in flat], COLUMNS, excel=excel) if fmt == "csv"
+                        else render_json([dict(zip(COLUMNS, r)) for r in flat]))
+    empty = b"".join(iter_keyed_columns([], COLUMNS, fmt, excel=excel)).decode("utf-8")
+    assert empty == ("".join(iter_csv_values([], COLUMNS, excel=excel)) if fmt == "csv" else "[]\n")

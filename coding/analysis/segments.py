@@ -19,6 +19,7 @@ million codings stays well under a second.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -174,6 +175,8 @@ class Context:
     # a participant's attributes in one source (an interview list whose values differ between the
     # sources a person speaks in): {(source id, participant id): {name: value}}
     appearance_attrs: dict[tuple[int, int], dict[str, str]] = field(default_factory=dict)
+    # per attribute name, what value_codes looks its values up in (shared with the contexts of parts)
+    _attribute_tables: dict[str, tuple] = field(default_factory=dict)
 
     @classmethod
     def load(cls, store: Store) -> "Context":
@@ -197,6 +200,26 @@ class Context:
                    participants=store.participant_ids(), participant_attrs=store.all_participant_attributes(),
                    source_attrs=store.all_source_attributes(), _turns=turns, _codings=codings,
                    appearance_attrs=store.all_appearance_attributes())
+
+    @classmethod
+    def without_tables(cls, store: Store) -> "Context":
+        """The project's codebook, sources, participants and attributes, without reading the codings
+        or the turns (they are read when first asked for): for work done a few sources at a time
+        (:meth:`for_sources`)."""
+        return cls(store=store, tree=CodeTree.load(store),
+                   sources={r["id"]: {"name": r["name"], "language": r["language"]} for r in store.source_names()},
+                   participants=store.participant_ids(), participant_attrs=store.all_participant_attributes(),
+                   source_attrs=store.all_source_attributes(), _turns=store.turn_columns,
+                   _codings=store.coding_table, appearance_attrs=store.all_appearance_attributes())
+
+    def for_sources(self, source_ids: Iterable[int]) -> "Context":
+        """This context as if the project had only the codings of these sources, and the turns of
+        those with codings (the rest shared: codebook, sources, participants, attributes); texts read
+        as they are needed and held by the new context alone."""
+        codings = self.store.coding_table(source_ids=source_ids)
+        columns, speakers, timestamps = self.store.turns_of(present(codings["source_id"]).tolist())
+        return dataclasses.replace(self, _codings=codings, _turns=lambda: columns, _texts={},
+                                   _labels=(speakers, timestamps))
 
     @property
     def codings(self) -> dict[str, Any]:
@@ -383,11 +406,15 @@ class Context:
         if name == "participant":
             uniq, inv = dense(pairs["pid"])
             return inv, [self.participants.get(int(u), NONE_VALUE) if u >= 0 else NONE_VALUE for u in uniq]
-        values: dict[str, int] = {NONE_VALUE: 0}
-        labels = [NONE_VALUE]
-
-        by_participant = attribute_index(self.participant_attrs, name, values, labels)
-        by_source = attribute_index(self.source_attrs, name, values, labels)
+        tables = self._attribute_tables.get(name)
+        if tables is None:
+            values: dict[str, int] = {NONE_VALUE: 0}
+            labels = [NONE_VALUE]
+            by_participant = attribute_index(self.participant_attrs, name, values, labels)
+            by_source = attribute_index(self.source_attrs, name, values, labels)
+            tables = self._attribute_tables[name] = (by_participant, by_source, values, labels)
+        by_participant, by_source, values, labels = tables
+        values, labels = dict(values), list(labels)  # values_by_appearance adds to them
         pid = pairs["pid"]
         sid = pairs["sid"]
         from_participant = np.full(len(pid), -1, dtype=np.int64)
@@ -512,6 +539,19 @@ def source_filter(ctx: Context, source: str | None) -> int | None:
     raise NotFound(f"no source named '{source}' in the project" + (f" (sources: {known} ...)" if known else ""))
 
 
+def check_filters(ctx: Context, *, level: int | None, where: dict[str, str] | None,
+                  where_option: str = "--where") -> dict[str, str]:
+    """Refuse a level below 1 and a ``where`` that names an unknown attribute or value; the
+    ``where`` as a new dict."""
+    if level is not None and level < 1:
+        raise CodingError(f"--level must be 1 or more, not {level}")
+    where = dict(where or {})
+    for name, value in where.items():
+        ctx.check_dimension(name, where_option, allow_code=False)
+        ctx.check_value(name, value, where_option)
+    return where
+
+
 def build(ctx: Context, *, code: str | None = None, coder: str | None = None, origin: str | None = None,
           source: str | None = None, where: dict[str, str] | None = None, include_interviewer: bool = False,
           mode: str = "own", level: int | None = None, root: bool = False, by_coder: bool = True,
@@ -520,12 +560,7 @@ def build(ctx: Context, *, code: str | None = None, coder: str | None = None, or
 
     ``mode``/``level``/``root``: which codes a coding counts for (see :meth:`Context.targets`);
     ``by_coder=False`` merges the codings of different coders too (coded text, for word counts)."""
-    if level is not None and level < 1:
-        raise CodingError(f"--level must be 1 or more, not {level}")
-    where = dict(where or {})
-    for name, value in where.items():
-        ctx.check_dimension(name, where_option, allow_code=False)
-        ctx.check_value(name, value, where_option)
+    where = check_filters(ctx, level=level, where=where, where_option=where_option)
     key = (code, coder, origin, source, tuple(sorted(where.items())), include_interviewer, mode, level, root,
            by_coder)
     memo = ctx.store.memo.get(_MEMO_KEY)

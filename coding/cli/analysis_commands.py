@@ -35,16 +35,17 @@ def segments_command(state, code, coder, origin, source, where, include_intervie
 
     Example: coding segments --code samarbejde --level 1 --format csv -o segments.csv
     """
-    if not anonymize:  # rows made as they are read (no pandas); csv and json written as they come
-        streamed = fmt in ("csv", "json")
+    if not anonymize and fmt in ("csv", "json"):  # made a few sources at a time, put in list order on disk
+        columns, parts = state.project.segment_parts(
+            code=code, coder=coder, origin=origin, source=source, where=parse_where(where),
+            include_interviewer=include_interviewer, level=level, rollup=rollup, language=language)
+        emit_stream(parts, fmt, output, columns, keyed=True)
+        return
+    if not anonymize:  # rows made as they are read (no pandas)
         columns, rows = state.project.segment_records(
             code=code, coder=coder, origin=origin, source=source, where=parse_where(where),
-            include_interviewer=include_interviewer, level=level, rollup=rollup, language=language,
-            batches=streamed)
-        if streamed:
-            emit_stream(rows, fmt, output, columns, batches=True)
-        else:
-            emit(list(rows), fmt, output, columns, sheet="segments")
+            include_interviewer=include_interviewer, level=level, rollup=rollup, language=language)
+        emit(list(rows), fmt, output, columns, sheet="segments")
         return
     frame = state.project.segments(code=code, coder=coder, origin=origin, source=source,
                                    where=parse_where(where), include_interviewer=include_interviewer,

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import codecs
+import os
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import click
 
 from ..export.tables import (CSV_ENCODING, iter_csv, iter_csv_columns, iter_csv_values, iter_json, iter_json_columns,
-                             iter_json_values, render, render_json, write_xlsx)
+                             iter_json_values, iter_keyed_columns, render, render_json, write_xlsx)
 
 
 def _remember_excel(ctx: click.Context, _param, value: bool) -> bool:
@@ -56,12 +58,28 @@ def emit(rows: Sequence[dict], fmt: str, output: Path | None = None, columns: Se
 
 
 def emit_stream(rows: Iterable[dict] | Iterable[Sequence[Sequence]] | Iterable[Sequence], fmt: str,
-                output: Path | None, columns: Sequence[str], *, batches: bool = False, values: bool = False) -> None:
+                output: Path | None, columns: Sequence[str], *, batches: bool = False, values: bool = False,
+                keyed: bool = False) -> None:
     """``emit`` for csv or json, writing the rows as they come instead of collecting them first;
     with ``batches`` the rows come as batches of columns of plain values (str, int, None), with
-    ``values`` one at a time as tuples of plain values in the columns' order."""
+    ``values`` one at a time as tuples of plain values in the columns' order, with ``keyed`` as
+    ``(key, batch of columns)`` to be written in the order of the keys (see
+    :func:`coding.export.tables.iter_keyed_columns`)."""
     ctx = click.get_current_context(silent=True)
     excel = bool(ctx is not None and ctx.meta.get("coding.excel"))
+    if keyed:  # UTF-8 already: written as it is (newlines as a text file has them)
+        encoded = iter_keyed_columns(rows, columns, fmt, excel=excel)
+        if output is not None:
+            with open(output, "wb") as handle:
+                if fmt == "csv":
+                    handle.write(codecs.BOM_UTF8)
+                for data in encoded:
+                    handle.write(data if os.linesep == "\n" else data.replace(b"\n", os.linesep.encode()))
+            click.echo(f"wrote {output}", err=True)
+        else:
+            for data in encoded:
+                click.echo(data, nl=False)
+        return
     if batches:
         pieces = iter_csv_columns(rows, columns, excel=excel) if fmt == "csv" else iter_json_columns(rows, columns)
     elif values:

@@ -132,15 +132,25 @@ def iter_csv_columns(batches: Iterable[Sequence[Sequence]], columns: Sequence[st
                      excel: bool = False) -> Iterator[str]:
     """:func:`iter_csv` for rows that come as batches of columns (each a sequence of str, int or None):
     the same text, made a column at a time (csv's writer looks at every character of every field)."""
+    header, encode = _csv_batches(columns, excel)
+    yield header
+    for part in batches:
+        text = encode(part)
+        if text:
+            yield text
+
+
+def _csv_batches(columns: Sequence[str], excel: bool):
+    """The header line of a CSV list, and a function that makes a batch of columns its lines ("" for none)."""
     delimiter = ";" if excel else ","
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n", delimiter=delimiter).writerow(list(columns))
-    yield buffer.getvalue()
     special = re.compile("[" + re.escape(delimiter) + '"\r\n]')
-    for part in batches:
+
+    def encode(part: Sequence[Sequence]) -> str:
         cells = [_csv_column(column, special, delimiter) for column in part]
-        if cells and len(cells[0]):
-            yield "\n".join(map(delimiter.join, zip(*cells))) + "\n"
+        return "\n".join(map(delimiter.join, zip(*cells))) + "\n" if cells and len(cells[0]) else ""
+    return buffer.getvalue(), encode
 
 
 def _as_columns(rows: Iterable[Sequence], batch: int) -> Iterator[list[tuple]]:
@@ -191,6 +201,19 @@ _JSON_ESCAPED = re.compile(r'[\x00-\x1f\\"]')  # what json escapes in a string w
 
 def iter_json_columns(batches: Iterable[Sequence[Sequence]], columns: Sequence[str]) -> Iterator[str]:
     """:func:`iter_json` for rows that come as batches of columns (str, int or None); the same text."""
+    encode = _json_batches(columns)
+    first = True
+    for part in batches:
+        text = encode(part)
+        if text:
+            yield ("[\n" if first else ",\n") + text
+            first = False
+    yield "[]\n" if first else "\n]\n"
+
+
+def _json_batches(columns: Sequence[str]):
+    """A function that makes a batch of columns its objects of a JSON list, "," between them ("" for
+    none): the list is "[\\n", the batches' texts joined by ",\\n", and "\\n]\\n"."""
     keys = ["    " + encode_basestring(c) + ": " for c in columns]
 
     def encoded(key: str, values: Sequence) -> list[str]:
@@ -203,15 +226,47 @@ def iter_json_columns(batches: Iterable[Sequence[Sequence]], columns: Sequence[s
             return [f"{key}{v}" for v in values]
         return [key + ("null" if v is None else encode_basestring(v) if type(v) is str else json.dumps(v))
                 for v in values]
-    first = True
-    for part in batches:
+
+    def encode(part: Sequence[Sequence]) -> str:
         cells = [encoded(key, column) for key, column in zip(keys, part)]
         if not cells or not len(cells[0]):
-            continue
-        items = "\n  },\n  {\n".join(map(",\n".join, zip(*cells)))
-        yield ("[\n  {\n" if first else ",\n  {\n") + items + "\n  }"
-        first = False
-    yield "[]\n" if first else "\n]\n"
+            return ""
+        return "  {\n" + "\n  },\n  {\n".join(map(",\n".join, zip(*cells))) + "\n  }"
+    return encode
+
+
+def iter_keyed_columns(parts: Iterable[tuple[int, Sequence[Sequence]]], columns: Sequence[str], fmt: str, *,
+                       excel: bool = False) -> Iterator[bytes]:
+    """The text of :func:`iter_csv_columns` or :func:`iter_json_columns` (``fmt``), encoded as UTF-8,
+    for batches of columns that come with a key each, written in the order of the keys (the batches
+    of one key in the order they come). Each batch is made its text as it comes and put in a
+    temporary file, so memory holds one batch and where each one is; then the texts are read back
+    in key order, as they were written (no second encoding). For a list whose order is not the
+    order in which it can be made (the segments': code first, then source)."""
+    import tempfile
+
+    if fmt == "csv":
+        header, encode = _csv_batches(columns, excel)
+    else:
+        header, encode = "", _json_batches(columns)
+    with tempfile.TemporaryFile(prefix="coding-list-") as spill:
+        where: list[tuple[int, int, int, int]] = []  # key, arrival, offset, length
+        offset = 0
+        for key, part in parts:
+            text = encode(part)
+            if text:
+                data = text.encode("utf-8")
+                spill.write(data)
+                where.append((key, len(where), offset, len(data)))
+                offset += len(data)
+        where.sort()
+        yield header.encode("utf-8")
+        for i, (_, _, offset, length) in enumerate(where):
+            spill.seek(offset)
+            data = spill.read(length)
+            yield data if fmt == "csv" else (b"[\n" if i == 0 else b",\n") + data
+        if fmt != "csv":
+            yield b"\n]\n" if where else b"[]\n"
 
 
 def write_csv(path: str | Path, rows: Sequence[dict], columns: Sequence[str] | None = None, *,

@@ -57,6 +57,19 @@ class AnalysisMethods:
                                include_interviewer=include_interviewer, level=level, rollup=rollup,
                                language=language, batches=batches)
 
+    def segment_parts(self, *, code: str | None = None, coder: str | None = None, origin: str | None = None,
+                      source: str | None = None, where: dict[str, str] | None = None,
+                      include_interviewer: bool = False, level: int | None = None, rollup: bool = False,
+                      language: str | None = None):
+        """``(columns, parts)``: the rows of :meth:`segments` made a few sources at a time, in memory
+        that does not grow with the number of codings, as ``(key, batch of columns)``; written in
+        the order of the keys they are the list (see
+        :func:`coding.analysis.segment_list.segment_parts`)."""
+        from ..analysis.segment_list import segment_parts
+        return segment_parts(self.store, code=code, coder=coder, origin=origin, source=source, where=where,
+                             include_interviewer=include_interviewer, level=level, rollup=rollup,
+                             language=language)
+
     def count_segments(self, *, code: str | None = None, coder: str | None = None, origin: str | None = None,
                        source: str | None = None, where: dict[str, str] | None = None,
                        include_interviewer: bool = False, level: int | None = None, rollup: bool = False) -> int:

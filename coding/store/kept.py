@@ -23,17 +23,22 @@ class KeptCopies:
         return select(self.coding_table(source_id), code_ids=code_ids, coder=coder, origin=origin,
                       source_id=source_id)
 
-    def coding_table(self, source_id: int | None = None) -> dict[str, Any]:
-        """Every coding (or one source's) as columns in source and start order: ``source_id``,
-        ``start``, ``end``, ``code_id``, and ``coder`` and ``origin`` as indexes into the name lists
-        ``coders`` and ``origins``. From the rows kept in ``coding_cache`` (see
+    def coding_table(self, source_id: int | None = None, *,
+                     source_ids: Iterable[int] | None = None) -> dict[str, Any]:
+        """Every coding (or one source's, or those of ``source_ids``) as columns in source and start
+        order: ``source_id``, ``start``, ``end``, ``code_id``, and ``coder`` and ``origin`` as indexes
+        into the name lists ``coders`` and ``origins``. From the rows kept in ``coding_cache`` (see
         :mod:`coding.store.coding_table`); a source without a row (or with a damaged one) is read from
         the codings and its row kept for next time."""
         from . import coding_table as kept
 
         parallel = self.can_read_in_thread()   # decided before the read transaction below begins
-        one = "" if source_id is None else " WHERE id = ?"
-        args = [] if source_id is None else [source_id]
+        if source_ids is not None:
+            args = sorted({int(s) for s in source_ids})
+            one = f" WHERE id IN ({','.join('?' * len(args))})" if args else " WHERE 0"
+        else:
+            one = "" if source_id is None else " WHERE id = ?"
+            args = [] if source_id is None else [source_id]
         with self._read_to_keep():
             sources = [r[0] for r in self.db.execute(f"SELECT id FROM sources{one} ORDER BY id", args)]
             rows = self.tuples(f"SELECT source_id, coders, origins, data FROM coding_cache"
@@ -246,6 +251,42 @@ class KeptCopies:
             self._keep_quietly("INSERT OR REPLACE INTO column_cache (name, data) VALUES ('turns', ?)",
                                [(np.stack(table).astype("<i8").tobytes(),)])
         return dict(zip(self.TURN_COLUMNS, table))
+
+    def kept_coding_counts(self) -> dict[int, int]:
+        """How many codings each source's kept row holds (sources without a row are not named),
+        without reading the rows."""
+        from .coding_table import RECORD
+
+        return {sid: size // RECORD.itemsize for sid, size in
+                self.db.execute("SELECT source_id, length(data) FROM coding_cache")}
+
+    def turns_of(self, source_ids: Iterable[int]) -> tuple[dict[str, Any], list[str], list[str | None]]:
+        """The turns of these sources only: the columns of :meth:`turn_columns` (in its order: source,
+        start, index) and each turn's speaker label and timestamp (as :meth:`turn_labels`), read
+        from the turns (a few sources of a big project, without the whole kept table)."""
+        import numpy as np
+
+        ids = sorted({int(s) for s in source_ids})
+        rows: list[tuple] = []
+        for at in range(0, len(ids), 500):
+            part = ids[at:at + 500]
+            rows += self.tuples(
+                f"""SELECT t.source_id * 4294967296 + t.start, t.idx, t."end", ifnull(sp.participant_id, -1),
+                           t.speaker, t.timestamp
+                    FROM turns t LEFT JOIN speakers sp ON sp.source_id = t.source_id AND sp.label = t.speaker
+                    WHERE t.source_id IN ({','.join('?' * len(part))})""", part)
+        if not rows:
+            none = np.zeros(0, dtype=np.int64)
+            return {name: none.copy() for name in self.TURN_COLUMNS}, [], []
+        key, idx, end, pid, speakers, timestamps = zip(*rows)
+        key, idx, end, pid = (np.array(column, dtype=np.int64) for column in (key, idx, end, pid))
+        if len(key) > 1 and not np.all(key[1:] > key[:-1]):
+            order = np.lexsort((idx, key))
+            key, idx, end, pid = key[order], idx[order], end[order], pid[order]
+            speakers = [speakers[i] for i in order.tolist()]
+            timestamps = [timestamps[i] for i in order.tolist()]
+        return dict(zip(self.TURN_COLUMNS, (key >> 32, idx, key & 0xFFFFFFFF, end, pid))), \
+            list(speakers), list(timestamps)
 
     def keep_turn_table(self) -> None:
         """Make the kept copy of the turn table now, if there is none: imports end with it, so the
