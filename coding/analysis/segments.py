@@ -19,9 +19,8 @@ million codings stays well under a second.
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
 import numpy as np
@@ -191,35 +190,28 @@ class Context:
         return ctx
 
     @classmethod
-    def _read(cls, store: Store, tree: CodeTree | None = None) -> "Context":
+    def _read(cls, store: Store) -> "Context":
         # the codings and the turns are read on connections of their own while this one reads the rest
-        codings = store.in_thread("coding_table")
-        turns = store.in_thread("turn_columns")
-        return cls(store=store, tree=tree or CodeTree.load(store),
-                   sources={r["id"]: {"name": r["name"], "language": r["language"]} for r in store.source_names()},
-                   participants=store.participant_ids(), participant_attrs=store.all_participant_attributes(),
-                   source_attrs=store.all_source_attributes(), _turns=turns, _codings=codings,
-                   appearance_attrs=store.all_appearance_attributes())
+        return cls.without_tables(store, codings=store.in_thread("coding_table"),
+                                  turns=store.in_thread("turn_columns"))
 
     @classmethod
-    def without_tables(cls, store: Store) -> "Context":
-        """The project's codebook, sources, participants and attributes, without reading the codings
-        or the turns (they are read when first asked for): for work done a few sources at a time
-        (:meth:`for_sources`)."""
+    def without_tables(cls, store: Store, *, codings: Any = None, turns: Any = None) -> "Context":
+        """The project's codebook, sources, participants and attributes; the codings and the turns are
+        read when first asked for (``codings``, ``turns``: functions that wait for them), or for a few
+        sources at a time (:meth:`for_sources`)."""
         return cls(store=store, tree=CodeTree.load(store),
                    sources={r["id"]: {"name": r["name"], "language": r["language"]} for r in store.source_names()},
                    participants=store.participant_ids(), participant_attrs=store.all_participant_attributes(),
-                   source_attrs=store.all_source_attributes(), _turns=store.turn_columns,
-                   _codings=store.coding_table, appearance_attrs=store.all_appearance_attributes())
+                   source_attrs=store.all_source_attributes(), _turns=turns or store.turn_columns,
+                   _codings=codings or store.coding_table, appearance_attrs=store.all_appearance_attributes())
 
     def for_sources(self, source_ids: Iterable[int]) -> "Context":
-        """This context as if the project had only the codings of these sources, and the turns of
-        those with codings (the rest shared: codebook, sources, participants, attributes); texts read
-        as they are needed and held by the new context alone."""
+        """This context with the codings of these sources only, the turns of those with codings, and
+        texts of its own (codebook, sources, participants and attributes shared)."""
         codings = self.store.coding_table(source_ids=source_ids)
         columns, speakers, timestamps = self.store.turns_of(present(codings["source_id"]).tolist())
-        return dataclasses.replace(self, _codings=codings, _turns=lambda: columns, _texts={},
-                                   _labels=(speakers, timestamps))
+        return replace(self, _codings=codings, _turns=lambda: columns, _texts={}, _labels=(speakers, timestamps))
 
     @property
     def codings(self) -> dict[str, Any]:
@@ -406,14 +398,11 @@ class Context:
         if name == "participant":
             uniq, inv = dense(pairs["pid"])
             return inv, [self.participants.get(int(u), NONE_VALUE) if u >= 0 else NONE_VALUE for u in uniq]
-        tables = self._attribute_tables.get(name)
-        if tables is None:
-            values: dict[str, int] = {NONE_VALUE: 0}
-            labels = [NONE_VALUE]
-            by_participant = attribute_index(self.participant_attrs, name, values, labels)
-            by_source = attribute_index(self.source_attrs, name, values, labels)
-            tables = self._attribute_tables[name] = (by_participant, by_source, values, labels)
-        by_participant, by_source, values, labels = tables
+        if name not in self._attribute_tables:  # participants' values numbered first, then sources'
+            values, labels = {NONE_VALUE: 0}, [NONE_VALUE]
+            self._attribute_tables[name] = (attribute_index(self.participant_attrs, name, values, labels),
+                                            attribute_index(self.source_attrs, name, values, labels), values, labels)
+        by_participant, by_source, values, labels = self._attribute_tables[name]
         values, labels = dict(values), list(labels)  # values_by_appearance adds to them
         pid = pairs["pid"]
         sid = pairs["sid"]
@@ -541,8 +530,7 @@ def source_filter(ctx: Context, source: str | None) -> int | None:
 
 def check_filters(ctx: Context, *, level: int | None, where: dict[str, str] | None,
                   where_option: str = "--where") -> dict[str, str]:
-    """Refuse a level below 1 and a ``where`` that names an unknown attribute or value; the
-    ``where`` as a new dict."""
+    """The ``where`` as a new dict, once a bad level, attribute or value is refused."""
     if level is not None and level < 1:
         raise CodingError(f"--level must be 1 or more, not {level}")
     where = dict(where or {})
