@@ -62,6 +62,7 @@ def segment_records(store: Store, *, code: str | None = None, coder: str | None 
 
 
 PART_CODINGS = 20_000  # codings of the sources whose segments are made together in a streamed list
+PART_SOURCES = 500     # and at most this many sources (one SQL list of ids)
 
 
 def segment_parts(store: Store, *, code: str | None = None, coder: str | None = None,
@@ -93,7 +94,7 @@ def segment_parts(store: Store, *, code: str | None = None, coder: str | None = 
         count = counts.get(sid, PART_CODINGS // 4)  # not known (no kept row yet): a guess
         if count == 0 and only is None:
             continue  # a source without codings has no segments
-        if not groups or size + count > PART_CODINGS:
+        if not groups or size + count > PART_CODINGS or len(groups[-1]) >= PART_SOURCES:
             groups.append([])
             size = 0
         groups[-1].append(sid)
