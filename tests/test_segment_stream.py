@@ -194,3 +194,39 @@ def test_a_project_without_segments_and_bad_filters(project_path, tmp_path):
     assert result.exit_code != 0 and "nosuch" in result.output and not out.exists()
     result = run(project_path, "segments", "--where", "municipality=Havby", "--format", "csv", ok=False)
     assert result.exit_code != 0 and "Havnby" in result.output
+
+
+def test_turns_of_some_sources_are_those_of_the_whole_table(project_path, tmp_path):
+    """A few sources' turns, read from the kept table's pieces or from the turns, are the rows of the
+    whole turn table for those sources, with the speaker labels and timestamps of turn_labels; once
+    the kept table changes the places found before are not used."""
+    import sqlite3
+
+    import numpy as np
+
+    copy = tmp_path / "copy.db"  # this test changes the project
+    with sqlite3.connect(project_path) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    with Project.open(copy) as project:
+        store = project.store
+        whole, (speakers, timestamps) = store.turn_columns(), store.turn_labels()
+        kept = store.kept_turns()
+        assert kept is not None
+        ids = sorted(s["id"] for s in store.source_names())
+        for some in (ids[:1], ids[1:4], ids[::2], ids, []):
+            rows = np.flatnonzero(np.isin(whole["source_id"], some))
+            for places in (kept, None):
+                columns, said, when = store.turns_of(some, kept=places)
+                assert len(rows) == 0 or len(columns["start"]) > 0
+                for name in store.TURN_COLUMNS:
+                    assert columns[name].tolist() == whole[name][rows].tolist(), name
+                assert said == [speakers[i] for i in rows] and when == [timestamps[i] for i in rows]
+        # a turn of the first source moved to the second: the kept table is made again, of the same size,
+        # but the sources' rows are no longer where they were, and the places found before say so
+        first_turn = store.db.execute("SELECT min(id) FROM turns WHERE source_id = ?", (ids[0],)).fetchone()[0]
+        with project.transaction():
+            store.db.execute("UPDATE turns SET source_id = ?, idx = 10000 WHERE id = ?", (ids[1], first_turn))
+        assert store.kept_turns().size == kept.size
+        assert kept.read(ids[:1]) is None and kept.read(ids[1:2]) is None
+        again = store.kept_turns()
+        assert again.read(ids[:2])[0].tolist() == store.turns_of(ids[:2])[0]["source_id"].tolist()

@@ -61,7 +61,7 @@ def segment_records(store: Store, *, code: str | None = None, coder: str | None 
     return (segment_batches if batches else segment_rows)(ctx, segs, language=language)
 
 
-PART_CODINGS = 20_000  # codings of the sources whose segments are made together in a streamed list
+PART_CODINGS = 10_000  # codings of the sources whose segments are made together in a streamed list
 PART_SOURCES = 500     # and at most this many sources (one SQL list of ids)
 
 
@@ -101,8 +101,9 @@ def segment_parts(store: Store, *, code: str | None = None, coder: str | None = 
         size += count
 
     def parts() -> Iterator[tuple[int, list[list]]]:
+        kept = store.kept_turns()  # where each source's turns are in the kept turn table
         for ids in groups:
-            part = ctx.for_sources(ids)
+            part = ctx.for_sources(ids, kept)
             segs = _build(part, code=code, coder=coder, origin=origin, source=source, where=where,
                           include_interviewer=include_interviewer, mode=mode, level=level, root=False,
                           by_coder=True)

@@ -206,11 +206,11 @@ class Context:
                    source_attrs=store.all_source_attributes(), _turns=turns or store.turn_columns,
                    _codings=codings or store.coding_table, appearance_attrs=store.all_appearance_attributes())
 
-    def for_sources(self, source_ids: Iterable[int]) -> "Context":
-        """This context with the codings of these sources only, the turns of those with codings, and
-        texts of its own (codebook, sources, participants and attributes shared)."""
+    def for_sources(self, source_ids: Iterable[int], kept: Any = None) -> "Context":
+        """This context with the codings of these sources only, the turns of those with codings (``kept``:
+        Store.kept_turns, to read them from), texts of its own; codebook, sources and people shared."""
         codings = self.store.coding_table(source_ids=source_ids)
-        columns, speakers, timestamps = self.store.turns_of(present(codings["source_id"]).tolist())
+        columns, speakers, timestamps = self.store.turns_of(present(codings["source_id"]).tolist(), kept=kept)
         return replace(self, _codings=codings, _turns=lambda: columns, _texts={}, _labels=(speakers, timestamps))
 
     @property

@@ -260,33 +260,35 @@ class KeptCopies:
         return {sid: size // RECORD.itemsize for sid, size in
                 self.db.execute("SELECT source_id, length(data) FROM coding_cache")}
 
-    def turns_of(self, source_ids: Iterable[int]) -> tuple[dict[str, Any], list[str], list[str | None]]:
-        """The turns of these sources only: the columns of :meth:`turn_columns` (in its order: source,
-        start, index) and each turn's speaker label and timestamp (as :meth:`turn_labels`), read
-        from the turns (a few sources of a big project, without the whole kept table)."""
+    def turns_of(self, source_ids: Iterable[int], *, labels: bool = True,
+                 kept: "KeptTurns | None" = None) -> tuple[dict[str, Any], list[str], list[str | None]]:
+        """The turns of these sources only (a few sources of a big project, without the whole kept
+        table): the columns of :meth:`turn_columns`, in its order (source, start, index), and with
+        ``labels`` each turn's speaker label and timestamp (as :meth:`turn_labels`; else two empty
+        lists). ``kept``: the kept table's places (:meth:`kept_turns`), to read the columns from it."""
         import numpy as np
 
         ids = sorted({int(s) for s in source_ids})
-        rows: list[tuple] = []
-        for at in range(0, len(ids), 500):
-            part = ids[at:at + 500]
-            rows += self.tuples(
-                f"""SELECT t.source_id * 4294967296 + t.start, t.idx, t."end", ifnull(sp.participant_id, -1),
-                           t.speaker, t.timestamp
-                    FROM turns t LEFT JOIN speakers sp ON sp.source_id = t.source_id AND sp.label = t.speaker
-                    WHERE t.source_id IN ({','.join('?' * len(part))})""", part)
-        if not rows:
-            none = np.zeros(0, dtype=np.int64)
-            return {name: none.copy() for name in self.TURN_COLUMNS}, [], []
-        key, idx, end, pid, speakers, timestamps = zip(*rows)
-        key, idx, end, pid = (np.array(column, dtype=np.int64) for column in (key, idx, end, pid))
-        if len(key) > 1 and not np.all(key[1:] > key[:-1]):
-            order = np.lexsort((idx, key))
-            key, idx, end, pid = key[order], idx[order], end[order], pid[order]
-            speakers = [speakers[i] for i in order.tolist()]
-            timestamps = [timestamps[i] for i in order.tolist()]
-        return dict(zip(self.TURN_COLUMNS, (key >> 32, idx, key & 0xFFFFFFFF, end, pid))), \
-            list(speakers), list(timestamps)
+        chunks = [ids[at:at + 500] for at in range(0, len(ids), 500)]
+        columns = kept.read(ids) if kept is not None else None
+        if columns is None:  # ids ascending: the parts follow each other
+            parts = [self._read_turn_table(chunk) for chunk in chunks]
+            columns = [np.concatenate(c) for c in zip(*parts)] if parts else [np.zeros(0, dtype=np.int64)] * 5
+        speakers: list[str] = []
+        timestamps: list[str | None] = []
+        for chunk in chunks if labels else ():
+            rows = self.tuples(f"SELECT speaker, timestamp FROM turns WHERE source_id IN "
+                               f"({','.join('?' * len(chunk))}) ORDER BY source_id, start, idx", chunk)
+            if rows:
+                said, when = zip(*rows)
+                speakers += said
+                timestamps += when
+        return dict(zip(self.TURN_COLUMNS, columns)), speakers, timestamps
+
+    def kept_turns(self) -> "KeptTurns | None":
+        """Where each source's turns are in the kept turn table (None when there is none), to read
+        them a few sources at a time (:meth:`turns_of`)."""
+        return KeptTurns.find(self.db, len(self.TURN_COLUMNS))
 
     def keep_turn_table(self) -> None:
         """Make the kept copy of the turn table now, if there is none: imports end with it, so the
@@ -295,19 +297,80 @@ class KeptCopies:
         if self.db.execute("SELECT 1 FROM column_cache WHERE name = 'turns'").fetchone() is None:
             self.turn_columns()
 
-    def _read_turn_table(self) -> list:
+    def _read_turn_table(self, source_ids: list[int] | None = None) -> list:
+        """The turn columns (of every source, or of these), in the order of :meth:`turn_columns`."""
         import numpy as np
 
         # Packed integer columns in table order (no ORDER BY: sorting in SQLite would be most of
         # the read); numpy sorts them only when the table order is not theirs.
+        where = "" if source_ids is None else f" WHERE t.source_id IN ({','.join('?' * len(source_ids))})"
         row = self.db.execute(
-            """SELECT group_concat(t.source_id * 4294967296 + t.start), group_concat(t.idx),
-                      group_concat(t."end"), group_concat(ifnull(sp.participant_id, -1))
-               FROM turns t LEFT JOIN speakers sp ON sp.source_id = t.source_id AND sp.label = t.speaker"""
-        ).fetchone()
+            f"""SELECT group_concat(t.source_id * 4294967296 + t.start), group_concat(t.idx),
+                       group_concat(t."end"), group_concat(ifnull(sp.participant_id, -1))
+                FROM turns t LEFT JOIN speakers sp ON sp.source_id = t.source_id AND sp.label = t.speaker{where}""",
+            source_ids or []).fetchone()
         key, idx, end, pid = (np.fromstring(text, dtype=np.int64, sep=",") if text else np.zeros(0, dtype=np.int64)
                               for text in row)
         if len(key) > 1 and not (np.all(key[1:] > key[:-1])):
             order = np.lexsort((idx, key))
             key, idx, end, pid = key[order], idx[order], end[order], pid[order]
         return [key >> 32, idx, key & 0xFFFFFFFF, end, pid]
+
+
+class KeptTurns:
+    """The kept turn table (``column_cache``, name ``turns``: columns of little-endian int64 one after
+    another, rows in source and start order) read a few sources at a time with SQLite's incremental
+    blob reads, so that only those sources' turns are in memory. Made knowing where each source's
+    rows are; a table that changed since (another size) is not read: :meth:`read` gives None."""
+
+    def __init__(self, db: sqlite3.Connection, rowid: int, size: int, places: dict[int, tuple[int, int]],
+                 n_columns: int):
+        self.db, self.rowid, self.size, self.places, self.n_columns = db, rowid, size, places, n_columns
+
+    @classmethod
+    def find(cls, db: sqlite3.Connection, n_columns: int) -> "KeptTurns | None":
+        import numpy as np
+
+        row = db.execute("SELECT rowid, length(data) FROM column_cache WHERE name = 'turns'").fetchone()
+        if row is None or not row[1] or row[1] % (8 * n_columns):
+            return None
+        rowid, size = row
+        n = size // (8 * n_columns)
+        with db.blobopen("column_cache", "data", rowid, readonly=True) as blob:
+            sid = np.frombuffer(blob.read(n * 8), dtype="<i8")  # the first column: each row's source
+        if len(sid) > 1 and not np.all(sid[1:] >= sid[:-1]):
+            return None
+        edges = np.flatnonzero(np.diff(sid)) + 1
+        first = np.concatenate([[0], edges]).astype(np.int64)
+        count = np.diff(np.append(first, n))
+        return cls(db, rowid, size, dict(zip(sid[first].tolist(), zip(first.tolist(), count.tolist()))), n_columns)
+
+    def read(self, source_ids: list[int]) -> list | None:
+        """The columns of these sources' turns (ids ascending), or None when the table changed (its
+        size, or a source's rows no longer where they were: the row before and after each source's
+        are looked at too)."""
+        import numpy as np
+
+        row = self.db.execute("SELECT rowid, length(data) FROM column_cache WHERE name = 'turns'").fetchone()
+        if row is None or tuple(row) != (self.rowid, self.size):
+            return None
+        n = self.size // (8 * self.n_columns)
+        wanted = [(sid, *self.places[sid]) for sid in source_ids if sid in self.places]
+        columns: list[list[bytes]] = [[] for _ in range(self.n_columns)]
+        try:
+            with self.db.blobopen("column_cache", "data", self.rowid, readonly=True) as blob:
+                for sid, first, count in wanted:
+                    low, high = max(first - 1, 0), min(first + count + 1, n)
+                    blob.seek(low * 8)
+                    around = np.frombuffer(blob.read((high - low) * 8), dtype="<i8")
+                    inside = around[first - low:first - low + count]
+                    if not (inside == sid).all() or (low < first and around[0] == sid) or \
+                            (first + count < high and around[-1] == sid):
+                        return None
+                    columns[0].append(inside.tobytes())
+                    for c in range(1, self.n_columns):
+                        blob.seek((c * n + first) * 8)
+                        columns[c].append(blob.read(count * 8))
+        except sqlite3.Error:  # the row went while it was read
+            return None
+        return [np.frombuffer(b"".join(parts), dtype="<i8").astype(np.int64) for parts in columns]
