@@ -83,6 +83,22 @@ def search_command(state, query, where, code, source, context, exact, include_in
         click.echo(f"{report['hits']} hits in {report['units']} {report['unit']}s: {report['new']} new codings of "
                    f"'{report['code']}' by {report['coder']}, {report['already']} already coded")
         return
+    if fmt in ("csv", "json") and not anonymize:  # written a few sources at a time, as they are searched
+        from ..search import HIT_COLUMNS
+
+        parts = state.project.search_parts(query, where=parse_where(where), code=code, source=list(source),
+                                           context=context, exact=exact, include_interviewer=include_interviewer)
+        seen = {"hits": 0, "sources": set()}
+
+        def values():
+            for part in parts:
+                seen["hits"] += len(part)
+                seen["sources"].update(r["source"] for r in part)
+                yield from (tuple(r[c] for c in HIT_COLUMNS) for r in part)
+        emit_stream(values(), fmt, output, list(HIT_COLUMNS), values=True)
+        hits, sources = seen["hits"], len(seen["sources"])
+        state.say(f"{hits} hits in {sources} source{'s' if sources != 1 else ''}")
+        return
     records = state.project.search(query, where=parse_where(where), code=code, source=list(source),
                                    context=context, exact=exact, include_interviewer=include_interviewer,
                                    anonymize=anonymize, unreviewed=unreviewed)

@@ -272,6 +272,16 @@ class AnalysisMethods:
         return search(self.store, query, where=where, code=code, source=source, context=context, exact=exact,
                       include_interviewer=include_interviewer)
 
+    def search_parts(self, query: str, *, where: dict[str, str] | None = None, code: str | None = None,
+                     source: str | Iterable[str] | None = None, context: int = 8, exact: bool = False,
+                     include_interviewer: bool = False):
+        """The records of :meth:`search` in their order as lists, a few sources each, made as they are
+        read (memory that does not grow with the project); see :func:`coding.search.search_parts`."""
+        from ..search import search_parts
+
+        return search_parts(self.store, query, where=where, code=code, source=source, context=context, exact=exact,
+                            include_interviewer=include_interviewer)
+
     def code_search_hits(self, query: str, *, code_as: str, coder: str, unit: str = "sentence",
                          where: dict[str, str] | None = None, code: str | None = None,
                          source: str | Iterable[str] | None = None, exact: bool = False,

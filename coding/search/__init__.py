@@ -7,10 +7,10 @@
 * :func:`update_index`: the index kept in the project (:mod:`coding.search.index`).
 """
 
-from .engine import DEFAULT_CONTEXT, HIT_COLUMNS, ORIGIN, UNITS, code_hits, ensure_index, search
+from .engine import DEFAULT_CONTEXT, HIT_COLUMNS, ORIGIN, UNITS, code_hits, ensure_index, search, search_parts
 from .frequency import WordFrequency, words, words_chart
 from .index import update_index
 from .query import QueryError, parse
 
 __all__ = ["DEFAULT_CONTEXT", "HIT_COLUMNS", "ORIGIN", "UNITS", "QueryError", "WordFrequency", "code_hits",
-           "ensure_index", "parse", "search", "update_index", "words", "words_chart"]
+           "ensure_index", "parse", "search", "search_parts", "update_index", "words", "words_chart"]

@@ -24,9 +24,10 @@ values; ``code`` keeps text inside codings of that code or a code below it (any 
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 
@@ -71,6 +72,7 @@ class Corpus:
     source_attrs: dict[int, dict[str, str]]
     _columns: dict[int, np.ndarray] = field(default_factory=dict)
     _texts: dict[int, str] = field(default_factory=dict)
+    part: bool = False              # the tokens and turns of some sources only (see search_parts)
 
     def _column(self, k: int) -> np.ndarray:
         if k not in self._columns:
@@ -166,20 +168,26 @@ def load_corpus(store: Store, sources: Iterable[str] | None = None) -> Corpus:
     ensure_index(store)
     ids = _source_ids(store, sources)
     rows = store.source_names()
-    names = {r["id"]: r["name"] for r in rows}
-    languages = {r["id"]: r["language"] for r in rows}
-    data = store.search_token_data(None if not sources else ids)
+    return _corpus(store, ids, None if not sources else ids, {r["id"]: r["name"] for r in rows},
+                   {r["id"]: r["language"] for r in rows}, store.all_participant_attributes(),
+                   store.all_source_attributes())
+
+
+def _corpus(store: Store, ids: list[int], part: list[int] | None, names: dict[int, str],
+            languages: dict[int, str], participant_attrs: dict, source_attrs: dict, kept: Any = None) -> Corpus:
+    """The corpus of the sources ``ids``: the tokens of ``part`` (None: of every source) and their
+    turns (the whole turn table when ``part`` is None; ``kept``: where they are in the kept table)."""
+    data = store.search_token_data(part)
     tables = [search_index.unpack(blob) for _, blob in data]
     counts = np.array([len(t[2]) for t in tables], dtype=np.int64)
     form = np.concatenate([t[2] for t in tables]) if tables else np.zeros(0, dtype=np.uint32)
-    table = store.turn_columns()
+    table = store.turn_columns() if part is None else store.turns_of(part, labels=False, kept=kept)[0]
     turns = {name: np.asarray(values, dtype=np.int64) for name, values in table.items()}
     turns["key"] = turns["source_id"] * _SHIFT + turns["start"]
     return Corpus(store=store, source_ids=ids, names=names, languages=languages, tables=tables,
                   sids=np.array([s for s, _ in data], dtype=np.int64),
                   offsets=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), form=form, turns=turns,
-                  participant_attrs=store.all_participant_attributes(),
-                  source_attrs=store.all_source_attributes())
+                  participant_attrs=participant_attrs, source_attrs=source_attrs, part=part is not None)
 
 
 # ---------------------------------------------------------------------- filters
@@ -227,7 +235,7 @@ def coded_mask(corpus: Corpus, code: str, first: np.ndarray, last: np.ndarray) -
     """Whether the text from token ``first`` to ``last`` lies inside a coding of ``code`` or a code below it."""
     tree = CodeTree.load(corpus.store)
     code_ids = tree.descendants(tree.get(code)["id"])
-    table = corpus.store.coding_table()
+    table = corpus.store.coding_table(source_ids=corpus.sids.tolist()) if corpus.part else corpus.store.coding_table()
     keep = np.isin(table["code_id"], np.array(code_ids, dtype=np.int64))
     sid = np.asarray(table["source_id"])[keep].astype(np.int64)
     position = sid * _SHIFT + np.asarray(table["start"])[keep]
@@ -406,11 +414,14 @@ def evaluate(tree, found: dict) -> Found:
     raise QueryError("NOT only leaves text out; name something to find too")
 
 
-def find(corpus: Corpus, query: str, *, exact: bool, filters: Filters) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """First token, last token and turn of every hit, in corpus order (no duplicates)."""
+def find(corpus: Corpus, query: str, *, exact: bool, filters: Filters,
+         matcher: WordMatcher | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """First token, last token and turn of every hit, in corpus order (no duplicates). ``matcher``:
+    the one of the whole search when the corpus is a part of it."""
     tree = parse(query)
     filters.check(corpus)
-    matcher = WordMatcher(corpus.store, {corpus.languages[s] for s in corpus.source_ids}, exact)
+    if matcher is None:
+        matcher = WordMatcher(corpus.store, {corpus.languages[s] for s in corpus.source_ids}, exact)
     found: dict = {}
     for term in terms(tree):
         first, last = term_hits(corpus, matcher, term)
@@ -515,6 +526,56 @@ def search(store: Store, query: str, *, where: dict[str, str] | None = None, cod
     filters = Filters(dict(where or {}), code, include_interviewer)
     first, last, turn = find(corpus, query, exact=exact, filters=filters)
     return hit_records(corpus, first, last, turn, context)
+
+
+PART_TOKEN_BYTES = 4_000_000  # packed tokens (12 bytes each) of the sources searched together in search_parts
+PART_SOURCES = 500              # and at most this many sources
+
+
+def search_parts(store: Store, query: str, *, where: dict[str, str] | None = None, code: str | None = None,
+                 source: str | Iterable[str] | None = None, context: int = DEFAULT_CONTEXT, exact: bool = False,
+                 include_interviewer: bool = False) -> Iterator[list[dict]]:
+    """The records of :func:`search` in their order, a few sources at a time, in memory that does
+    not grow with the project: each list holds the hits of the next sources (by name, as the list
+    is ordered), read and searched on their own, and let go before the next.
+
+    What a hit is depends on its own source alone (a phrase never crosses sources; AND, OR and NOT
+    hold within a turn, or a source's text outside turns; the filters look at the hit's turn,
+    speaker, source and codings); the words a query word stands for are asked once, for the
+    languages of every source searched. A bad query, filter or source name is refused before the
+    first list is given."""
+    if context < 0:
+        raise CodingError(f"the context must be 0 words or more, not {context}")
+    ensure_index(store)
+    names = _names(source)
+    ids = _source_ids(store, names)
+    rows = store.source_names()
+    shared = ({r["id"]: r["name"] for r in rows}, {r["id"]: r["language"] for r in rows},
+              store.all_participant_attributes(), store.all_source_attributes())
+    matcher = WordMatcher(store, {shared[1][s] for s in ids}, exact)
+    filters = Filters(dict(where or {}), code, include_interviewer)
+    sizes = dict(store.search_token_sizes())
+    by_name = sorted(ids, key=lambda s: natural_key(shared[0][s]))
+    groups: list[list[int]] = []
+    size = 0
+    for sid in by_name:
+        if sid not in sizes:
+            continue  # not indexed: no tokens, no hits
+        if not groups or size + sizes[sid] > PART_TOKEN_BYTES or len(groups[-1]) >= PART_SOURCES:
+            groups.append([])
+            size = 0
+        groups[-1].append(sid)
+        size += sizes[sid]
+
+    def parts() -> Iterator[list[dict]]:
+        kept = store.kept_turns()
+        for part in groups or [[]]:
+            corpus = _corpus(store, ids, part, *shared, kept=kept)
+            first, last, turn = find(corpus, query, exact=exact, filters=filters, matcher=matcher)
+            yield hit_records(corpus, first, last, turn, context)
+    made = parts()
+    head = next(made)  # the query and the filters are checked on the first part, before anything is written
+    return itertools.chain([head], made)
 
 
 def _names(source) -> list[str] | None:

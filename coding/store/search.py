@@ -61,6 +61,10 @@ class SearchQueries:
                                f"({','.join('?' * len(part))}) ORDER BY source_id", part)
         return out
 
+    def search_token_sizes(self) -> list[tuple[int, int]]:
+        """(source id, bytes of packed tokens) of every indexed source, without reading the tokens."""
+        return self.tuples("SELECT source_id, length(data) FROM search_tokens")
+
     def search_form_table(self) -> list[tuple[int, str, str, str, int, int]]:
         """Every indexed form as (id, language, form, lemma, word, stop)."""
         return self.tuples("SELECT id, language, form, lemma, word, stop FROM search_forms")
