@@ -16,9 +16,8 @@ from .labels import build_turns, split_label
 from .model import Block, Transcript
 from .text_reader import decode
 
-CUE_TIME = re.compile(  # each time's hours (optional), minutes, seconds and fraction in groups too
-    r"^\s*(?P<a>(?:(\d{1,2}):)?(\d{1,2}):(\d{2})[.,](\d{1,3}))\s*-->\s*(?P<b>(?:(\d{1,2}):)?(\d{1,2}):(\d{2})[.,](\d{1,3}))"
-)
+_TIME = r"(?:(\d{1,2}):)?(\d{1,2}):(\d{2})[.,](\d{1,3})"  # hours (optional), minutes, seconds, fraction
+CUE_TIME = re.compile(rf"^\s*(?P<a>{_TIME})\s*-->\s*(?P<b>{_TIME})")
 # a line meant as a cue's time line but not readable as one ("00:00:04.000 -> 00:00:07.000")
 TIME_LINE_LIKE = re.compile(r"^\s*\d{1,2}:\d{2}[\d:.,]*\s*(?:-+>|–|—|-|to)\s*\d{1,2}:\d{2}|-->")
 VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
