@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 from pathlib import Path
 
 from ..errors import InputError
@@ -38,8 +40,16 @@ def read_transcript(path: Path, raw: bytes | None = None, *, single_speaker: str
     transcript.language = normalize_language(transcript.language)
     if transcript.language is None:
         spoken = "\n".join(transcript.text[t.start:t.end] for t in transcript.turns)
-        transcript.language = detect_language(spoken if len(spoken.split()) >= 20 else transcript.text)
+        transcript.language = detect_language(spoken if _has_words(spoken, 20) else transcript.text)
     return transcript
+
+
+_NON_SPACE = re.compile(r"\S+")
+
+
+def _has_words(text: str, n: int) -> bool:
+    """Whether ``len(text.split()) >= n``, without splitting all of a long text."""
+    return sum(1 for _ in itertools.islice(_NON_SPACE.finditer(text), n)) >= n
 
 
 LANGUAGE_NAMES = {"da": "da", "dansk": "da", "danish": "da", "da-dk": "da",

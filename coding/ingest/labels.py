@@ -246,32 +246,34 @@ def build_turns(blocks: list[Block], file: str, *, require_label: bool = True, u
     preamble: list[Block] = []  # unlabelled blocks before the first label
     unplaced: list[Block] = []  # longer unlabelled blocks after a heading, before the first label
     pending_ts: str | None = None
+    label_of = labels.get
     for i, block in enumerate(blocks):
         if block.heading:
             current = None
             after_heading = True
             continue
-        if not block.text.strip():
+        text = block.text
+        if not text or text.isspace():
             continue
-        candidate = labels.get(i)
+        candidate = label_of(i)
         if candidate is not None and candidate.meta:
             pending_ts = candidate.timestamp or pending_ts
             continue
         content_blocks += 1
         speaker = block.speaker
-        content_start = block.start
-        content = block.text
+        content_start = block_start = block.start
+        content = text
         timestamp = block.timestamp
         from_label = False
         if speaker is None and candidate is not None:
             speaker, offset = candidate.label, candidate.offset
             timestamp = timestamp or candidate.timestamp or pending_ts
-            content_start = block.start + offset
-            content = block.text[offset:]
+            content_start = block_start + offset
+            content = text[offset:]
             from_label = True
         pending_ts = None if speaker is not None else pending_ts
         content_start += len(content) - len(content.lstrip())
-        content_end = block.start + len(block.text.rstrip())
+        content_end = block_start + len(text.rstrip())
         if speaker is None:
             if current is None:
                 if not turns and not after_heading:
@@ -347,7 +349,8 @@ def _check_coverage(file: str, unit: str, labelled: int, content_blocks: int, un
 def _find_labels(blocks: list[Block]) -> dict[int, Candidate | None]:
     """The label candidates of the blocks, including the layouts that span two lines."""
     found: dict[int, Candidate | None] = {}
-    nonempty = [i for i, b in enumerate(blocks) if b.text.strip() and not b.heading and b.speaker is None]
+    nonempty = [i for i, b in enumerate(blocks)
+                if b.text and not b.text.isspace() and not b.heading and b.speaker is None]
     for n, i in enumerate(nonempty):
         if i in found:
             continue

@@ -47,9 +47,14 @@ def _cues(path: Path, text: str, fmt: str, warnings: list[str]) -> list[tuple[in
             raise InputError(path, "a WebVTT file must start with 'WEBVTT'", "line 1")
         while i < len(lines) and lines[i].strip():
             i += 1  # the header block ("WEBVTT", "Kind: captions" ...)
-    while i < len(lines):
+    count = len(lines)
+    ahead: tuple[int, re.Match | None] = (-1, None)   # the next line's match, when it was tried
+    while i < count:
         line = lines[i]
-        m = CUE_TIME.match(line)
+        if not line or line.isspace():   # (a blank line: no time line, no text)
+            i += 1
+            continue
+        m = ahead[1] if ahead[0] == i else CUE_TIME.match(line)
         if not m:
             if TIME_LINE_LIKE.search(line):
                 raise InputError(path, f"the cue's time line '{line.strip()}' cannot be read (expected "
@@ -59,8 +64,9 @@ def _cues(path: Path, text: str, fmt: str, warnings: list[str]) -> list[tuple[in
                 while i < len(lines) and lines[i].strip():
                     i += 1
                 continue
-            following = lines[i + 1] if i + 1 < len(lines) else ""
-            if line.strip() and not CUE_TIME.match(following) and not TIME_LINE_LIKE.search(following):
+            following = lines[i + 1] if i + 1 < count else ""
+            ahead = (i + 1, CUE_TIME.match(following))
+            if line.strip() and not ahead[1] and not TIME_LINE_LIKE.search(following):
                 if cues:
                     cues[-1][3].append(line.strip())  # a cue's text after a blank line
                 elif not (fmt == "srt" and line.strip().isdigit()):
