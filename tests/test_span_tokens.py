@@ -112,3 +112,19 @@ def test_a_crowded_hash_table_finds_the_rest_by_text(monkeypatch):
     assert tokens.hashes.slots.filled <= 4 < len(tokens.ids)
     offered = sum(len(hashes) for hashes, _ in tokens.hashes.slots._held)
     assert offered <= len(tokens.ids)      # not again with every text that holds them
+
+
+def test_special_case_cuts_are_made_once_per_tokenizer_and_again_when_its_cases_change():
+    import spacy
+
+    nlp = spacy.blank("da")
+    first, second = SpanTokens(nlp), SpanTokens(nlp)
+    assert first.risk.pairs is second.risk.pairs          # worked out once, shared
+    assert first.risk.end_keys is not second.risk.end_keys  # the keys each grows are its own
+    text = "Vi mødes kl. 14.00, dvs. om to timer :-) bl.a. med Anne."
+    assert same(second, nlp, text)
+    nlp.tokenizer.add_special_case("dvs.", [{"ORTH": "dvs"}, {"ORTH": "."}])
+    third = SpanTokens(nlp)
+    assert third.risk.pairs is not first.risk.pairs and ("dvs", ".") in third.risk.pairs
+    assert same(third, nlp, text)
+    assert SpanTokens(spacy.blank("da")).risk.pairs is not first.risk.pairs   # another tokenizer

@@ -49,6 +49,51 @@ def token_columns(doc) -> np.ndarray:
     return doc.to_array([LOWER, IDX, LENGTH]).reshape(len(doc), 3)
 
 
+_CUTS: dict[int, tuple] = {}   # id(tokenizer) -> (tokenizer, what the cuts were made from, the cuts)
+_CUTS_KEPT = 8
+
+
+def _cut_by(tokenizer) -> tuple:
+    """What a tokenizer's cuts depend on: its special cases (a copy, compared by value) and affix rules."""
+    return (dict(tokenizer.rules or {}), tokenizer.prefix_search, tokenizer.suffix_search,
+            tokenizer.infix_finditer, tokenizer.token_match, tokenizer.url_match)
+
+
+def _special_case_cuts(tokenizer) -> tuple:
+    """(pairs, last_cut, first_cut, lefts, rights) of a tokenizer's special cases, each cut by the
+    affix rules alone (see :class:`_CrossSpanRisk`). Made once per tokenizer in a process and
+    shared (not to be changed): cutting its thousand or so special cases with a new bare tokenizer
+    costs more than the tokenising of a short text, and a process makes a SpanTokens for the same
+    blank pipeline for every import and auto-coding it runs. Made again when the special cases
+    or affix rules change."""
+    made_from = _cut_by(tokenizer)
+    kept = _CUTS.get(id(tokenizer))
+    if kept is not None and kept[0] is tokenizer and kept[1] == made_from:
+        return kept[2]
+    rules = made_from[0]
+    from spacy.attrs import ORTH
+    from spacy.tokenizer import Tokenizer
+
+    bare = Tokenizer(tokenizer.vocab, rules={}, prefix_search=tokenizer.prefix_search,
+                     suffix_search=tokenizer.suffix_search, infix_finditer=tokenizer.infix_finditer,
+                     token_match=tokenizer.token_match, url_match=tokenizer.url_match)
+    pairs: set[tuple[str, str]] = set()
+    last_cut: dict[str, set[str]] = {}      # a special case's last token -> its cut's last
+    first_cut: dict[str, set[str]] = {}
+    for string, substrings in rules.items():
+        cut = [t.text for t in bare(string)]
+        pairs.update(zip(cut, cut[1:]))
+        made = [sub.get(ORTH, sub.get("ORTH")) for sub in substrings]
+        if made and cut:
+            last_cut.setdefault(made[-1], set()).add(cut[-1])
+            first_cut.setdefault(made[0], set()).add(cut[0])
+    cuts = (pairs, last_cut, first_cut, {x for x, _ in pairs}, {y for _, y in pairs})
+    if len(_CUTS) >= _CUTS_KEPT:
+        del _CUTS[next(iter(_CUTS))]
+    _CUTS[id(tokenizer)] = (tokenizer, made_from, cuts)
+    return cuts
+
+
 class _CrossSpanRisk:
     """Which span edges could take part in a special-case match across a space.
 
@@ -61,24 +106,8 @@ class _CrossSpanRisk:
     a pair joins them."""
 
     def __init__(self, tokenizer):
-        from spacy.attrs import ORTH
-        from spacy.tokenizer import Tokenizer
-
-        bare = Tokenizer(tokenizer.vocab, rules={}, prefix_search=tokenizer.prefix_search,
-                         suffix_search=tokenizer.suffix_search, infix_finditer=tokenizer.infix_finditer,
-                         token_match=tokenizer.token_match, url_match=tokenizer.url_match)
-        self.pairs: set[tuple[str, str]] = set()
-        self.last_cut: dict[str, set[str]] = {}      # a special case's last token -> its cut's last
-        self.first_cut: dict[str, set[str]] = {}
-        for string, substrings in (tokenizer.rules or {}).items():
-            cut = [t.text for t in bare(string)]
-            self.pairs.update(zip(cut, cut[1:]))
-            made = [sub.get(ORTH, sub.get("ORTH")) for sub in substrings]
-            if made and cut:
-                self.last_cut.setdefault(made[-1], set()).add(cut[-1])
-                self.first_cut.setdefault(made[0], set()).add(cut[0])
-        self.lefts = {x for x, _ in self.pairs}
-        self.rights = {y for _, y in self.pairs}
+        # the special cases' cuts (read only here), worked out once per tokenizer
+        self.pairs, self.last_cut, self.first_cut, self.lefts, self.rights = _special_case_cuts(tokenizer)
         self.end_keys: dict[str, int] = {}
         self.start_keys: dict[str, int] = {}
         self._ends: list[set[str]] = [set()]
