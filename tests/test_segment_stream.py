@@ -226,7 +226,11 @@ def test_turns_of_some_sources_are_those_of_the_whole_table(project_path, tmp_pa
         first_turn = store.db.execute("SELECT min(id) FROM turns WHERE source_id = ?", (ids[0],)).fetchone()[0]
         with project.transaction():
             store.db.execute("UPDATE turns SET source_id = ?, idx = 10000 WHERE id = ?", (ids[1], first_turn))
-        assert store.kept_turns().size == kept.size
+        remade = store.kept_turns()
+        assert remade.size == kept.size
+        remade.close()
         assert kept.read(ids[:1]) is None and kept.read(ids[1:2]) is None
+        kept.close()
         again = store.kept_turns()
         assert again.read(ids[:2])[0].tolist() == store.turns_of(ids[:2])[0]["source_id"].tolist()
+        again.close()

@@ -102,12 +102,16 @@ def segment_parts(store: Store, *, code: str | None = None, coder: str | None = 
 
     def parts() -> Iterator[tuple[int, list[list]]]:
         kept = store.kept_turns()  # where each source's turns are in the kept turn table
-        for ids in groups:
-            part = ctx.for_sources(ids, kept)
-            segs = _build(part, code=code, coder=coder, origin=origin, source=source, where=where,
-                          include_interviewer=include_interviewer, mode=mode, level=level, root=False,
-                          by_coder=True)
-            yield from lister.parts(part, segs)
+        try:
+            for ids in groups:
+                part = ctx.for_sources(ids, kept)
+                segs = _build(part, code=code, coder=coder, origin=origin, source=source, where=where,
+                              include_interviewer=include_interviewer, mode=mode, level=level, root=False,
+                              by_coder=True)
+                yield from lister.parts(part, segs)
+        finally:
+            if kept is not None:
+                kept.close()
     return columns, parts()
 
 

@@ -484,13 +484,20 @@ def _turn_info(corpus: Corpus, turns: np.ndarray) -> dict[int, TurnInfo]:
             for s, i, start, end, speaker, timestamp, participant, role in corpus.store.turns_numbered(list(index))}
 
 
-def hit_records(corpus: Corpus, first: np.ndarray, last: np.ndarray, turn: np.ndarray, context: int) -> list[dict]:
-    """One record per hit: source, turn, speaker, participant, role, timestamp, start, end,
-    before, match, after; by source name, then position."""
-    sids = corpus.sid_at(first)
-    by_name = sorted(corpus.names, key=lambda sid: natural_key(corpus.names[sid]))   # Interview 2 before 10
+def source_ranks(names: dict[int, str]) -> np.ndarray:
+    """Per source id: its place in the natural order of the names (Interview 2 before 10)."""
+    by_name = sorted(names, key=lambda sid: natural_key(names[sid]))
     rank = np.zeros(max(by_name, default=0) + 1, dtype=np.int64)
     rank[by_name] = np.arange(len(by_name))
+    return rank
+
+
+def hit_records(corpus: Corpus, first: np.ndarray, last: np.ndarray, turn: np.ndarray, context: int,
+                rank: np.ndarray | None = None) -> list[dict]:
+    """One record per hit: source, turn, speaker, participant, role, timestamp, start, end,
+    before, match, after; by source name, then position (``rank``: :func:`source_ranks`, when known)."""
+    sids = corpus.sid_at(first)
+    rank = source_ranks(corpus.names) if rank is None else rank
     order = np.lexsort((corpus.end[last], corpus.start[first], rank[sids]))
     first, last, turn, sids = first[order], last[order], turn[order], sids[order]
     texts = corpus.texts(np.unique(sids).tolist())
@@ -555,7 +562,8 @@ def search_parts(store: Store, query: str, *, where: dict[str, str] | None = Non
     matcher = WordMatcher(store, {shared[1][s] for s in ids}, exact)
     filters = Filters(dict(where or {}), code, include_interviewer)
     sizes = dict(store.search_token_sizes())
-    by_name = sorted(ids, key=lambda s: natural_key(shared[0][s]))
+    rank = source_ranks(shared[0])
+    by_name = sorted(ids, key=lambda s: int(rank[s]))
     groups: list[list[int]] = []
     size = 0
     for sid in by_name:
@@ -569,10 +577,14 @@ def search_parts(store: Store, query: str, *, where: dict[str, str] | None = Non
 
     def parts() -> Iterator[list[dict]]:
         kept = store.kept_turns()
-        for part in groups or [[]]:
-            corpus = _corpus(store, ids, part, *shared, kept=kept)
-            first, last, turn = find(corpus, query, exact=exact, filters=filters, matcher=matcher)
-            yield hit_records(corpus, first, last, turn, context)
+        try:
+            for part in groups or [[]]:
+                corpus = _corpus(store, ids, part, *shared, kept=kept)
+                first, last, turn = find(corpus, query, exact=exact, filters=filters, matcher=matcher)
+                yield hit_records(corpus, first, last, turn, context, rank)
+        finally:
+            if kept is not None:
+                kept.close()
     made = parts()
     head = next(made)  # the query and the filters are checked on the first part, before anything is written
     return itertools.chain([head], made)

@@ -321,11 +321,19 @@ class KeptTurns:
     """The kept turn table (``column_cache``, name ``turns``: columns of little-endian int64 one after
     another, rows in source and start order) read a few sources at a time with SQLite's incremental
     blob reads, so that only those sources' turns are in memory. Made knowing where each source's
-    rows are; a table that changed since (another size) is not read: :meth:`read` gives None."""
+    rows are; a table that changed since (another size) is not read: :meth:`read` gives None. The
+    blob stays open until :meth:`close` (SQLite finds a place in a long blob by following its pages
+    from the start, once for each blob it opens)."""
 
     def __init__(self, db: sqlite3.Connection, rowid: int, size: int, places: dict[int, tuple[int, int]],
-                 n_columns: int):
+                 n_columns: int, blob: Any):
         self.db, self.rowid, self.size, self.places, self.n_columns = db, rowid, size, places, n_columns
+        self.blob = blob
+
+    def close(self) -> None:
+        if self.blob is not None:
+            self.blob.close()
+            self.blob = None
 
     @classmethod
     def find(cls, db: sqlite3.Connection, n_columns: int) -> "KeptTurns | None":
@@ -336,14 +344,16 @@ class KeptTurns:
             return None
         rowid, size = row
         n = size // (8 * n_columns)
-        with db.blobopen("column_cache", "data", rowid, readonly=True) as blob:
-            sid = np.frombuffer(blob.read(n * 8), dtype="<i8")  # the first column: each row's source
+        blob = db.blobopen("column_cache", "data", rowid, readonly=True)
+        sid = np.frombuffer(blob.read(n * 8), dtype="<i8")  # the first column: each row's source
         if len(sid) > 1 and not np.all(sid[1:] >= sid[:-1]):
+            blob.close()
             return None
         edges = np.flatnonzero(np.diff(sid)) + 1
         first = np.concatenate([[0], edges]).astype(np.int64)
         count = np.diff(np.append(first, n))
-        return cls(db, rowid, size, dict(zip(sid[first].tolist(), zip(first.tolist(), count.tolist()))), n_columns)
+        places = dict(zip(sid[first].tolist(), zip(first.tolist(), count.tolist())))
+        return cls(db, rowid, size, places, n_columns, blob)
 
     def read(self, source_ids: list[int]) -> list | None:
         """The columns of these sources' turns (ids ascending), or None when the table changed (its
@@ -352,25 +362,25 @@ class KeptTurns:
         import numpy as np
 
         row = self.db.execute("SELECT rowid, length(data) FROM column_cache WHERE name = 'turns'").fetchone()
-        if row is None or tuple(row) != (self.rowid, self.size):
+        if row is None or tuple(row) != (self.rowid, self.size) or self.blob is None:
             return None
         n = self.size // (8 * self.n_columns)
         wanted = [(sid, *self.places[sid]) for sid in source_ids if sid in self.places]
         columns: list[list[bytes]] = [[] for _ in range(self.n_columns)]
+        blob = self.blob
         try:
-            with self.db.blobopen("column_cache", "data", self.rowid, readonly=True) as blob:
-                for sid, first, count in wanted:
-                    low, high = max(first - 1, 0), min(first + count + 1, n)
-                    blob.seek(low * 8)
-                    around = np.frombuffer(blob.read((high - low) * 8), dtype="<i8")
-                    inside = around[first - low:first - low + count]
-                    if not (inside == sid).all() or (low < first and around[0] == sid) or \
-                            (first + count < high and around[-1] == sid):
-                        return None
-                    columns[0].append(inside.tobytes())
-                    for c in range(1, self.n_columns):
-                        blob.seek((c * n + first) * 8)
-                        columns[c].append(blob.read(count * 8))
-        except sqlite3.Error:  # the row went while it was read
+            for sid, first, count in wanted:
+                low, high = max(first - 1, 0), min(first + count + 1, n)
+                blob.seek(low * 8)
+                around = np.frombuffer(blob.read((high - low) * 8), dtype="<i8")
+                inside = around[first - low:first - low + count]
+                if not (inside == sid).all() or (low < first and around[0] == sid) or \
+                        (first + count < high and around[-1] == sid):
+                    return None
+                columns[0].append(inside.tobytes())
+                for c in range(1, self.n_columns):
+                    blob.seek((c * n + first) * 8)
+                    columns[c].append(blob.read(count * 8))
+        except (sqlite3.Error, ValueError):  # the row went while it was read (the blob seems empty)
             return None
         return [np.frombuffer(b"".join(parts), dtype="<i8").astype(np.int64) for parts in columns]
