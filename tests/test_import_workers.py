@@ -4,6 +4,7 @@ no workers for a small import."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import docx
 
 from cli_helpers import run
 from coding import Project
-from coding.importing.reading import AUTO_MIN_FILES, file_reader, read_file, worker_count
+from coding.importing.reading import AUTO_MAX_JOBS, AUTO_MIN_FILES, file_reader, read_file, worker_count
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -147,9 +148,16 @@ def test_the_command_line_with_workers_in_a_process_of_its_own(tmp_path):
     assert done.stdout.count("imported ") == 14
 
 
-def test_no_workers_for_a_small_import(tmp_path):
+def test_no_workers_for_a_small_import_or_on_busy_cores(tmp_path):
     files = [tmp_path / "in" / name for name in many_files(tmp_path / "in", AUTO_MIN_FILES + 2)]
     assert worker_count(files, 0) == 0           # many files, but small: one process
+    cores = len(os.sched_getaffinity(0))
+    big = tmp_path / "big.txt"
+    big.write_text("Interviewer: Hvordan går det?\nAnne: Godt.\n" * 60_000, encoding="utf-8")   # 2.5 MB
+    if cores >= 2:
+        assert worker_count(files + [big], 0, load=0.0) == min(cores, AUTO_MAX_JOBS)
+        assert worker_count(files + [big], 0, load=cores - 0.5) == 0    # no idle core: one process
+    assert worker_count(files + [big], 2, load=float(cores)) == 2        # asked for: always
     assert worker_count(files[:3], 0) == 0
     assert worker_count(files[:1], 4) == 0       # one file: never a pool
     assert worker_count(files, 1) == 0

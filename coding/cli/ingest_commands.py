@@ -32,7 +32,8 @@ from .output import emit, format_option
 @click.option("--skip-bad", is_flag=True,
               help="Import the good files and list the bad ones (default: nothing is imported when any file fails).")
 @click.option("--jobs", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Worker processes reading the files ahead; 0 = one per core when there are many files (else 1).")
+              help="Worker processes reading the files ahead; 0 = one per core for many files while a core "
+                   "is idle (else 1).")
 @pass_state
 def import_command(state, paths, manifest, replace, survey, id_column, text_columns, attribute_columns, by,
                    single_speaker, skip_bad, jobs):

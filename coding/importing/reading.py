@@ -7,7 +7,8 @@ transcripts, stored in the same order, and a bad file's error (naming the file a
 raised when its turn comes, where reading it here would have raised it.
 
 The workers are forked after the language identifier's model and the readers are loaded, so they
-share them; a pool is started only for enough files to pay for it (``jobs=0``), or when asked.
+share them; a pool is started only for enough files to pay for it while a core is idle
+(``jobs=0``), or when asked.
 """
 
 from __future__ import annotations
@@ -49,12 +50,19 @@ def _read_in_worker(path: Path, single_speaker: str | None):
         return None, exc
 
 
-def worker_count(files: list[Path], jobs: int) -> int:
+def worker_count(files: list[Path], jobs: int, load: float | None = None) -> int:
     """How many worker processes read ``files`` (transcripts only): ``jobs`` when more than one,
-    else none; ``jobs=0`` means one per core when the files are many and large enough."""
+    else none; ``jobs=0`` means one per core when the files are many and large enough and a core
+    is idle (``load``: the system's load average, read when not given)."""
     if jobs == 0:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         if len(files) < AUTO_MIN_FILES or cores < 2:
+            return 0
+        if load is None:
+            load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+        if cores - load < 1:
+            # every core is busy already: workers would not read sooner, and sending the
+            # transcripts back would only add to the work
             return 0
         size = 0
         for path in files:
