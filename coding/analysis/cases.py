@@ -12,7 +12,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..records import INTERVIEWER_ROLE, CodeTree, TurnIndex
+import numpy as np
+
+from ..records import INTERVIEWER_ROLE, CodeTree, TurnIndex, join_values
+from .segments import Context, build
 from .summaries import case_values, summary_map
 from ..errors import NotFound
 from ..ordering import natural_key
@@ -160,10 +163,75 @@ def shorten(text: str, limit: int = 320) -> str:
     return out + " …"
 
 
+def _count_cells(ctx: Context, case_by: str, theme_list: list[Theme], where: dict[str, str] | None,
+                 by_case: dict) -> dict[tuple[str, str], Cell]:
+    """The cells' segments and participants: each segment of a theme (its sub-codes rolled up, as
+    :meth:`coding.Project.segments` lists them with ``rollup``) counts once for every case it
+    belongs to, its participants (those of the turns it spans) go to the cell. Read from the segment
+    columns; a segment's values over several turns are joined as the segment list joins them."""
+    segs = build(ctx, where=where, mode="outline")
+    pairs = segs.pairs
+    theme_code = {t.code_id: t.code for t in theme_list}
+    piece_code = segs.code[pairs["seg"]]
+    keep = np.flatnonzero(np.isin(piece_code, np.array(sorted(theme_code), dtype=np.int64)))
+    seg, pid, sid = pairs["seg"][keep], pairs["pid"][keep], pairs["sid"][keep]
+    people = [ctx.participants.get(p, "") or "" if p >= 0 else "" for p in pid.tolist()]
+    if case_by == "participant":
+        values = people
+    elif case_by == "source":
+        values = [ctx.sources[s]["name"] for s in sid.tolist()]
+    elif case_by in ctx.attribute_names():
+        value, labels = ctx.value_codes(case_by, segs)
+        shown = ["", *labels[1:]]  # (none): no value
+        values = [shown[v] for v in value[keep].tolist()]
+    else:
+        values = [""] * len(keep)
+    codes = piece_code[keep].tolist()
+    edges = [0, *(np.flatnonzero(np.diff(seg)) + 1).tolist(), len(keep)]  # pieces of one segment together
+    cells: dict[tuple[str, str], Cell] = {}
+    split: dict[str, list[str]] = {}
+    for a, b in zip(edges, edges[1:]):
+        if a == b:
+            continue
+        if b - a == 1:
+            who = split.get(people[a])
+            if who is None:
+                who = split[people[a]] = _split(people[a])
+            if case_by == "participant":
+                where_ = who
+            elif case_by == "source":  # a source's name as it is
+                where_ = [values[a]]
+            else:
+                where_ = split.get(values[a])
+                if where_ is None:
+                    where_ = split[values[a]] = _split(values[a])
+        else:
+            who = _split(join_values(people[a:b]))
+            if case_by == "participant":
+                where_ = who
+            elif case_by == "source":
+                where_ = [values[a]]
+            else:
+                where_ = _split(join_values(values[a:b]))
+        code = theme_code[codes[a]]
+        for case in where_:
+            if case not in by_case:
+                continue
+            cell = cells.get((case, code))
+            if cell is None:
+                cell = cells[(case, code)] = Cell()
+            cell.segments += 1
+            cell.participants.update(who)
+    return cells
+
+
 def build_model(project, case_by: str, *, themes: list[str] | None = None,
                 where: dict[str, str] | None = None, language: str | None = None,
-                quote_chars: int = 300) -> CaseModel:
-    """Cases, themes and cells of a project for the framework matrix and the appendix."""
+                quote_chars: int = 300, passages=None) -> CaseModel:
+    """Cases, themes and cells of a project for the framework matrix and the appendix.
+
+    ``passages``: a :class:`coding.analysis.quotes.PassageCache` shared with other quote lists of
+    the same themes (the pipeline's report), so that each theme's passages are found once."""
     store = project.store
     language = language or project_language(store)
     tree = CodeTree.load(store)
@@ -213,31 +281,12 @@ def build_model(project, case_by: str, *, themes: list[str] | None = None,
             interview.people.append(person)
             first_seen[case] = min(first_seen.get(case, order), order)
 
-    role_of = {row["pid"]: attrs.get("role", "")
-               for row, attrs in ((r, store.participant_attributes(r["id"])) for r in store.participants())}
-    cells: dict[tuple[str, str], Cell] = {}
-    wanted = {t.code for t in theme_list}
-    columns, segment_rows = project.segment_records(where=where, rollup=True, language=language)
-    column = case_by if case_by in columns else None
-    for row in segment_rows:
-        if row["code"] not in wanted:
-            continue
-        participants = _split(row["participant"])
-        if case_by == "participant":
-            values_of_row = participants
-        elif case_by == "source":
-            values_of_row = [row["source"]]
-        else:
-            values_of_row = _split(row.get(column)) if column else []
-        for case in values_of_row:
-            if case not in by_case:
-                continue
-            cell = cells.setdefault((case, row["code"]), Cell())
-            cell.segments += 1
-            cell.participants.update(participants)
+    ctx = Context.load(store)
+    role_of = {pid: ctx.participant_attrs.get(id_, {}).get("role", "") for id_, pid in ctx.participants.items()}
+    cells = _count_cells(ctx, case_by, theme_list, where, by_case)
     # a sentence serves one theme per table (the one whose rules hold it most strongly)
     chosen = project.quote_lists([theme.code for theme in theme_list], by=case_by, limit=None, where=where,
-                                 max_chars=quote_chars, language=language)
+                                 max_chars=quote_chars, language=language, passages=passages)
     for theme in theme_list:
         quotes = chosen[theme.code]
         for row in quotes.rows:

@@ -25,6 +25,11 @@ The quotes are ranked by how surely they are about the theme, then how well they
 ``quotes_for_themes`` picks quotes for several themes at once (a report's table), giving each
 sentence to one theme only: the theme whose rules hold it most strongly.
 
+Finding a theme's passages (its pieces widened to sentences, the evidence that weighs them) does
+not depend on the grouping or the length window: :class:`Passages` does it once, and a
+:class:`PassageCache` shares it between the lists of one theme (the pipeline's report quotes and its
+case model).
+
 The quotes are made as plain rows (:class:`QuoteList`) without pandas, which a command that prints
 them does not need; :meth:`QuoteList.frame` gives the DataFrame of :meth:`coding.Project.quotes`.
 Speakers and timestamps are read for the quotes given only, not for every candidate.
@@ -337,92 +342,155 @@ def quote_lists(store: Store, codes: list[str], *, by: str = "role", limit: int 
     return out
 
 
+class Passages:
+    """One theme's coded pieces widened to whole sentences, with the evidence that weighs them: what
+    finding quote candidates costs that depends neither on the grouping (``by``) nor on the length
+    window, so that several lists of one theme (a report's quotes and its case model) find it once.
+    :meth:`rows` joins and weighs the pieces for one grouping and window."""
+
+    def __init__(self, ctx: Context, *, code: str, coder: str | None = None, origin: str | None = None,
+                 source: str | None = None, where: dict[str, str] | None = None,
+                 include_interviewer: bool = False):
+        import numpy as np
+
+        self.ctx = ctx
+        node = self.node = ctx.tree.get(code)
+        segs = self.segs = build(ctx, code=code, coder=coder, origin=origin, source=source, where=where,
+                                 include_interviewer=include_interviewer, mode="level", level=node["depth"])
+        pairs = segs.pairs
+        known = set(ctx.attribute_names())
+        place = next((a for a in ATTRIBUTION[1:] if a in known), None)
+        self._attribution_values = [(values.tolist(), labels) for values, labels in
+                                    (ctx.value_codes(a, segs) for a in ("role", place) if a in known)]
+        turns = ctx.turns
+        texts = self.texts = ctx.texts(present(pairs["sid"]).tolist())
+        self.evidence = Evidence(ctx.store, ctx.subtree(node["id"]), coder, origin)
+        piece_start, piece_end = segs.spans()
+        # plain lists: reading numpy arrays one element at a time is slow
+        sids, turn_of = self.sids, self.turn_of = pairs["sid"].tolist(), pairs["turn"].tolist()
+        self.pids = pairs["pid"].tolist()
+        starts, ends = self.starts, self.ends = piece_start.tolist(), piece_end.tolist()
+        if len(turns["start"]):
+            safe = np.maximum(pairs["turn"], 0)
+            turn_lo, turn_hi = turns["start"][safe].tolist(), turns["end"][safe].tolist()
+            self.turn_idx = turns["idx"][safe].tolist()
+        else:
+            turn_lo = turn_hi = self.turn_idx = [0] * len(sids)
+        # the turn (or paragraph) of every piece, and how far into it its sentence breaks are needed
+        bounds = []
+        reach: dict[tuple[int, int, int], int] = {}
+        for i in range(len(sids)):
+            sid, turn = sids[i], turn_of[i]
+            lo, hi = (turn_lo[i], turn_hi[i]) if turn >= 0 else _paragraph(texts[sid], starts[i], ends[i])
+            bounds.append((lo, hi))
+            if reach.get((sid, lo, hi), -1) < ends[i]:
+                reach[(sid, lo, hi)] = ends[i]
+        breaks = {(sid, lo, hi): sentence_breaks(texts[sid], lo, min(e + 1, hi))
+                  for (sid, lo, hi), e in reach.items()}
+        # every piece widened to whole sentences of its turn (two coders often code the same words)
+        widened: dict[tuple, tuple[int, int]] = {}
+        self.sentences = []
+        for i in range(len(sids)):
+            sid, s, e = sids[i], starts[i], ends[i]
+            lo, hi = bounds[i]
+            span = widened.get((sid, lo, hi, s, e))
+            if span is None:
+                span = widened[(sid, lo, hi, s, e)] = expand(texts[sid], lo, hi, s, e, breaks[(sid, lo, hi)])
+            self.sentences.append(span)
+        # per passage (source, start, end): its text on one line and its weight (None: rejected in review)
+        self._passages: dict[tuple[int, int, int], tuple[str, tuple | None]] = {}
+        self._attribution: dict[int, str] = {}
+
+    def rows(self, by: str, min_chars: int, max_chars: int) -> list[dict]:
+        """Every passage that could be quoted in groups of ``by``, unranked, as rows (speaker and
+        timestamp left for :func:`_label`)."""
+        ctx, texts = self.ctx, self.texts
+        group_value, group_labels = ctx.value_codes(by, self.segs)
+        groups = group_value.tolist()
+        sids, turn_of, pids, starts, ends = self.sids, self.turn_of, self.pids, self.starts, self.ends
+        turn_idx, sentences = self.turn_idx, self.sentences
+        known, evidence, attributions = self._passages, self.evidence, self._attribution
+        # a widened passage too long to read: the coded words alone
+        too_long = 2 * max_chars
+        pieces: dict[tuple, list] = {}
+        for i in range(len(sids)):
+            span = sentences[i]
+            if span[1] - span[0] > too_long:
+                span = expand(texts[sids[i]], starts[i], ends[i], starts[i], ends[i])
+            pieces.setdefault((sids[i], turn_of[i], pids[i], groups[i]), []).append((*span, i))
+        # join overlapping pieces of the same turn
+        rows = []
+        for (sid, turn, pid, gv), spans in pieces.items():
+            spans.sort()
+            merged: list[list] = []
+            text = texts[sid]
+            for ws, we, i in spans:
+                if merged and (ws < merged[-1][1] or (  # overlapping, or next to each other and still readable
+                        not text[merged[-1][1]:ws].strip() and max(we, merged[-1][1]) - merged[-1][0] <= max_chars)):
+                    merged[-1][1] = max(merged[-1][1], we)
+                else:
+                    merged.append([ws, we, i])
+            name = ctx.sources[sid]["name"]
+            participant = ctx.participants.get(pid, "") if pid >= 0 else ""
+            for ws, we, i in merged:
+                found = known.get((sid, ws, we))
+                if found is None:
+                    quote = " ".join(text[ws:we].split())
+                    found = known[(sid, ws, we)] = (quote, evidence.weigh(sid, ws, we) if quote else None)
+                quote, weighed = found
+                if weighed is None:     # no text, or rejected in review
+                    continue
+                relevance, reviewed, because = weighed
+                value, complete = score(quote, min_chars, max_chars)
+                attribution = attributions.get(i)
+                if attribution is None:
+                    attribution = attributions[i] = ", ".join(
+                        labels[v[i]] for v, labels in self._attribution_values if labels[v[i]] != NONE_VALUE)
+                rows.append({
+                    "group": group_labels[gv], "text": quote, "attribution": attribution, "source": name,
+                    "turn": turn_idx[i] if turn >= 0 else None, "timestamp": None, "speaker": None,
+                    "participant": participant, "start": ws, "end": we, "score": round(relevance + value, 3),
+                    "complete": complete, "relevance": relevance, "reviewed": reviewed, "evidence": because,
+                    "_turn": (sid, turn_idx[i]) if turn >= 0 else None,
+                })
+        return rows
+
+
+class PassageCache:
+    """Each theme's :class:`Passages` for the lists made with this cache (pass the same one to
+    :func:`quote_lists` for a report's quotes and to the case model): found once per theme and
+    filters, for the project as it is (a change to the project starts afresh)."""
+
+    def __init__(self):
+        self._ctx: Context | None = None
+        self._passages: dict[tuple, Passages] = {}
+
+    def get(self, ctx: Context, *, code: str, coder: str | None, origin: str | None, source: str | None,
+            where: dict[str, str] | None, include_interviewer: bool) -> Passages:
+        if ctx is not self._ctx:
+            self._ctx, self._passages = ctx, {}
+        key = (code, coder, origin, source, tuple(sorted((where or {}).items())), include_interviewer)
+        found = self._passages.get(key)
+        if found is None:
+            found = self._passages[key] = Passages(ctx, code=code, coder=coder, origin=origin, source=source,
+                                                   where=where, include_interviewer=include_interviewer)
+        return found
+
+
 def _candidates(store: Store, *, code: str, by: str = "role", coder: str | None = None,
                 origin: str | None = None, source: str | None = None, where: dict[str, str] | None = None,
                 include_interviewer: bool = False, min_chars: int = 60, max_chars: int = 400,
-                language: str | None = None) -> tuple[list[dict], dict]:
+                language: str | None = None, passages: PassageCache | None = None) -> tuple[list[dict], dict]:
     """Every passage of the theme that could be quoted, unranked, as rows (speaker and timestamp
-    left for :func:`_label`), and the attrs of the list."""
-    import numpy as np
-
+    left for :func:`_label`), and the attrs of the list. ``passages``: where the theme's passages
+    are found once for several lists."""
     ctx = Context.load(store)
     ctx.check_dimension(by, "--by", allow_code=False)
-    node = ctx.tree.get(code)
-    segs = build(ctx, code=code, coder=coder, origin=origin, source=source, where=where,
-                 include_interviewer=include_interviewer, mode="level", level=node["depth"])
-    pairs = segs.pairs
-    group_value, group_labels = ctx.value_codes(by, segs)
-    known = set(ctx.attribute_names())
-    place = next((a for a in ATTRIBUTION[1:] if a in known), None)
-    attribution_values = [(values.tolist(), labels) for values, labels in
-                          (ctx.value_codes(a, segs) for a in ("role", place) if a in known)]
-    turns = ctx.turns
-    texts = ctx.texts(present(pairs["sid"]).tolist())
-    evidence = Evidence(store, ctx.subtree(node["id"]), coder, origin)
-    piece_start, piece_end = segs.spans()
-    # plain lists: reading numpy arrays one element at a time is slow
-    sids, turn_of, pids = pairs["sid"].tolist(), pairs["turn"].tolist(), pairs["pid"].tolist()
-    groups, starts, ends = group_value.tolist(), piece_start.tolist(), piece_end.tolist()
-    if len(turns["start"]):
-        safe = np.maximum(pairs["turn"], 0)
-        turn_lo, turn_hi = turns["start"][safe].tolist(), turns["end"][safe].tolist()
-        turn_idx = turns["idx"][safe].tolist()
-    else:
-        turn_lo = turn_hi = turn_idx = [0] * len(sids)
-    # the turn (or paragraph) of every piece, and how far into it its sentence breaks are needed
-    bounds = []
-    reach: dict[tuple[int, int, int], int] = {}
-    for i in range(len(sids)):
-        sid, turn = sids[i], turn_of[i]
-        lo, hi = (turn_lo[i], turn_hi[i]) if turn >= 0 else _paragraph(texts[sid], starts[i], ends[i])
-        bounds.append((lo, hi))
-        if reach.get((sid, lo, hi), -1) < ends[i]:
-            reach[(sid, lo, hi)] = ends[i]
-    breaks = {(sid, lo, hi): sentence_breaks(texts[sid], lo, min(e + 1, hi)) for (sid, lo, hi), e in reach.items()}
-    # widen every piece, then join overlapping pieces of the same turn
-    pieces: dict[tuple, list] = {}
-    widened: dict[tuple, tuple[int, int]] = {}  # two coders often code the same words
-    for i in range(len(sids)):
-        sid, s, e = sids[i], starts[i], ends[i]
-        lo, hi = bounds[i]
-        span = widened.get((sid, lo, hi, s, e))
-        if span is None:
-            text = texts[sid]
-            ws, we = expand(text, lo, hi, s, e, breaks[(sid, lo, hi)])
-            if we - ws > 2 * max_chars:
-                ws, we = expand(text, s, e, s, e)  # the coded words alone
-            span = widened[(sid, lo, hi, s, e)] = (ws, we)
-        pieces.setdefault((sid, turn_of[i], pids[i], groups[i]), []).append((*span, i))
-    rows = []
-    for (sid, turn, pid, gv), spans in pieces.items():
-        spans.sort()
-        merged: list[list] = []
-        text = texts[sid]
-        for ws, we, i in spans:
-            if merged and (ws < merged[-1][1] or (  # overlapping, or next to each other and still readable
-                    not text[merged[-1][1]:ws].strip() and max(we, merged[-1][1]) - merged[-1][0] <= max_chars)):
-                merged[-1][1] = max(merged[-1][1], we)
-            else:
-                merged.append([ws, we, i])
-        name = ctx.sources[sid]["name"]
-        participant = ctx.participants.get(pid, "") if pid >= 0 else ""
-        for ws, we, i in merged:
-            quote = " ".join(text[ws:we].split())
-            if not quote:
-                continue
-            weighed = evidence.weigh(sid, ws, we)
-            if weighed is None:     # rejected in review
-                continue
-            relevance, reviewed, because = weighed
-            value, complete = score(quote, min_chars, max_chars)
-            attribution = ", ".join(labels[v[i]] for v, labels in attribution_values if labels[v[i]] != NONE_VALUE)
-            rows.append({
-                "group": group_labels[gv], "text": quote, "attribution": attribution, "source": name,
-                "turn": turn_idx[i] if turn >= 0 else None, "timestamp": None, "speaker": None,
-                "participant": participant, "start": ws, "end": we, "score": round(relevance + value, 3),
-                "complete": complete, "relevance": relevance, "reviewed": reviewed, "evidence": because,
-                "_turn": (sid, turn_idx[i]) if turn >= 0 else None,
-            })
+    filters = dict(code=code, coder=coder, origin=origin, source=source, where=where,
+                   include_interviewer=include_interviewer)
+    found = passages.get(ctx, **filters) if passages is not None else Passages(ctx, **filters)
+    rows = found.rows(by, min_chars, max_chars)
+    node = found.node
     lang = ctx.language(language)
     return rows, {"code": node["path"], "label": ctx.tree.label(node["id"], lang), "by": by, "language": lang}
 

@@ -242,10 +242,13 @@ def write_all(project, folder: Path, *, say: Callable[[int, int, str], None], st
 
     # ---------------------------------------------------------------- quotes per theme
     blocks += [Block("h2", w["quotes"]), Block("note", w["quotes_note"])]
+    from ..analysis.quotes import PassageCache
+
+    passages = PassageCache()  # each theme's passages found once, for these quotes and the case model's
     tree = project.codes()
     themes = tree.children(None)
     chosen = project.quote_lists([node["code"] for node in themes], by=case_by if has_place else "role",
-                                 limit=1, language=language)
+                                 limit=1, language=language, passages=passages)
     for node in themes:
         quotes = chosen[node["code"]]
         if not len(quotes):
@@ -262,7 +265,7 @@ def write_all(project, folder: Path, *, say: Callable[[int, int, str], None], st
     # ---------------------------------------------------------------- documents
     shown = out if out is not None else result.out
     say(n, steps, f"framework matrix by {case_by} (.docx .xlsx)")
-    model = project.case_model(case_by, language=language)  # one model, every document written from it
+    model = project.case_model(case_by, language=language, passages=passages)  # every document from one model
     project.export_framework(folder / "framework.docx", case_by=case_by, language=language, model=model)
     project.export_framework(folder / "framework.xlsx", case_by=case_by, language=language, model=model)
     files += [("framework.docx", w["f_framework_docx"]), ("framework.xlsx", w["f_framework_xlsx"])]

@@ -54,10 +54,11 @@ class ReportMethods:
                               step=step)
 
     def case_model(self, case_by: str, *, themes: list[str] | None = None,
-                   where: dict[str, str] | None = None, language: str | None = None):
-        """Cases x themes with counts, participants, summaries and quotes (coding.analysis.cases)."""
+                   where: dict[str, str] | None = None, language: str | None = None, passages=None):
+        """Cases x themes with counts, participants, summaries and quotes (coding.analysis.cases);
+        ``passages``: a :class:`coding.analysis.quotes.PassageCache` shared with other quote lists."""
         from ..analysis.cases import build_model
-        return build_model(self, case_by, themes=themes, where=where, language=language)
+        return build_model(self, case_by, themes=themes, where=where, language=language, passages=passages)
 
     def export_framework(self, path: str | Path, *, case_by: str, themes: list[str] | None = None,
                          where: dict[str, str] | None = None, language: str | None = None,
