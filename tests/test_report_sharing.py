@@ -95,3 +95,93 @@ def test_case_counts_are_those_of_the_segment_list(sample, case_by, where):
                     expected[(case, row["code"])] = (count + 1, who | set(people))
     counted = {key: (cell.segments, cell.participants) for key, cell in model.cells.items() if cell.segments}
     assert counted == expected and len(expected) > 5
+
+
+def test_figures_drawn_beside_are_the_ones_drawn_here(sample, tmp_path):
+    """``coding report`` draws its figures in a second process (a fork: the command runs no other
+    thread): byte for byte the heatmaps and the network drawn by the plot functions in this process."""
+    import subprocess
+    import sys
+
+    from coding.analysis.cooccurrence import graph
+    from coding.export.plots import heatmap_png, write_graph
+    from coding.export.plots import words as plot_words
+
+    out = tmp_path / "rep"
+    done = subprocess.run([sys.executable, "-m", "coding", "--quiet", "--project", str(sample), "report", "--out",
+                           str(out)], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    here = tmp_path / "here"
+    here.mkdir()
+    with Project.open(sample) as project:
+        for dim in ("role", "municipality"):
+            heatmap_png(project.matrix("code", [dim], count="segments", language="da"), here / f"matrix_{dim}.png")
+        network = graph(project.cooccurrence(unit="turn", level=1, language="da"))
+        write_graph(network, here / "cooccurrence.png", title=plot_words("da")["cooccurrence"])
+    for name in ("matrix_role.png", "matrix_municipality.png", "cooccurrence.png"):
+        assert (out / name).read_bytes() == (here / name).read_bytes(), name
+
+
+BESIDE_PROBE = r'''
+import os, sys
+from pathlib import Path
+from coding.export.beside import beside, can_fork
+
+folder = Path(sys.argv[1])
+assert can_fork()
+# the work's files are there after the block; it ran in another process
+with beside(lambda: (folder / "child.txt").write_text(str(os.getpid()))):
+    (folder / "parent.txt").write_text(str(os.getpid()))
+assert (folder / "child.txt").read_text() != (folder / "parent.txt").read_text()
+# the work's error is raised in the caller
+def fail():
+    raise ValueError("no room for the figure")
+try:
+    with beside(fail):
+        pass
+except ValueError as exc:
+    print("RAISED", exc)
+# a failing block stops the work and leaves no process behind
+import time
+try:
+    with beside(lambda: time.sleep(600)):
+        raise KeyError("the block failed")
+except KeyError:
+    pass
+try:
+    os.waitpid(-1, os.WNOHANG)
+    print("A CHILD IS LEFT")
+except ChildProcessError:
+    print("NO CHILD LEFT")
+'''
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="the work is forked on Linux only")
+def test_work_beside_runs_in_a_second_process_and_hands_back_its_error(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", BESIDE_PROBE, str(tmp_path)], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "RAISED no room for the figure" in done.stdout and "NO CHILD LEFT" in done.stdout
+
+
+def test_work_beside_runs_first_when_other_threads_run(tmp_path):
+    """With a second thread alive nothing is forked: the work is done before the block, here."""
+    import os
+    import threading
+
+    from coding.export.beside import beside, can_fork
+
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert not can_fork()
+        seen = []
+        with beside(lambda: seen.append(os.getpid())):
+            assert seen == [os.getpid()]
+    finally:
+        stop.set()
+        thread.join()

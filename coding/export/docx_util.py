@@ -59,6 +59,24 @@ def new_document(template: str | Path | None = None) -> docx.document.Document:
     return document
 
 
+class Paragraphs:
+    """Paragraphs added to a document in named styles, each style's id looked up once: python-docx
+    looks up the style, and the document's default style, for every paragraph given a style. The
+    same XML as ``document.add_paragraph(text, style=name)``."""
+
+    def __init__(self, document):
+        self._document = document
+        self._ids: dict[str, str | None] = {}
+
+    def add(self, text: str = "", style: str | None = None):
+        paragraph = self._document.add_paragraph(text)
+        if style is not None:
+            if style not in self._ids:
+                self._ids[style] = self._document.part.get_style_id(style, WD_STYLE_TYPE.PARAGRAPH)
+            paragraph._p.style = self._ids[style]
+        return paragraph
+
+
 def ensure_styles(document, names: Iterable[str], kind) -> None:
     """Copy missing built-in styles from python-docx's default template."""
     existing = {s.name for s in document.styles if s.type == kind}

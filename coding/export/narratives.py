@@ -29,15 +29,16 @@ def write_docx(model: CaseModel, path: str | Path, *, template: str | Path | Non
     w = words(model.language)
     names = Names(anonymizer)
     document = docx_util.new_document(template)
+    add = docx_util.Paragraphs(document).add
     document.core_properties.title = names.text(title) if title else w["appendix_title"]
-    document.add_paragraph(names.text(title) if title else w["appendix_title"], style="Title")
+    add(names.text(title) if title else w["appendix_title"], "Title")
     about = w["about"].format(date=_dt.date.today().isoformat(), cases=len(model.cases),
                               case_by=attribute_label(model.language, model.case_by), themes=len(model.themes))
-    document.add_paragraph(about + (" " + w["about_anonymized"] if anonymizer else ""))
-    document.add_paragraph(w["contents"], style="Caption")
+    add(about + (" " + w["about_anonymized"] if anonymizer else ""))
+    add(w["contents"], "Caption")
     docx_util.add_toc(document, w["toc_placeholder"])
 
-    document.add_paragraph(w["status_heading"], style="Heading 1")
+    add(w["status_heading"], "Heading 1")
     width = docx_util.usable_width(document.sections[-1])
     docx_util.add_table(
         document, [w["case"], w["status"], w["date"]],
@@ -45,16 +46,17 @@ def write_docx(model: CaseModel, path: str | Path, *, template: str | Path | Non
         widths=[int(width * 0.5), int(width * 0.3), int(width * 0.2)])
 
     for case in model.cases:
-        _chapter(document, model, case, names, w, quotes_per_theme, width)
+        _chapter(document, model, case, names, w, quotes_per_theme, width, add)
     docx_util.save_document(document, path, model.language)
 
 
-def _chapter(document, model: CaseModel, case: Case, names: Names, w: dict, quotes_per_theme, width) -> None:
-    document.add_paragraph(names.case(case.value), style="Heading 1")
+def _chapter(document, model: CaseModel, case: Case, names: Names, w: dict, quotes_per_theme, width,
+             add) -> None:
+    add(names.case(case.value), "Heading 1")
     status = f"{w['status']}: {w.get(case.status, case.status)}" + (f" ({case.date})" if case.date else "")
-    document.add_paragraph(status).runs[0].bold = True
+    add(status).runs[0].bold = True
 
-    document.add_paragraph(w["interviews_caption"], style="Caption")
+    add(w["interviews_caption"], "Caption")
     rows = []
     for interview in case.interviews:
         by_role: dict[str, list[str]] = {}
@@ -80,16 +82,16 @@ def _chapter(document, model: CaseModel, case: Case, names: Names, w: dict, quot
         if not cell.quotes and not cell.summary:
             empty.append(names.text(theme.label))
             continue
-        document.add_paragraph(names.text(theme.label), style="Heading 2")
+        add(names.text(theme.label), "Heading 2")
         if cell.summary:
-            document.add_paragraph(names.text(cell.summary))
+            add(names.text(cell.summary))
         else:
-            document.add_paragraph().add_run(w["no_summary"]).italic = True
-        document.add_paragraph().add_run(count_phrase(w, cell.segments, len(cell.participants))).italic = True
+            add().add_run(w["no_summary"]).italic = True
+        add().add_run(count_phrase(w, cell.segments, len(cell.participants))).italic = True
         for quote in cell.in_turn_order(quotes_per_theme):
-            paragraph = document.add_paragraph(style="Quote")
+            paragraph = add(style="Quote")
             paragraph.add_run(f"“{names.text(quote.text)}”")
             paragraph.add_run().add_break()
             paragraph.add_run(f"— {attribution(quote, names, w)}").italic = False
     if empty:
-        document.add_paragraph(f"{w['not_coded']}: {', '.join(empty)}.").runs[0].italic = True
+        add(f"{w['not_coded']}: {', '.join(empty)}.").runs[0].italic = True

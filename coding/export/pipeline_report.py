@@ -121,17 +121,16 @@ WORDS = {
 }
 
 
-def _matrix_files(project, folder: Path, dim: str, language: str, w: dict, blocks: list[Block],
-                  files: list[tuple[str, str]], heading: str) -> None:
+def _matrix_files(frame, folder: Path, dim: str, w: dict, blocks: list[Block], files: list[tuple[str, str]],
+                  heading: str) -> None:
+    """The matrix's .csv and .xlsx and its table in the report (its heatmap: :func:`_draw_figures`)."""
     from ..analysis.matrix import matrix_rows
-    from .plots import heatmap_png, matrix_title
+    from .plots import matrix_title
 
-    frame = project.matrix("code", [dim], count="segments", language=language)
     records, columns = matrix_rows(frame, for_people=True)
     stem = f"matrix_{dim}"
     write_csv(folder / f"{stem}.csv", records, columns)
     write_xlsx(records, folder / f"{stem}.xlsx", columns, sheet="matrix")
-    heatmap_png(frame, folder / f"{stem}.png")
     labels = frame.attrs.get("row_labels", {})
     depth = frame.attrs.get("row_depth", {})
     rows = []
@@ -144,6 +143,16 @@ def _matrix_files(project, folder: Path, dim: str, language: str, w: dict, block
                Block("table", columns=[w["theme"], *counted], rows=rows),
                Block("figure", w["heatmap"].format(title=matrix_title(frame)), src=f"{stem}.png")]
     files += [(f"{stem}.csv", w[f"f_{stem}"]), (f"{stem}.xlsx", w[f"f_{stem}"]), (f"{stem}.png", w["f_heatmap"])]
+
+
+def _draw_figures(folder: Path, frames: dict, network, language: str) -> None:
+    """The heatmaps of the matrices and the picture of the network (matplotlib is loaded here)."""
+    from .plots import heatmap_png, write_graph
+    from .plots import words as plot_words
+
+    for dim, frame in frames.items():
+        heatmap_png(frame, folder / f"matrix_{dim}.png")
+    write_graph(network, folder / "cooccurrence.png", title=plot_words(language)["cooccurrence"])
 
 
 def decimal(value: float, language: str, places: int = 2) -> str:
@@ -165,6 +174,24 @@ def write_all(project, folder: Path, *, say: Callable[[int, int, str], None], st
     attributes = set(store.attribute_names())
     has_place = CASE_ATTRIBUTE in attributes
     case_by = CASE_ATTRIBUTE if has_place else "source"
+    from ..analysis.cooccurrence import graph
+    from .beside import beside
+
+    # the figures' numbers first: the figures are drawn beside everything else (a second process)
+    frames = {dim: project.matrix("code", [dim], count="segments", language=language)
+              for dim in ("role", *([CASE_ATTRIBUTE] if has_place else []))}
+    pairs = project.cooccurrence(unit="turn", level=1, language=language)
+    network = graph(pairs)
+    with beside(lambda: _draw_figures(folder, frames, network, language)):
+        _write_all(project, folder, say=say, steps=steps, first_step=first_step, result=result, input=input,
+                   codebook=codebook, manifest=manifest, language=language, out=out, w=w, attributes=attributes,
+                   has_place=has_place, case_by=case_by, frames=frames, pairs=pairs, network=network)
+
+
+def _write_all(project, folder: Path, *, say, steps: int, first_step: int, result, input: Path, codebook: Path,
+               manifest: Path | None, language: str, out: Path | None, w: dict, attributes: set, has_place: bool,
+               case_by: str, frames: dict, pairs, network) -> None:
+    store = project.store
     blocks: list[Block] = []
     files: list[tuple[str, str]] = []
     n = first_step
@@ -215,23 +242,18 @@ def write_all(project, folder: Path, *, say: Callable[[int, int, str], None], st
     say(n, steps, "matrices by role" + (" and municipality" if has_place else
                                         " (no municipality in the manifest: none by municipality)")
         + " (.csv .xlsx .png)")
-    _matrix_files(project, folder, "role", language, w, blocks, files, w["by_role"])
+    _matrix_files(frames["role"], folder, "role", w, blocks, files, w["by_role"])
     if has_place:
-        _matrix_files(project, folder, CASE_ATTRIBUTE, language, w, blocks, files, w["by_municipality"])
+        _matrix_files(frames[CASE_ATTRIBUTE], folder, CASE_ATTRIBUTE, w, blocks, files, w["by_municipality"])
     else:
         blocks.append(Block("note", w["no_municipality"]))
     n += 1
 
     # ---------------------------------------------------------------- co-occurrence
     say(n, steps, "co-occurrence network (.graphml .png)")
-    from ..analysis.cooccurrence import graph
     from .plots import write_graph
-    from .plots import words as plot_words
 
-    pairs = project.cooccurrence(unit="turn", level=1, language=language)
-    network = graph(pairs)
-    write_graph(network, folder / "cooccurrence.graphml")
-    write_graph(network, folder / "cooccurrence.png", title=plot_words(language)["cooccurrence"])
+    write_graph(network, folder / "cooccurrence.graphml")  # its picture: _draw_figures
     blocks += [Block("h2", w["cooccurrence"]), Block("note", w["cooccurrence_note"]),
                Block("figure", w["network"], src="cooccurrence.png"),
                Block("table", columns=[w["pair_a"], w["pair_b"], w["count"], w["jaccard"]],
