@@ -97,9 +97,41 @@ def test_case_counts_are_those_of_the_segment_list(sample, case_by, where):
     assert counted == expected and len(expected) > 5
 
 
-def test_figures_drawn_beside_are_the_ones_drawn_here(sample, tmp_path):
-    """``coding report`` draws its figures in a second process (a fork: the command runs no other
-    thread): byte for byte the heatmaps and the network drawn by the plot functions in this process."""
+def _report_files(folder: Path) -> dict[str, bytes]:
+    """The report's files, Word and Excel files by their parts (a zip's times differ), without the
+    workbook's creation time."""
+    import re
+    import zipfile
+
+    out = {}
+    for path in sorted(folder.iterdir()):
+        if path.suffix in (".docx", ".xlsx"):
+            with zipfile.ZipFile(path) as z:
+                for name in z.namelist():
+                    out[f"{path.name}/{name}"] = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*", rb"\1",
+                                                       z.read(name))
+        else:
+            out[path.name] = path.read_bytes()
+    return out
+
+
+REPORT_PROBE = r'''
+import sys, threading
+from coding.cli import cli
+from coding.export.beside import can_fork
+if sys.argv[2] == "thread":  # a second thread alive: nothing is forked
+    stop = threading.Event()
+    threading.Thread(target=stop.wait, daemon=True).start()
+print("FORK", can_fork())
+cli.main(["--quiet", "--project", sys.argv[1], "report", "--out", sys.argv[3]], standalone_mode=False)
+'''
+
+
+def test_report_made_with_work_beside_is_the_report_made_in_one_process(sample, tmp_path):
+    """``coding report`` draws its figures and picks its quotes in second processes (a fork: the
+    command runs no other thread); with a thread alive it does all in one process: the same files,
+    and the figures are byte for byte those the plot functions draw here."""
+    import shutil
     import subprocess
     import sys
 
@@ -107,10 +139,18 @@ def test_figures_drawn_beside_are_the_ones_drawn_here(sample, tmp_path):
     from coding.export.plots import heatmap_png, write_graph
     from coding.export.plots import words as plot_words
 
-    out = tmp_path / "rep"
-    done = subprocess.run([sys.executable, "-m", "coding", "--quiet", "--project", str(sample), "report", "--out",
-                           str(out)], capture_output=True, text=True, cwd=ROOT)
-    assert done.returncode == 0, done.stderr
+    out, made = tmp_path / "rep", {}
+    for how in ("fork", "thread"):
+        done = subprocess.run([sys.executable, "-c", REPORT_PROBE, str(sample), how, str(out)], capture_output=True,
+                              text=True, cwd=ROOT)
+        assert done.returncode == 0, done.stderr
+        assert f"FORK {how == 'fork'}" in done.stdout
+        made[how] = _report_files(out)
+        shutil.copytree(out, tmp_path / how)
+        shutil.rmtree(out)
+    assert made["fork"] == made["thread"]
+    assert "report.md" in made["fork"] and "appendix.docx/word/document.xml" in made["fork"]
+    assert made["fork"]["report.md"].count(b"\n> ") >= 10  # the quotes picked beside are in the report
     here = tmp_path / "here"
     here.mkdir()
     with Project.open(sample) as project:
@@ -119,7 +159,7 @@ def test_figures_drawn_beside_are_the_ones_drawn_here(sample, tmp_path):
         network = graph(project.cooccurrence(unit="turn", level=1, language="da"))
         write_graph(network, here / "cooccurrence.png", title=plot_words("da")["cooccurrence"])
     for name in ("matrix_role.png", "matrix_municipality.png", "cooccurrence.png"):
-        assert (out / name).read_bytes() == (here / name).read_bytes(), name
+        assert made["fork"][name] == (here / name).read_bytes(), name
 
 
 BESIDE_PROBE = r'''
@@ -133,6 +173,11 @@ assert can_fork()
 with beside(lambda: (folder / "child.txt").write_text(str(os.getpid()))):
     (folder / "parent.txt").write_text(str(os.getpid()))
 assert (folder / "child.txt").read_text() != (folder / "parent.txt").read_text()
+# what the work returns comes back
+with beside(lambda: {"pid": os.getpid(), "rows": [{"text": "x" * 100}] * 5000}) as outcome:
+    pass
+assert outcome.value["pid"] != os.getpid() and len(outcome.value["rows"]) == 5000
+print("VALUE BACK")
 # the work's error is raised in the caller
 def fail():
     raise ValueError("no room for the figure")
@@ -165,6 +210,7 @@ def test_work_beside_runs_in_a_second_process_and_hands_back_its_error(tmp_path)
                           cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "RAISED no room for the figure" in done.stdout and "NO CHILD LEFT" in done.stdout
+    assert "VALUE BACK" in done.stdout
 
 
 def test_work_beside_runs_first_when_other_threads_run(tmp_path):
@@ -180,8 +226,8 @@ def test_work_beside_runs_first_when_other_threads_run(tmp_path):
     try:
         assert not can_fork()
         seen = []
-        with beside(lambda: seen.append(os.getpid())):
-            assert seen == [os.getpid()]
+        with beside(lambda: seen.append(os.getpid()) or "done") as outcome:
+            assert seen == [os.getpid()] and outcome.value == "done"
     finally:
         stop.set()
         thread.join()

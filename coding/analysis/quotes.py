@@ -274,72 +274,108 @@ def quotes_for_themes(store: Store, codes: list[str], *, by: str = "role", limit
 def quote_lists(store: Store, codes: list[str], *, by: str = "role", limit: int | None = 1,
                 **options) -> dict[str, QuoteList]:
     """:func:`quotes_for_themes` as a :class:`QuoteList` per theme (no pandas)."""
-    ranked: dict[str, list[dict]] = {}
-    attrs: dict[str, dict] = {}
-    for code in codes:
-        rows, attrs[code] = _candidates(store, code=code, by=by, **options)
-        ranked[code] = _rank(rows, None)[0]
-    # every candidate: (source, start, end, strength, theme order, theme, position in its ranking)
-    candidates = []
-    for order, (code, rows) in enumerate(ranked.items()):
-        for position, row in enumerate(rows):
-            candidates.append((row["source"], row["start"], row["end"], (row["relevance"], row["score"], -order),
-                               code, position, row["group"]))
-    owner_of: dict[tuple[str, int], bool] = {}
-    by_source: dict[str, list] = {}
-    for cand in candidates:
-        by_source.setdefault(cand[0], []).append(cand)
-    for items in by_source.values():
-        items.sort(key=lambda c: c[1])
-        reach = list(itertools.accumulate((c[2] for c in items), max))  # furthest end up to each item
-        for i, cand in enumerate(items):
-            owns = True
-            # only items that start before the candidate ends can overlap it: later ones by start, earlier
-            # ones while something up to them still reaches past the candidate's start
-            j = i + 1
-            while owns and j < len(items) and items[j][1] < cand[2]:
-                other = items[j]
-                if other[4] != cand[4] and other[2] > cand[1] and other[3] > cand[3]:
-                    owns = False
-                j += 1
-            j = i - 1
-            while owns and j >= 0 and reach[j] > cand[1]:
-                other = items[j]
-                if other[4] != cand[4] and other[1] < cand[2] and other[2] > cand[1] and other[3] > cand[3]:
-                    owns = False
-                j -= 1
-            owner_of[(cand[4], cand[5])] = owns
-    # the spans quoted so far in each source, sorted: they never overlap, so their ends are sorted too
-    # and the one span that could overlap a new one is the last that starts before it ends
-    used: dict[str, tuple[list[int], list[int]]] = {}
-    chosen: dict[str, list[int]] = {code: [] for code in codes}
-    taken: dict[str, set[int]] = {code: set() for code in codes}  # chosen[code] as a set, to look up
-    counts: dict[tuple[str, str], int] = {}
+    return QuoteChoice(store, codes, by=by, limit=limit, **options).lists()
 
-    def take(code: str, position: int, group: str, source: str, start: int, end: int) -> bool:
-        if limit is not None and counts.get((code, group), 0) >= limit:
-            return False
-        span_starts, span_ends = used.setdefault(source, ([], []))
-        before = bisect_left(span_starts, end)  # the spans that start before this one ends
-        if before and span_ends[before - 1] > start:
-            return False
-        span_starts.insert(before, start)
-        span_ends.insert(before, end)
-        chosen[code].append(position)
-        taken[code].add(position)
-        counts[(code, group)] = counts.get((code, group), 0) + 1
-        return True
 
-    for second_pass in (False, True):
-        for code, rows in ranked.items():
+class QuoteChoice:
+    """:func:`quote_lists` in steps: making it reads the themes' passages from the project;
+    :meth:`choose` (or :meth:`picked`) ranks them and picks the quotes without reading anything, so
+    a forked process may do it; :meth:`lists` makes the quote lists, reading the speakers and
+    timestamps of the quotes. ``passages``: a :class:`PassageCache` shared with other lists."""
+
+    def __init__(self, store: Store, codes: list[str], *, by: str = "role", limit: int | None = 1,
+                 coder: str | None = None, origin: str | None = None, source: str | None = None,
+                 where: dict[str, str] | None = None, include_interviewer: bool = False, min_chars: int = 60,
+                 max_chars: int = 400, language: str | None = None, passages: PassageCache | None = None):
+        ctx = self.ctx = Context.load(store)
+        self.store, self.by, self.limit, self.min_chars, self.max_chars = store, by, limit, min_chars, max_chars
+        filters = dict(coder=coder, origin=origin, source=source, where=where, include_interviewer=include_interviewer)
+        self.found: dict[str, Passages] = {}
+        for code in codes:
+            ctx.check_dimension(by, "--by", allow_code=False)
+            self.found[code] = passages.get(ctx, code=code, **filters) if passages is not None \
+                else Passages(ctx, code=code, **filters)
+        self.language = ctx.language(language)
+
+    def choose(self) -> dict[str, tuple[list[dict], list[int], dict]]:
+        """Per theme: every candidate ranked, the positions of the quotes picked among them, the
+        list's attrs."""
+        ctx, by, limit, lang = self.ctx, self.by, self.limit, self.language
+        ranked: dict[str, list[dict]] = {}
+        attrs: dict[str, dict] = {}
+        for code, found in self.found.items():
+            node = found.node
+            attrs[code] = {"code": node["path"], "label": ctx.tree.label(node["id"], lang), "by": by, "language": lang}
+            ranked[code] = _rank(found.rows(by, self.min_chars, self.max_chars), None)[0]
+        codes = list(self.found)
+        # every candidate: (source, start, end, strength, theme order, theme, position in its ranking)
+        candidates = []
+        for order, (code, rows) in enumerate(ranked.items()):
             for position, row in enumerate(rows):
-                if position in taken[code] or (not second_pass and not owner_of[(code, position)]):
-                    continue
-                take(code, position, row["group"], row["source"], row["start"], row["end"])
-    out = {}
-    for code, rows in ranked.items():
-        out[code] = QuoteList(store, rows, sorted(chosen[code]), attrs[code])
-    return out
+                candidates.append((row["source"], row["start"], row["end"], (row["relevance"], row["score"], -order),
+                                   code, position, row["group"]))
+        owner_of: dict[tuple[str, int], bool] = {}
+        by_source: dict[str, list] = {}
+        for cand in candidates:
+            by_source.setdefault(cand[0], []).append(cand)
+        for items in by_source.values():
+            items.sort(key=lambda c: c[1])
+            reach = list(itertools.accumulate((c[2] for c in items), max))  # furthest end up to each item
+            for i, cand in enumerate(items):
+                owns = True
+                # only items that start before the candidate ends can overlap it: later ones by start, earlier
+                # ones while something up to them still reaches past the candidate's start
+                j = i + 1
+                while owns and j < len(items) and items[j][1] < cand[2]:
+                    other = items[j]
+                    if other[4] != cand[4] and other[2] > cand[1] and other[3] > cand[3]:
+                        owns = False
+                    j += 1
+                j = i - 1
+                while owns and j >= 0 and reach[j] > cand[1]:
+                    other = items[j]
+                    if other[4] != cand[4] and other[1] < cand[2] and other[2] > cand[1] and other[3] > cand[3]:
+                        owns = False
+                    j -= 1
+                owner_of[(cand[4], cand[5])] = owns
+        # the spans quoted so far in each source, sorted: they never overlap, so their ends are sorted too
+        # and the one span that could overlap a new one is the last that starts before it ends
+        used: dict[str, tuple[list[int], list[int]]] = {}
+        chosen: dict[str, list[int]] = {code: [] for code in codes}
+        taken: dict[str, set[int]] = {code: set() for code in codes}  # chosen[code] as a set, to look up
+        counts: dict[tuple[str, str], int] = {}
+
+        def take(code: str, position: int, group: str, source: str, start: int, end: int) -> bool:
+            if limit is not None and counts.get((code, group), 0) >= limit:
+                return False
+            span_starts, span_ends = used.setdefault(source, ([], []))
+            before = bisect_left(span_starts, end)  # the spans that start before this one ends
+            if before and span_ends[before - 1] > start:
+                return False
+            span_starts.insert(before, start)
+            span_ends.insert(before, end)
+            chosen[code].append(position)
+            taken[code].add(position)
+            counts[(code, group)] = counts.get((code, group), 0) + 1
+            return True
+
+        for second_pass in (False, True):
+            for code, rows in ranked.items():
+                for position, row in enumerate(rows):
+                    if position in taken[code] or (not second_pass and not owner_of[(code, position)]):
+                        continue
+                    take(code, position, row["group"], row["source"], row["start"], row["end"])
+        return {code: (rows, sorted(chosen[code]), attrs[code]) for code, rows in ranked.items()}
+
+    def picked(self) -> dict[str, tuple[list[dict], list[int], dict]]:
+        """:meth:`choose` with the quotes picked only (what a report shows: little to hand over)."""
+        return {code: ([rows[k] for k in picked], list(range(len(picked))), attrs)
+                for code, (rows, picked, attrs) in self.choose().items()}
+
+    def lists(self, chosen: dict | None = None) -> dict[str, QuoteList]:
+        """The quote lists of :meth:`choose` (or of what it or :meth:`picked` gave)."""
+        chosen = self.choose() if chosen is None else chosen
+        return {code: QuoteList(self.store, rows, picked, attrs) for code, (rows, picked, attrs) in chosen.items()}
 
 
 class Passages:

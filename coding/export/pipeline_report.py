@@ -263,39 +263,45 @@ def _write_all(project, folder: Path, *, say, steps: int, first_step: int, resul
     n += 1
 
     # ---------------------------------------------------------------- quotes per theme
-    blocks += [Block("h2", w["quotes"]), Block("note", w["quotes_note"])]
-    from ..analysis.quotes import PassageCache
+    from ..analysis.quotes import PassageCache, QuoteChoice
+    from .beside import beside
 
+    blocks += [Block("h2", w["quotes"]), Block("note", w["quotes_note"])]
+    quotes_at = len(blocks)  # the quotes go here when they are picked
     passages = PassageCache()  # each theme's passages found once, for these quotes and the case model's
     tree = project.codes()
     themes = tree.children(None)
-    chosen = project.quote_lists([node["code"] for node in themes], by=case_by if has_place else "role",
-                                 limit=1, language=language, passages=passages)
+    choice = QuoteChoice(store, [node["code"] for node in themes], by=case_by if has_place else "role", limit=1,
+                         language=language, passages=passages)
+
+    # ---------------------------------------------------------------- documents
+    shown = out if out is not None else result.out
+    with beside(choice.picked) as picking:  # the report's quotes picked in a second process meanwhile
+        say(n, steps, f"framework matrix by {case_by} (.docx .xlsx)")
+        model = project.case_model(case_by, language=language, passages=passages)  # every document from one model
+        project.export_framework(folder / "framework.docx", case_by=case_by, language=language, model=model)
+        project.export_framework(folder / "framework.xlsx", case_by=case_by, language=language, model=model)
+        files += [("framework.docx", w["f_framework_docx"]), ("framework.xlsx", w["f_framework_xlsx"])]
+        n += 1
+        say(n, steps, f"case-history appendix by {case_by} (.docx)")
+        project.export_narratives(folder / "appendix.docx", case_by=case_by, language=language, model=model)
+        files.append(("appendix.docx", w["f_appendix"]))
+        n += 1
+    chosen = choice.lists(picking.value)
+    quoted: list[Block] = []
     for node in themes:
         quotes = chosen[node["code"]]
         if not len(quotes):
             continue
-        blocks.append(Block("h3", tree.label(node["id"], language)))
+        quoted.append(Block("h3", tree.label(node["id"], language)))
         for row in quotes.rows:
             where = [row["source"]]
             if row["turn"] is not None:
                 where.append(f"{'tur' if language == 'da' else 'turn'} {int(row['turn'])}")
             if isinstance(row["timestamp"], str) and row["timestamp"]:
                 where.append(row["timestamp"])
-            blocks.append(Block("quote", row["text"], by=f"{row['attribution']} ({', '.join(where)})"))
-
-    # ---------------------------------------------------------------- documents
-    shown = out if out is not None else result.out
-    say(n, steps, f"framework matrix by {case_by} (.docx .xlsx)")
-    model = project.case_model(case_by, language=language, passages=passages)  # every document from one model
-    project.export_framework(folder / "framework.docx", case_by=case_by, language=language, model=model)
-    project.export_framework(folder / "framework.xlsx", case_by=case_by, language=language, model=model)
-    files += [("framework.docx", w["f_framework_docx"]), ("framework.xlsx", w["f_framework_xlsx"])]
-    n += 1
-    say(n, steps, f"case-history appendix by {case_by} (.docx)")
-    project.export_narratives(folder / "appendix.docx", case_by=case_by, language=language, model=model)
-    files.append(("appendix.docx", w["f_appendix"]))
-    n += 1
+            quoted.append(Block("quote", row["text"], by=f"{row['attribution']} ({', '.join(where)})"))
+    blocks[quotes_at:quotes_at] = quoted
     blocks += [Block("h2", w["documents"]), Block("p", w["documents_text"]),
                Block("code", f"coding --project {shown / 'coding.db'} summary import "
                              f"{shown / 'framework.xlsx'}\n"
