@@ -144,7 +144,7 @@ def test_report_made_with_work_beside_is_the_report_made_in_one_process(sample, 
         done = subprocess.run([sys.executable, "-c", REPORT_PROBE, str(sample), how, str(out)], capture_output=True,
                               text=True, cwd=ROOT)
         assert done.returncode == 0, done.stderr
-        assert f"FORK {how == 'fork'}" in done.stdout
+        assert f"FORK {how == 'fork' and sys.platform.startswith('linux')}" in done.stdout  # forked on Linux only
         made[how] = _report_files(out)
         shutil.copytree(out, tmp_path / how)
         shutil.rmtree(out)
