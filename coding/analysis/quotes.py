@@ -289,12 +289,13 @@ class QuoteChoice:
                  max_chars: int = 400, language: str | None = None, passages: PassageCache | None = None):
         ctx = self.ctx = Context.load(store)
         self.store, self.by, self.limit, self.min_chars, self.max_chars = store, by, limit, min_chars, max_chars
-        filters = dict(coder=coder, origin=origin, source=source, where=where, include_interviewer=include_interviewer)
-        self.found: dict[str, Passages] = {}
+        filters = self._filters = dict(coder=coder, origin=origin, source=source, where=where,
+                                       include_interviewer=include_interviewer)
+        # without a cache each theme's passages are found by choose() and let go after their rows
+        self.found: dict[str, Passages | None] = {}
         for code in codes:
             ctx.check_dimension(by, "--by", allow_code=False)
-            self.found[code] = passages.get(ctx, code=code, **filters) if passages is not None \
-                else Passages(ctx, code=code, **filters)
+            self.found[code] = passages.get(ctx, code=code, **filters) if passages is not None else None
         self.language = ctx.language(language)
 
     def choose(self) -> dict[str, tuple[list[dict], list[int], dict]]:
@@ -304,6 +305,8 @@ class QuoteChoice:
         ranked: dict[str, list[dict]] = {}
         attrs: dict[str, dict] = {}
         for code, found in self.found.items():
+            if found is None:
+                found = Passages(ctx, code=code, **self._filters)
             node = found.node
             attrs[code] = {"code": node["path"], "label": ctx.tree.label(node["id"], lang), "by": by, "language": lang}
             ranked[code] = _rank(found.rows(by, self.min_chars, self.max_chars), None)[0]
