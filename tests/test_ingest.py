@@ -180,6 +180,26 @@ def test_import_folder_with_manifest(tmp_path):
     assert [s["name"] for s in sources] == ["a.txt", "b.txt"]  # README.md in a folder is passed over
 
 
+def test_participants_listed_the_same_by_a_project_from_before_the_speaker_index(tmp_path):
+    folder, manifest = make_corpus(tmp_path)
+    project = tmp_path / "p.db"
+    run(project, "import", str(folder), "--manifest", str(manifest))
+    listed = run(project, "participants", "--format", "json").output
+    with sqlite3.connect(project) as db:  # as the project was before m015
+        db.execute("DROP INDEX speakers_participant")
+        db.execute("DELETE FROM migrations WHERE name = 'm015_speakers_by_participant'")
+        plan = " ".join(r[3] for r in db.execute(
+            "EXPLAIN QUERY PLAN SELECT count(*) FROM speakers WHERE participant_id = 1"))
+    assert "speakers_participant" not in plan
+    assert run(project, "participants", "--format", "json").output == listed  # opening it made the index again
+    with sqlite3.connect(project) as db:
+        plan = " ".join(r[3] for r in db.execute(
+            "EXPLAIN QUERY PLAN SELECT count(*) FROM speakers WHERE participant_id = 1"))
+    assert "speakers_participant" in plan
+    by_id = {p["participant"]: p for p in json.loads(listed)}
+    assert by_id["NOR-PL-1"]["appears_in"] == "a.txt (Anne); b.txt (Anne)" and by_id["NOR-PL-1"]["turns"] == 2
+
+
 @pytest.mark.parametrize("row,message", [
     # (a row for a source not imported yet waits in the project: tests/test_interview_list.py)
     ("a.txt,Zoe,X-1,Leder,Nordby,\n", "row 2: speaker 'Zoe' never speaks in a.txt (speakers there: Anne, Interviewer)"),

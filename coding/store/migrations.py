@@ -383,3 +383,11 @@ def m014_sentence_cache(db: sqlite3.Connection) -> None:
                       data BLOB NOT NULL)""")
     db.execute("CREATE TRIGGER sources_text_drops_sentences AFTER UPDATE OF text ON sources "
                "BEGIN DELETE FROM sentence_cache WHERE source_id = OLD.id; END")
+
+
+@migration
+def m015_speakers_by_participant(db: sqlite3.Connection) -> None:
+    """The speakers of a participant found by an index: listing the participants (where each appears,
+    how many turns) looked through every speaker for every participant, which grows with the square
+    of the study's size."""
+    db.execute("CREATE INDEX speakers_participant ON speakers(participant_id)")
