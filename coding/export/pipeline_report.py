@@ -17,6 +17,7 @@ from typing import Callable
 
 from ..ordering import natural_key
 from ..records import INTERVIEWER_ROLE
+from .beside import beside
 from .report import Block, write_report
 from .tables import write_csv, write_xlsx
 
@@ -175,7 +176,6 @@ def write_all(project, folder: Path, *, say: Callable[[int, int, str], None], st
     has_place = CASE_ATTRIBUTE in attributes
     case_by = CASE_ATTRIBUTE if has_place else "source"
     from ..analysis.cooccurrence import graph
-    from .beside import beside
 
     # the figures' numbers first: the figures are drawn beside everything else (a second process)
     frames = {dim: project.matrix("code", [dim], count="segments", language=language)
@@ -264,7 +264,6 @@ def _write_all(project, folder: Path, *, say, steps: int, first_step: int, resul
 
     # ---------------------------------------------------------------- quotes per theme
     from ..analysis.quotes import PassageCache, QuoteChoice
-    from .beside import beside
 
     blocks += [Block("h2", w["quotes"]), Block("note", w["quotes_note"])]
     quotes_at = len(blocks)  # the quotes go here when they are picked
