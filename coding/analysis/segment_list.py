@@ -16,13 +16,19 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+def _mode(rollup: bool, level: int | None) -> str:
+    """What a segment counts for (see :func:`.segments.build`): its code and every ancestor
+    (``rollup``), its ancestor at ``level``, or its own code."""
+    return "outline" if rollup else ("level" if level is not None else "own")
+
+
 def segments_frame(store: Store, *, code: str | None = None, coder: str | None = None,
                    origin: str | None = None, source: str | None = None, where: dict[str, str] | None = None,
                    include_interviewer: bool = False, level: int | None = None, rollup: bool = False,
                    language: str | None = None) -> pd.DataFrame:
     """One row per segment; see :meth:`coding.Project.segments`."""
     ctx = Context.load(store)
-    mode = "outline" if rollup else ("level" if level is not None else "own")
+    mode = _mode(rollup, level)
     segs = build(ctx, code=code, coder=coder, origin=origin, source=source, where=where,
                  include_interviewer=include_interviewer, mode=mode, level=level)
     return describe(ctx, segs, language=language)
@@ -33,7 +39,7 @@ def count_segments(store: Store, *, code: str | None = None, coder: str | None =
                    include_interviewer: bool = False, level: int | None = None, rollup: bool = False) -> int:
     """How many rows :func:`segments_frame` gives with the same filters, without making them."""
     ctx = Context.load(store)
-    mode = "outline" if rollup else ("level" if level is not None else "own")
+    mode = _mode(rollup, level)
     segs = build(ctx, code=code, coder=coder, origin=origin, source=source, where=where,
                  include_interviewer=include_interviewer, mode=mode, level=level)
     return len(segs.live())
@@ -55,7 +61,7 @@ def segment_records(store: Store, *, code: str | None = None, coder: str | None 
     (to write a long list without holding it); with ``batches`` they come as batches of columns
     (see :func:`segment_batches`) instead of dicts."""
     ctx = Context.load(store)
-    mode = "outline" if rollup else ("level" if level is not None else "own")
+    mode = _mode(rollup, level)
     segs = build(ctx, code=code, coder=coder, origin=origin, source=source, where=where,
                  include_interviewer=include_interviewer, mode=mode, level=level)
     return (segment_batches if batches else segment_rows)(ctx, segs, language=language)
@@ -80,7 +86,7 @@ def segment_parts(store: Store, *, code: str | None = None, coder: str | None = 
     are the list's segments of those sources. Sources come in the list's order, so one code's rows
     come in the list's order too. Bad filters are refused here, before any row is made."""
     ctx = Context.without_tables(store)
-    mode = "outline" if rollup else ("level" if level is not None else "own")
+    mode = _mode(rollup, level)
     where = check_filters(ctx, level=level, where=where)
     code_filter(ctx, code)
     only = source_filter(ctx, source)
