@@ -29,3 +29,14 @@ def natural_sorted(values, key=None) -> list:
     if key is None:
         return sorted(values, key=natural_key)
     return sorted(values, key=lambda v: natural_key(key(v)))
+
+
+def natural_ranks(names: dict[int, str]):
+    """Per id (a numpy array indexed by id): its place when the ``names`` are in natural order; ids
+    without a name get 0. What lists ordered by source name sort their rows by."""
+    import numpy as np  # here: the module is read by commands that need no numpy
+
+    by_name = sorted(names, key=lambda i: natural_key(names[i]))
+    rank = np.zeros(max(by_name, default=0) + 1, dtype=np.int64)
+    rank[by_name] = np.arange(len(by_name))
+    return rank

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 
-from ..ordering import natural_key
+from ..ordering import natural_ranks
 from ..records import join_values
 from ..store import Store
 from .segments import Context, Segments, _build, build, check_filters, code_filter, present, source_filter
@@ -175,9 +175,7 @@ class _Lister:
             self.code_rank[cid] = rank.get(node["code"], 0)
         self.code_values: dict[int, tuple] = {}
         # sources in the natural order of their names ("Interview 2" before "Interview 10")
-        by_name = sorted(ctx.sources, key=lambda s: natural_key(ctx.sources[s]["name"]))
-        self.source_rank = np.zeros(max(ctx.sources, default=0) + 1, dtype=np.int64)
-        self.source_rank[by_name] = np.arange(len(by_name))
+        self.source_rank = natural_ranks({sid: source["name"] for sid, source in ctx.sources.items()})
         self.source_names = _lookup([ctx.sources.get(s, {}).get("name") for s in range(len(self.source_rank))])
         self.top = max(ctx.participants, default=-1) + 1
         self.participant_names = _lookup([ctx.participants.get(p) for p in range(self.top)])

@@ -33,7 +33,7 @@ import numpy as np
 
 from ..analysis.appearance import attribute_index
 from ..errors import CodingError, NotFound
-from ..ordering import natural_key
+from ..ordering import natural_ranks
 from ..records import INTERVIEWER_ROLE, CodeTree
 from ..store import Store
 from . import index as search_index
@@ -484,20 +484,12 @@ def _turn_info(corpus: Corpus, turns: np.ndarray) -> dict[int, TurnInfo]:
             for s, i, start, end, speaker, timestamp, participant, role in corpus.store.turns_numbered(list(index))}
 
 
-def source_ranks(names: dict[int, str]) -> np.ndarray:
-    """Per source id: its place in the natural order of the names (Interview 2 before 10)."""
-    by_name = sorted(names, key=lambda sid: natural_key(names[sid]))
-    rank = np.zeros(max(by_name, default=0) + 1, dtype=np.int64)
-    rank[by_name] = np.arange(len(by_name))
-    return rank
-
-
 def hit_records(corpus: Corpus, first: np.ndarray, last: np.ndarray, turn: np.ndarray, context: int,
                 rank: np.ndarray | None = None) -> list[dict]:
     """One record per hit: source, turn, speaker, participant, role, timestamp, start, end,
-    before, match, after; by source name, then position (``rank``: :func:`source_ranks`, when known)."""
+    before, match, after; by source name, then position (``rank``: :func:`coding.ordering.natural_ranks` of the names, when known)."""
     sids = corpus.sid_at(first)
-    rank = source_ranks(corpus.names) if rank is None else rank
+    rank = natural_ranks(corpus.names) if rank is None else rank
     order = np.lexsort((corpus.end[last], corpus.start[first], rank[sids]))
     first, last, turn, sids = first[order], last[order], turn[order], sids[order]
     texts = corpus.texts(np.unique(sids).tolist())
@@ -562,7 +554,7 @@ def search_parts(store: Store, query: str, *, where: dict[str, str] | None = Non
     matcher = WordMatcher(store, {shared[1][s] for s in ids}, exact)
     filters = Filters(dict(where or {}), code, include_interviewer)
     sizes = dict(store.search_token_sizes())
-    rank = source_ranks(shared[0])
+    rank = natural_ranks(shared[0])
     by_name = sorted(ids, key=lambda s: int(rank[s]))
     groups: list[list[int]] = []
     size = 0
