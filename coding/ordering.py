@@ -11,6 +11,7 @@ of digits compare as numbers, the rest without regard to letter case.
 from __future__ import annotations
 
 import re
+from typing import Iterable
 
 _DIGITS = re.compile(r"([0-9]+)")
 
@@ -40,3 +41,18 @@ def natural_ranks(names: dict[int, str]):
     rank = np.zeros(max(by_name, default=0) + 1, dtype=np.int64)
     rank[by_name] = np.arange(len(by_name))
     return rank
+
+
+def in_parts(sized: Iterable[tuple[int, int]], budget: int, most: int) -> list[list[int]]:
+    """Ids with their sizes, in a list's order, cut into consecutive parts of at most ``budget`` in
+    all (a part with one id may hold more) and at most ``most`` ids: the sources a long list is
+    made from together, a part at a time, in the list's order."""
+    parts: list[list[int]] = []
+    size = 0
+    for item, item_size in sized:
+        if not parts or size + item_size > budget or len(parts[-1]) >= most:
+            parts.append([])
+            size = 0
+        parts[-1].append(item)
+        size += item_size
+    return parts

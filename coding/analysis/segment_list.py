@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 
-from ..ordering import natural_ranks
+from ..ordering import in_parts, natural_ranks
 from ..records import join_values
 from ..store import Store
 from .segments import Context, Segments, _build, build, check_filters, code_filter, present, source_filter
@@ -94,17 +94,10 @@ def segment_parts(store: Store, *, code: str | None = None, coder: str | None = 
     lister = _Lister(ctx, lang, attr_names)
     sources = [only] if only is not None else lister.sources_in_order(ctx)
     counts = store.kept_coding_counts()
-    groups: list[list[int]] = []  # sources whose segments are made together, in the list's order
-    size = 0
-    for sid in sources:
-        count = counts.get(sid, PART_CODINGS // 4)  # not known (no kept row yet): a guess
-        if count == 0 and only is None:
-            continue  # a source without codings has no segments
-        if not groups or size + count > PART_CODINGS or len(groups[-1]) >= PART_SOURCES:
-            groups.append([])
-            size = 0
-        groups[-1].append(sid)
-        size += count
+    sized = [(sid, counts.get(sid, PART_CODINGS // 4)) for sid in sources]  # not known (no kept row yet): a guess
+    if only is None:
+        sized = [(sid, count) for sid, count in sized if count]  # a source without codings has no segments
+    groups = in_parts(sized, PART_CODINGS, PART_SOURCES)  # sources whose segments are made together
 
     def parts() -> Iterator[tuple[int, list[list]]]:
         kept = store.kept_turns()  # where each source's turns are in the kept turn table

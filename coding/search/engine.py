@@ -33,7 +33,7 @@ import numpy as np
 
 from ..analysis.appearance import attribute_index
 from ..errors import CodingError, NotFound
-from ..ordering import natural_ranks
+from ..ordering import in_parts, natural_ranks
 from ..records import INTERVIEWER_ROLE, CodeTree
 from ..store import Store
 from . import index as search_index
@@ -556,16 +556,8 @@ def search_parts(store: Store, query: str, *, where: dict[str, str] | None = Non
     sizes = dict(store.search_token_sizes())
     rank = natural_ranks(shared[0])
     by_name = sorted(ids, key=lambda s: int(rank[s]))
-    groups: list[list[int]] = []
-    size = 0
-    for sid in by_name:
-        if sid not in sizes:
-            continue  # not indexed: no tokens, no hits
-        if not groups or size + sizes[sid] > PART_TOKEN_BYTES or len(groups[-1]) >= PART_SOURCES:
-            groups.append([])
-            size = 0
-        groups[-1].append(sid)
-        size += sizes[sid]
+    # a source not indexed has no tokens, no hits
+    groups = in_parts(((sid, sizes[sid]) for sid in by_name if sid in sizes), PART_TOKEN_BYTES, PART_SOURCES)
 
     def parts() -> Iterator[list[dict]]:
         kept = store.kept_turns()
