@@ -308,7 +308,7 @@ class QuoteChoice:
             if found is None:
                 found = Passages(ctx, code=code, **self._filters)
             node = found.node
-            attrs[code] = {"code": node["path"], "label": ctx.tree.label(node["id"], lang), "by": by, "language": lang}
+            attrs[code] = _list_attrs(ctx, node, by, lang)
             ranked[code] = _rank(found.rows(by, self.min_chars, self.max_chars), None)[0]
         codes = list(self.found)
         # every candidate: (source, start, end, strength, theme order, theme, position in its ranking)
@@ -531,7 +531,12 @@ def _candidates(store: Store, *, code: str, by: str = "role", coder: str | None 
     rows = found.rows(by, min_chars, max_chars)
     node = found.node
     lang = ctx.language(language)
-    return rows, {"code": node["path"], "label": ctx.tree.label(node["id"], lang), "by": by, "language": lang}
+    return rows, _list_attrs(ctx, node, by, lang)
+
+
+def _list_attrs(ctx: Context, node: dict, by: str, lang: str) -> dict:
+    """The attrs of a theme's quote list: its code's path, its label, the grouping, the language."""
+    return {"code": node["path"], "label": ctx.tree.label(node["id"], lang), "by": by, "language": lang}
 
 
 def _rank(rows: list[dict], limit: int | None) -> tuple[list[dict], list[int]]:
