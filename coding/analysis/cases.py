@@ -189,30 +189,25 @@ def _count_cells(ctx: Context, case_by: str, theme_list: list[Theme], where: dic
     codes = piece_code[keep].tolist()
     edges = [0, *(np.flatnonzero(np.diff(seg)) + 1).tolist(), len(keep)]  # pieces of one segment together
     cells: dict[tuple[str, str], Cell] = {}
-    split: dict[str, list[str]] = {}
+    split: dict[str, list[str]] = {}  # the same texts recur in many segments: each split once
+
+    def split_once(text: str) -> list[str]:
+        found = split.get(text)
+        if found is None:
+            found = split[text] = _split(text)
+        return found
+
     for a, b in zip(edges, edges[1:]):
         if a == b:
             continue
-        if b - a == 1:
-            who = split.get(people[a])
-            if who is None:
-                who = split[people[a]] = _split(people[a])
-            if case_by == "participant":
-                where_ = who
-            elif case_by == "source":  # a source's name as it is
-                where_ = [values[a]]
-            else:
-                where_ = split.get(values[a])
-                if where_ is None:
-                    where_ = split[values[a]] = _split(values[a])
+        many = b - a > 1  # a segment over several turns: its values joined (one alone is as it is)
+        who = split_once(join_values(people[a:b]) if many else people[a])
+        if case_by == "participant":
+            where_ = who
+        elif case_by == "source":  # a source's name as it is
+            where_ = [values[a]]
         else:
-            who = _split(join_values(people[a:b]))
-            if case_by == "participant":
-                where_ = who
-            elif case_by == "source":
-                where_ = [values[a]]
-            else:
-                where_ = _split(join_values(values[a:b]))
+            where_ = split_once(join_values(values[a:b]) if many else values[a])
         code = theme_code[codes[a]]
         for case in where_:
             if case not in by_case:
